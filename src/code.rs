@@ -1,0 +1,320 @@
+//! Code definitions: what a host hands to a [`Registry`](crate::Registry).
+
+use std::fmt;
+
+use crate::time::{Timestamp, Window};
+
+/// A partner (the reference's "media"): an influencer, a coupon site, a content site. The id is
+/// the host's own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PartnerId(pub u64);
+
+/// A code, tracking or restricted. The id is the host's own and unique within a registry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CodeId(pub u64);
+
+impl fmt::Display for PartnerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Display for CodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// When a tracking code credits its owner (the reference's credit rule).
+///
+/// Policies are ordered by strength, `Always` > `IfInvolved` > `IfWinner`: when several entered
+/// codes could credit, the strongest wins.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum CreditPolicy {
+    /// Always credit the owner (reference `ALWAYS`). The default.
+    #[default]
+    Always,
+    /// Credit the owner only when the owner had a qualifying click on the path (reference
+    /// `INVOLVED`).
+    IfInvolved,
+    /// Credit the owner only when the owner had the winning click (reference `WINNER`).
+    IfWinner,
+}
+
+impl CreditPolicy {
+    /// Larger is stronger.
+    pub(crate) fn strength(self) -> u8 {
+        match self {
+            CreditPolicy::Always => 2,
+            CreditPolicy::IfInvolved => 1,
+            CreditPolicy::IfWinner => 0,
+        }
+    }
+
+    /// The stable snake_case name: `always`, `if_involved`, `if_winner`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CreditPolicy::Always => "always",
+            CreditPolicy::IfInvolved => "if_involved",
+            CreditPolicy::IfWinner => "if_winner",
+        }
+    }
+}
+
+/// How a tracking code's text is compared with what the customer typed.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum MatchMode {
+    /// The whole entered code equals the text, ignoring case (Unicode simple case folding).
+    /// Reference `LI`. The default.
+    #[default]
+    Exact,
+    /// The text is a regex in Rust `regex` syntax, case-sensitive unless it says `(?i)`.
+    /// Reference `RE`. See [`RegexAnchoring`](crate::RegexAnchoring) for what it must match.
+    Regex,
+}
+
+/// A code definition: a tracking code assigned to a partner, or a restricted code.
+///
+/// Build one with [`Code::tracking`] or [`Code::restricted`] and hand it to
+/// [`Registry::add`](crate::Registry::add), which validates it.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Code {
+    /// A code that credits its owner.
+    Tracking(TrackingCode),
+    /// A code that makes any order carrying it non-payable.
+    Restricted(RestrictedCode),
+}
+
+impl Code {
+    /// A tracking code `text` owned by `owner`: exact match, [`CreditPolicy::Always`], always
+    /// active, priority 0, until the builder methods say otherwise.
+    ///
+    /// ```
+    /// use promo_attribution::{Code, CodeId, CreditPolicy, PartnerId, Timestamp};
+    ///
+    /// let code = Code::tracking(CodeId(20), r"^(SUMMER).*", PartnerId(3))
+    ///     .regex()
+    ///     .credit(CreditPolicy::IfInvolved)
+    ///     .priority(5)
+    ///     .ends_at(Timestamp::from_unix_seconds(1_790_000_000));
+    /// assert_eq!(code.owner, PartnerId(3));
+    /// ```
+    pub fn tracking(id: CodeId, text: impl Into<String>, owner: PartnerId) -> TrackingCode {
+        TrackingCode {
+            id,
+            text: text.into(),
+            owner,
+            credit: CreditPolicy::default(),
+            match_mode: MatchMode::default(),
+            window: Window::ALWAYS,
+            deal: None,
+            priority: 0,
+            label: None,
+        }
+    }
+
+    /// A restricted code `text` (employee, customer-service or public site-wide codes): while
+    /// active, an order carrying it is invalid, whoever would have been credited. Always
+    /// matched exactly, ignoring case.
+    pub fn restricted(id: CodeId, text: impl Into<String>) -> RestrictedCode {
+        RestrictedCode {
+            id,
+            text: text.into(),
+            window: Window::ALWAYS,
+            label: None,
+        }
+    }
+
+    /// The code's id.
+    pub fn id(&self) -> CodeId {
+        match self {
+            Code::Tracking(c) => c.id,
+            Code::Restricted(c) => c.id,
+        }
+    }
+
+    /// The code's text as registered (trimmed), or its pattern for a regex code.
+    pub fn text(&self) -> &str {
+        match self {
+            Code::Tracking(c) => &c.text,
+            Code::Restricted(c) => &c.text,
+        }
+    }
+
+    /// The code's schedule.
+    pub fn window(&self) -> Window {
+        match self {
+            Code::Tracking(c) => c.window,
+            Code::Restricted(c) => c.window,
+        }
+    }
+
+    /// The owner of a tracking code; `None` for a restricted code.
+    pub fn owner(&self) -> Option<PartnerId> {
+        match self {
+            Code::Tracking(c) => Some(c.owner),
+            Code::Restricted(_) => None,
+        }
+    }
+
+    /// The display label, if any.
+    pub fn label(&self) -> Option<&str> {
+        match self {
+            Code::Tracking(c) => c.label.as_deref(),
+            Code::Restricted(c) => c.label.as_deref(),
+        }
+    }
+
+    /// Whether this is a regex tracking code.
+    pub fn is_regex(&self) -> bool {
+        matches!(self, Code::Tracking(c) if c.match_mode == MatchMode::Regex)
+    }
+
+    pub(crate) fn text_mut(&mut self) -> &mut String {
+        match self {
+            Code::Tracking(c) => &mut c.text,
+            Code::Restricted(c) => &mut c.text,
+        }
+    }
+}
+
+/// A tracking code: assigned to exactly one partner, who is the only one it can ever credit.
+///
+/// The fields are public to read and adjust; construct one with [`Code::tracking`].
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrackingCode {
+    /// Unique within the registry.
+    pub id: CodeId,
+    /// What the customer types, or the pattern of a regex code.
+    pub text: String,
+    /// The partner credited through this code.
+    pub owner: PartnerId,
+    /// When the owner is credited.
+    pub credit: CreditPolicy,
+    /// Exact text or regex.
+    pub match_mode: MatchMode,
+    /// When the code is scheduled to be active.
+    pub window: Window,
+    /// The host's deal id; informational, never changes crediting.
+    pub deal: Option<u64>,
+    /// Breaks ties between regex codes matching the same entered code: higher wins.
+    pub priority: i32,
+    /// A display value for reports.
+    pub label: Option<String>,
+}
+
+impl TrackingCode {
+    /// Sets the credit policy.
+    pub fn credit(mut self, policy: CreditPolicy) -> Self {
+        self.credit = policy;
+        self
+    }
+
+    /// Makes this a regex code ([`MatchMode::Regex`]).
+    pub fn regex(mut self) -> Self {
+        self.match_mode = MatchMode::Regex;
+        self
+    }
+
+    /// Sets the match mode.
+    pub fn match_mode(mut self, mode: MatchMode) -> Self {
+        self.match_mode = mode;
+        self
+    }
+
+    /// Sets the first instant the code is active (inclusive).
+    pub fn starts_at(mut self, t: Timestamp) -> Self {
+        self.window.from = Some(t);
+        self
+    }
+
+    /// Sets the first instant the code is no longer active (exclusive).
+    pub fn ends_at(mut self, t: Timestamp) -> Self {
+        self.window.until = Some(t);
+        self
+    }
+
+    /// Sets the whole schedule.
+    pub fn window(mut self, window: Window) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// Sets the deal id.
+    pub fn deal(mut self, deal: u64) -> Self {
+        self.deal = Some(deal);
+        self
+    }
+
+    /// Sets the priority among regex codes (default 0; higher wins).
+    pub fn priority(mut self, priority: i32) -> Self {
+        self.priority = priority;
+        self
+    }
+
+    /// Sets the display label.
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+}
+
+/// A restricted code: a program-level code, owned by nobody, that makes an order carrying it
+/// non-payable while it is active.
+///
+/// The fields are public to read and adjust; construct one with [`Code::restricted`].
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestrictedCode {
+    /// Unique within the registry (tracking and restricted codes share the id space).
+    pub id: CodeId,
+    /// The code text, matched exactly, ignoring case.
+    pub text: String,
+    /// When the restriction is in force.
+    pub window: Window,
+    /// A display value for reports.
+    pub label: Option<String>,
+}
+
+impl RestrictedCode {
+    /// Sets the first instant the restriction is in force (inclusive).
+    pub fn starts_at(mut self, t: Timestamp) -> Self {
+        self.window.from = Some(t);
+        self
+    }
+
+    /// Sets the first instant the restriction is no longer in force (exclusive). The
+    /// reference's bulk upload requires an end for restricted codes; the library does not.
+    pub fn until(mut self, t: Timestamp) -> Self {
+        self.window.until = Some(t);
+        self
+    }
+
+    /// Sets the whole schedule.
+    pub fn window(mut self, window: Window) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// Sets the display label.
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+}
+
+impl From<TrackingCode> for Code {
+    fn from(code: TrackingCode) -> Code {
+        Code::Tracking(code)
+    }
+}
+
+impl From<RestrictedCode> for Code {
+    fn from(code: RestrictedCode) -> Code {
+        Code::Restricted(code)
+    }
+}

@@ -1,0 +1,291 @@
+//! What goes into [`Engine::attribute`](crate::Engine::attribute) and what comes out.
+
+use std::fmt;
+
+use smallvec::SmallVec;
+
+use crate::code::{CodeId, PartnerId};
+use crate::time::Timestamp;
+
+/// A partner click on the order's path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Click {
+    /// Whose click it was.
+    pub partner: PartnerId,
+    /// When it happened.
+    pub at: Timestamp,
+}
+
+impl Click {
+    /// A click by `partner` at `at`.
+    pub const fn new(partner: PartnerId, at: Timestamp) -> Click {
+        Click { partner, at }
+    }
+}
+
+/// An order to attribute: its instant, the codes typed at checkout (in entry order) and the
+/// partner clicks on its path. It borrows its inputs, so building one allocates nothing.
+///
+/// ```
+/// use promo_attribution::{Click, Conversion, PartnerId, Timestamp};
+///
+/// let at = Timestamp::from_unix_seconds(1_773_144_000);
+/// let clicks = [Click::new(PartnerId(2), Timestamp::from_unix_seconds(1_773_000_000))];
+/// let order = Conversion::new(at).codes(&["SAVE10"]).clicks(&clicks).amount(5_000);
+/// assert_eq!(order.codes.len(), 1);
+/// ```
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Conversion<'a> {
+    /// When the order was placed; every state is judged at this instant.
+    pub at: Timestamp,
+    /// The codes the customer entered, as typed.
+    pub codes: &'a [&'a str],
+    /// The partner clicks on the path, in any order.
+    pub clicks: &'a [Click],
+    /// The order amount in minor currency units (cents). Carried for payouts; it does not
+    /// change who is credited.
+    pub amount: u64,
+}
+
+impl<'a> Conversion<'a> {
+    /// An order at `at` with no codes, no clicks and a zero amount.
+    pub const fn new(at: Timestamp) -> Conversion<'a> {
+        Conversion {
+            at,
+            codes: &[],
+            clicks: &[],
+            amount: 0,
+        }
+    }
+
+    /// Sets the entered codes.
+    pub const fn codes(mut self, codes: &'a [&'a str]) -> Self {
+        self.codes = codes;
+        self
+    }
+
+    /// Sets the clicks.
+    pub const fn clicks(mut self, clicks: &'a [Click]) -> Self {
+        self.clicks = clicks;
+        self
+    }
+
+    /// Sets the amount in minor currency units.
+    pub const fn amount(mut self, amount: u64) -> Self {
+        self.amount = amount;
+        self
+    }
+}
+
+/// The state of a code at an instant (the reference's Pending / Active / Expired).
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CodeState {
+    /// Before its schedule starts.
+    Pending,
+    /// Inside its schedule and not manually expired.
+    Active,
+    /// Past its schedule's end, or manually expired.
+    Expired,
+}
+
+impl CodeState {
+    /// The stable snake_case name: `pending`, `active`, `expired`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CodeState::Pending => "pending",
+            CodeState::Active => "active",
+            CodeState::Expired => "expired",
+        }
+    }
+}
+
+/// Who gets the credit, or why nobody may be paid.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// `partner` is credited, through a code or a click.
+    Credited {
+        /// The credited partner.
+        partner: PartnerId,
+        /// Through what.
+        via: Via,
+    },
+    /// `partner` drove the sale, but it must not be paid.
+    Invalid {
+        /// The partner who drove it.
+        partner: PartnerId,
+        /// Why it is not payable.
+        reason: InvalidReason,
+    },
+    /// No partner drove the sale.
+    Unattributed,
+}
+
+impl Outcome {
+    /// The partner credited or invalidated; `None` when unattributed.
+    pub fn partner(&self) -> Option<PartnerId> {
+        match *self {
+            Outcome::Credited { partner, .. } | Outcome::Invalid { partner, .. } => Some(partner),
+            Outcome::Unattributed => None,
+        }
+    }
+}
+
+/// How a credited partner earned the credit.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Via {
+    /// A tracking code the partner owns.
+    Code(CodeId),
+    /// The winning click.
+    Click,
+}
+
+/// Why a sale a partner drove must not be paid.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum InvalidReason {
+    /// The click winner's order used a code assigned to another partner, whose credit policy
+    /// was not met.
+    CodeOwnedByOtherPartner,
+    /// The order carries an active restricted code.
+    RestrictedCode,
+    /// The partner's contract does not cover the order's instant (or contracts are required and
+    /// the partner has none).
+    PartnerNotActive,
+}
+
+impl InvalidReason {
+    /// The stable snake_case name, as in the conformance vectors.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvalidReason::CodeOwnedByOtherPartner => "code_owned_by_other_partner",
+            InvalidReason::RestrictedCode => "restricted_code",
+            InvalidReason::PartnerNotActive => "partner_not_active",
+        }
+    }
+}
+
+/// What one entered code hit, by the first rule that applies, in this order.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CodeHit {
+    /// Nothing left after trimming white space.
+    Empty,
+    /// Longer than [`MAX_CODE_LEN`](crate::MAX_CODE_LEN) bytes after trimming; not looked up.
+    TooLong,
+    /// An active restricted code.
+    Restricted(CodeId),
+    /// The active tracking code that wins for this text (exact before regex, then priority,
+    /// then registration order).
+    Matched(CodeId),
+    /// No active code, but this one matched and is not active at the order's instant: the
+    /// tracking code the precedence rules would pick, or else a restricted code.
+    Inactive {
+        /// The code that matched.
+        code: CodeId,
+        /// Its state at the order's instant.
+        state: CodeState,
+    },
+    /// No registered code matches.
+    Unknown,
+}
+
+/// A tracking code that matched an entered code but is not the one credited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OtherMatch {
+    /// The position of the entered code in [`Conversion::codes`].
+    pub entered: usize,
+    /// The code that matched.
+    pub code: CodeId,
+    /// Why it was not the one credited.
+    pub why: NotChosen,
+}
+
+/// Why a matching tracking code was not the one credited.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NotChosen {
+    /// Not active at the order's instant.
+    Inactive(CodeState),
+    /// Another active code matched the same entered text first (exact before regex, then
+    /// priority, then registration order).
+    Outranked,
+    /// Its credit policy was not met.
+    PolicyUnmet,
+    /// Its policy was met, but another entered code won: a stronger policy, or entered first.
+    Superseded,
+    /// The program has code tracking disabled.
+    TrackingDisabled,
+}
+
+/// The answer of [`Engine::attribute`](crate::Engine::attribute): the outcome and why.
+///
+/// Besides the [`Outcome`], it says what each entered code hit, which other codes matched and
+/// why they lost, and who won on clicks alone — enough for a host to explain the decision to a
+/// brand or a partner.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    pub(crate) outcome: Outcome,
+    pub(crate) code: Option<CodeId>,
+    pub(crate) click_winner: Option<PartnerId>,
+    pub(crate) entered: SmallVec<[CodeHit; 2]>,
+    pub(crate) others: SmallVec<[OtherMatch; 2]>,
+}
+
+impl Decision {
+    /// Who gets the credit, or why nobody may be paid.
+    pub fn outcome(&self) -> Outcome {
+        self.outcome
+    }
+
+    /// The tracking code the decision turned on: the credited code (also when the credit was
+    /// then invalidated by a restricted code or an inactive partner), or, for
+    /// [`CodeOwnedByOtherPartner`](InvalidReason::CodeOwnedByOtherPartner), the first entered
+    /// code whose policy was not met. `None` for decisions made on clicks.
+    pub fn code(&self) -> Option<CodeId> {
+        self.code
+    }
+
+    /// The partner of the winning qualifying click, before any code was considered.
+    pub fn click_winner(&self) -> Option<PartnerId> {
+        self.click_winner
+    }
+
+    /// What each entered code hit, in entry order: one per entered code.
+    pub fn entered(&self) -> &[CodeHit] {
+        &self.entered
+    }
+
+    /// Every tracking code that matched an entered code but is not the one credited, with why.
+    pub fn other_matches(&self) -> &[OtherMatch] {
+        &self.others
+    }
+}
+
+impl fmt::Display for Decision {
+    /// One line a person can read: `credited partner 1 via code 10`,
+    /// `invalid for partner 2: restricted_code`, `unattributed`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.outcome {
+            Outcome::Credited {
+                partner,
+                via: Via::Code(code),
+            } => write!(f, "credited partner {partner} via code {code}"),
+            Outcome::Credited {
+                partner,
+                via: Via::Click,
+            } => write!(f, "credited partner {partner} via click"),
+            Outcome::Invalid { partner, reason } => {
+                write!(f, "invalid for partner {partner}: {}", reason.as_str())?;
+                match self.code {
+                    Some(code) => write!(f, " (code {code})"),
+                    None => Ok(()),
+                }
+            }
+            Outcome::Unattributed => f.write_str("unattributed"),
+        }
+    }
+}

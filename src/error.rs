@@ -1,0 +1,322 @@
+//! The crate's one error type, opaque over a private reason, plus the batch wrapper.
+//!
+//! Errors come from configuration — registering codes, contracts and events, compiling, parsing
+//! instants — never from attributing an order: bad order input becomes diagnostics instead.
+
+use std::fmt;
+
+use crate::code::{CodeId, PartnerId};
+use crate::time::Window;
+
+/// What went wrong, for callers that branch on the kind of an [`Error`].
+///
+/// The [`Display`](fmt::Display) of the error carries the specifics (which code, which row, which
+/// byte of a pattern); `as_str` gives the stable snake_case name used by the conformance vectors.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The code is empty after trimming white space: `"   "`.
+    EmptyCode,
+    /// The code is longer than [`MAX_CODE_LEN`](crate::MAX_CODE_LEN) bytes after trimming.
+    CodeTooLong,
+    /// The code contains a control character, such as a tab or newline inside it: `"SAVE\n10"`.
+    ControlCharacter,
+    /// Another exact code of the same case-folded text has an overlapping schedule: `"SAVE10"`
+    /// and `"save10"`, both always active.
+    DuplicateCode,
+    /// Another code already has this id.
+    DuplicateId,
+    /// The regex does not parse: `"SUMMER("`.
+    InvalidRegex,
+    /// The regex uses a feature the engine does not support: look-around `"(?<=A)B"` or a
+    /// back-reference `"(A)\1"`.
+    UnsupportedRegex,
+    /// The regex matches the empty string, so it would match every code: `".*"`.
+    MatchesEmpty,
+    /// The regex compiles to more than the size limit: `"[0-9]{1000}"`-style repetitions.
+    RegexTooLarge,
+    /// A window whose end is not after its start.
+    InvalidWindow,
+    /// A lifecycle event names a code id that is not registered.
+    UnknownCode,
+    /// A text that is not an RFC 3339 instant, or a [`SystemTime`](std::time::SystemTime) out of
+    /// range.
+    InvalidTimestamp,
+}
+
+impl ErrorKind {
+    /// The stable snake_case name of the kind, as used in the conformance vectors.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::EmptyCode => "empty_code",
+            ErrorKind::CodeTooLong => "code_too_long",
+            ErrorKind::ControlCharacter => "control_character",
+            ErrorKind::DuplicateCode => "duplicate_code",
+            ErrorKind::DuplicateId => "duplicate_id",
+            ErrorKind::InvalidRegex => "invalid_regex",
+            ErrorKind::UnsupportedRegex => "unsupported_regex",
+            ErrorKind::MatchesEmpty => "matches_empty",
+            ErrorKind::RegexTooLarge => "regex_too_large",
+            ErrorKind::InvalidWindow => "invalid_window",
+            ErrorKind::UnknownCode => "unknown_code",
+            ErrorKind::InvalidTimestamp => "invalid_timestamp",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error from registering, compiling or parsing.
+///
+/// The message names what was rejected — the code's id and text, the row of a batch, the byte
+/// offset in a pattern — and is lowercase with no trailing period, so that it composes with
+/// context a host adds. Branch on [`Error::kind`]; the message is for people.
+///
+/// ```
+/// use promo_attribution::{Code, CodeId, ErrorKind, PartnerId, Registry};
+///
+/// let mut registry = Registry::default();
+/// registry.add(Code::tracking(CodeId(10), "SAVE10", PartnerId(1)))?;
+/// let err = registry.add(Code::tracking(CodeId(11), "save10", PartnerId(2))).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::DuplicateCode);
+/// assert_eq!(err.code_id(), Some(CodeId(11)));
+/// assert_eq!(err.conflicting_code(), Some(CodeId(10)));
+/// assert!(err.to_string().starts_with(r#"code 11 "save10": duplicate code"#));
+/// # Ok::<(), promo_attribution::Error>(())
+/// ```
+pub struct Error(Box<Inner>);
+
+struct Inner {
+    subject: Subject,
+    row: Option<usize>,
+    reason: Reason,
+}
+
+enum Subject {
+    None,
+    Code { id: CodeId, text: Option<Box<str>> },
+    Contract(PartnerId),
+    Input(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Reason {
+    #[error("code is empty after trimming white space")]
+    EmptyCode,
+    #[error("code is {len} bytes long, the limit is {limit} bytes", limit = crate::MAX_CODE_LEN)]
+    CodeTooLong { len: usize },
+    #[error("code contains the control character {ch:?} at byte {offset}")]
+    ControlCharacter { ch: char, offset: usize },
+    #[error(
+        "duplicate code: code {existing} {existing_text:?} has the same text, ignoring case, \
+         and its schedule {existing_window} overlaps this one's {window}"
+    )]
+    DuplicateCode {
+        existing: CodeId,
+        existing_text: Box<str>,
+        existing_window: Window,
+        window: Window,
+    },
+    #[error("duplicate id: code {0} {1:?} is already registered under it")]
+    DuplicateId(CodeId, Box<str>),
+    #[error("invalid regex{}: {message}", at_offset(*offset))]
+    InvalidRegex { offset: Option<usize>, message: String },
+    #[error("unsupported regex{}: {message}", at_offset(*offset))]
+    UnsupportedRegex { offset: Option<usize>, message: String },
+    #[error("regex matches the empty string, so it would match every code")]
+    MatchesEmpty,
+    #[error("regex is too large: its compiled form exceeds the limit of {limit} bytes")]
+    RegexTooLarge { limit: usize },
+    #[error("regex set is too large to compile: {message}")]
+    RegexSetTooLarge { message: String },
+    #[error("window {0} does not end after it starts")]
+    InvalidWindow(Window),
+    #[error("no code with this id is registered")]
+    UnknownCode,
+    #[error("{0}")]
+    InvalidTimestamp(&'static str),
+}
+
+fn at_offset(offset: Option<usize>) -> String {
+    offset.map(|o| format!(" at byte {o}")).unwrap_or_default()
+}
+
+impl Reason {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Reason::EmptyCode => ErrorKind::EmptyCode,
+            Reason::CodeTooLong { .. } => ErrorKind::CodeTooLong,
+            Reason::ControlCharacter { .. } => ErrorKind::ControlCharacter,
+            Reason::DuplicateCode { .. } => ErrorKind::DuplicateCode,
+            Reason::DuplicateId(..) => ErrorKind::DuplicateId,
+            Reason::InvalidRegex { .. } => ErrorKind::InvalidRegex,
+            Reason::UnsupportedRegex { .. } => ErrorKind::UnsupportedRegex,
+            Reason::MatchesEmpty => ErrorKind::MatchesEmpty,
+            Reason::RegexTooLarge { .. } | Reason::RegexSetTooLarge { .. } => {
+                ErrorKind::RegexTooLarge
+            }
+            Reason::InvalidWindow(_) => ErrorKind::InvalidWindow,
+            Reason::UnknownCode => ErrorKind::UnknownCode,
+            Reason::InvalidTimestamp(_) => ErrorKind::InvalidTimestamp,
+        }
+    }
+}
+
+impl Error {
+    /// What kind of error this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.0.reason.kind()
+    }
+
+    /// The id of the code that was rejected, when the error is about one.
+    pub fn code_id(&self) -> Option<CodeId> {
+        match self.0.subject {
+            Subject::Code { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The zero-based position of the rejected item in the batch handed to
+    /// [`Registry::add_all`](crate::Registry::add_all).
+    pub fn row(&self) -> Option<usize> {
+        self.0.row
+    }
+
+    /// The byte offset in the pattern where a regex error was found, when the parser knows it.
+    pub fn offset(&self) -> Option<usize> {
+        match self.0.reason {
+            Reason::InvalidRegex { offset, .. } | Reason::UnsupportedRegex { offset, .. } => offset,
+            Reason::ControlCharacter { offset, .. } => Some(offset),
+            _ => None,
+        }
+    }
+
+    /// For a duplicate code or id, the code already registered that it collides with.
+    pub fn conflicting_code(&self) -> Option<CodeId> {
+        match self.0.reason {
+            Reason::DuplicateCode { existing, .. } | Reason::DuplicateId(existing, _) => {
+                Some(existing)
+            }
+            _ => None,
+        }
+    }
+
+    fn new(subject: Subject, reason: Reason) -> Error {
+        Error(Box::new(Inner {
+            subject,
+            row: None,
+            reason,
+        }))
+    }
+
+    pub(crate) fn code(id: CodeId, text: &str, reason: Reason) -> Error {
+        Error::new(
+            Subject::Code {
+                id,
+                text: Some(text.into()),
+            },
+            reason,
+        )
+    }
+
+    pub(crate) fn unknown_code(id: CodeId) -> Error {
+        Error::new(Subject::Code { id, text: None }, Reason::UnknownCode)
+    }
+
+    pub(crate) fn contract(partner: PartnerId, window: Window) -> Error {
+        Error::new(Subject::Contract(partner), Reason::InvalidWindow(window))
+    }
+
+    pub(crate) fn regex_set(message: String) -> Error {
+        Error::new(Subject::None, Reason::RegexSetTooLarge { message })
+    }
+
+    pub(crate) fn timestamp(input: String, why: &'static str) -> Error {
+        Error::new(Subject::Input(input), Reason::InvalidTimestamp(why))
+    }
+
+    pub(crate) fn at_row(mut self, row: usize) -> Error {
+        self.0.row = Some(row);
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(row) = self.0.row {
+            write!(f, "row {row}: ")?;
+        }
+        match &self.0.subject {
+            Subject::None => {}
+            Subject::Code { id, text: Some(text) } => write!(f, "code {id} {text:?}: ")?,
+            Subject::Code { id, text: None } => write!(f, "code {id}: ")?,
+            Subject::Contract(partner) => write!(f, "contract of partner {partner}: ")?,
+            Subject::Input(input) => write!(f, "{input} ")?,
+        }
+        write!(f, "{}", self.0.reason)
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.kind())
+            .field("message", &self.to_string())
+            .finish()
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Every error of a batch handed to [`Registry::add_all`](crate::Registry::add_all), in row
+/// order. Nothing of the batch was added.
+///
+/// Each [`Error`] in it carries its [`row`](Error::row).
+#[derive(Debug)]
+pub struct BulkError {
+    errors: Vec<Error>,
+    rows: usize,
+}
+
+impl BulkError {
+    pub(crate) fn new(errors: Vec<Error>, rows: usize) -> BulkError {
+        BulkError { errors, rows }
+    }
+
+    /// The errors, one or more, in row order.
+    pub fn errors(&self) -> &[Error] {
+        &self.errors
+    }
+
+    /// The errors, by value.
+    pub fn into_errors(self) -> Vec<Error> {
+        self.errors
+    }
+}
+
+impl fmt::Display for BulkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} of {} rows rejected, nothing was added",
+            self.errors.len(),
+            self.rows
+        )?;
+        if let Some(first) = self.errors.first() {
+            write!(f, "; first: {first}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for BulkError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.errors
+            .first()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}

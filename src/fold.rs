@@ -1,0 +1,88 @@
+//! Unicode simple case folding for exact codes.
+//!
+//! Simple folding (CaseFolding.txt statuses C and S) maps each character to one character, so a
+//! folded code is a plain string compared byte for byte; full folding (`ß` → `ss`) would let one
+//! registered code equal texts of other lengths, which a brand would not expect of a code. The
+//! tables come from `unicode-case-mapping`, generated from the Unicode data; ASCII, nearly every
+//! code in practice, takes a fast path.
+
+use crate::MAX_CODE_LEN;
+
+/// Room for any folded code of at most [`MAX_CODE_LEN`] bytes: every character takes at least
+/// one byte and folds to at most four.
+pub(crate) const FOLD_BUF_LEN: usize = 4 * MAX_CODE_LEN;
+
+fn fold_char(c: char) -> char {
+    unicode_case_mapping::case_folded(c)
+        .and_then(|folded| char::from_u32(folded.get()))
+        .unwrap_or(c)
+}
+
+/// Folds `text` into `buf` without allocating. `None` when `text` is longer than
+/// [`MAX_CODE_LEN`] bytes; callers reject such texts before folding.
+pub(crate) fn fold_into<'b>(text: &str, buf: &'b mut [u8; FOLD_BUF_LEN]) -> Option<&'b str> {
+    if text.len() > MAX_CODE_LEN {
+        return None;
+    }
+    let len = if text.is_ascii() {
+        let out = &mut buf[..text.len()];
+        out.copy_from_slice(text.as_bytes());
+        out.make_ascii_lowercase();
+        text.len()
+    } else {
+        let mut len = 0;
+        for c in text.chars() {
+            let folded = fold_char(c);
+            let slot = buf.get_mut(len..len + folded.len_utf8())?;
+            folded.encode_utf8(slot);
+            len += folded.len_utf8();
+        }
+        len
+    };
+    std::str::from_utf8(&buf[..len]).ok()
+}
+
+/// Folds a text of any length into a new string (registration time only).
+pub(crate) fn fold(text: &str) -> String {
+    if text.is_ascii() {
+        text.to_ascii_lowercase()
+    } else {
+        text.chars().map(fold_char).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_simple_case() {
+        const CASES: &[(&str, &str)] = &[
+            ("SAVE10", "save10"),
+            ("save10", "save10"),
+            ("Mixed-Case_9", "mixed-case_9"),
+            ("ÉTÉ20", "été20"),
+            ("ΣΟΦΊΑ", "σοφία"),
+            ("\u{212A}ELVIN", "kelvin"), // KELVIN SIGN folds to ASCII k
+            ("STRAẞE", "straße"),         // capital sharp s folds simply, not to "ss"
+            ("straße", "straße"),
+            ("Ⱥ", "ⱥ"), // folds to a longer UTF-8 encoding
+            ("ДОБРО", "добро"),
+        ];
+        for &(input, expected) in CASES {
+            assert_eq!(fold(input), expected, "{input}");
+            let mut buf = [0; FOLD_BUF_LEN];
+            assert_eq!(fold_into(input, &mut buf), Some(expected), "{input}");
+        }
+    }
+
+    #[test]
+    fn buffer_holds_the_longest_growth() {
+        // 'Ⱥ' is two bytes and folds to three: the worst ratio in the tables.
+        let text = "Ⱥ".repeat(MAX_CODE_LEN / 2);
+        let mut buf = [0; FOLD_BUF_LEN];
+        assert_eq!(fold_into(&text, &mut buf).map(str::len), Some(MAX_CODE_LEN / 2 * 3));
+        let too_long = "A".repeat(MAX_CODE_LEN + 1);
+        assert_eq!(fold_into(&too_long, &mut buf), None);
+    }
+}

@@ -1,0 +1,183 @@
+/*!
+Attribution of e-commerce orders to partners through tracking promo codes.
+
+Brands pay partners — influencers, coupon sites, content sites — for the sales they drive. A
+*tracking promo code* ties a sale to a partner even without a click: each code (an exact text, or
+a regex for a whole family of codes) is assigned to exactly one partner with a credit policy, a
+schedule, and a manual expire/reactivate history. Restricted codes make an order non-payable;
+partner contracts bound when a partner may be paid. Given an order — its instant, the codes typed
+at checkout, the partner clicks on its path — [`Engine::attribute`] decides who gets the credit,
+or why the sale is invalid, and says why.
+
+The crate does no I/O and never reads a clock: the host loads definitions from its own storage,
+passes every instant in, and stores what comes back. The same inputs always give the same
+decision, so late orders and replays of last month are judged as they would have been on the day.
+
+# Overview
+
+- [`Registry`] — the mutable, validating set of one program's codes ([`Code::tracking`],
+  [`Code::restricted`]), partner contracts and lifecycle events, under [`Settings`].
+- [`Engine`] — compiled from a registry: immutable, `Send + Sync`, cheap to clone. Exact codes
+  sit in a hash index keyed by their case-folded text; regex codes are compiled into one
+  multi-pattern matcher behind a literal-prefix prefilter.
+- [`Conversion`] in, [`Decision`] out: an [`Outcome`] plus, for every entered code, what it hit
+  ([`CodeHit`]), and the codes that matched but lost ([`OtherMatch`]).
+- [`Error`] with [`ErrorKind`] from registration and compilation only; `attribute` never fails.
+
+# Examples
+
+Register codes, compile, attribute:
+
+```
+use promo_attribution::{Click, Code, CodeId, Conversion, CreditPolicy, Outcome, PartnerId,
+    Registry, Settings, Timestamp, Via};
+
+let mut registry = Registry::new(Settings::default());
+registry.add(Code::tracking(CodeId(10), "SAVE10", PartnerId(1)).credit(CreditPolicy::Always))?;
+registry.add(Code::tracking(CodeId(20), r"^(SUMMER).*", PartnerId(3)).regex())?;
+let engine = registry.compile()?;
+
+let at: Timestamp = "2026-03-10T12:00:00Z".parse()?;
+let clicks = [Click::new(PartnerId(2), "2026-03-09T08:00:00Z".parse()?)];
+let decision = engine.attribute(&Conversion::new(at).codes(&["save10"]).clicks(&clicks));
+// An `always` code moves the credit away from the partner with the last click.
+assert_eq!(
+    decision.outcome(),
+    Outcome::Credited { partner: PartnerId(1), via: Via::Code(CodeId(10)) },
+);
+
+let decision = engine.attribute(&Conversion::new(at).codes(&["SUMMER2026"]));
+assert_eq!(decision.to_string(), "credited partner 3 via code 20");
+# Ok::<(), promo_attribution::Error>(())
+```
+
+Restricted codes, contracts and lifecycle events:
+
+```
+use promo_attribution::{Code, CodeHit, CodeId, CodeState, Conversion, InvalidReason, Outcome,
+    PartnerId, Registry, Timestamp, Window};
+
+let t = |s: &str| s.parse::<Timestamp>();
+let mut registry = Registry::default();
+registry.add(Code::tracking(CodeId(10), "SAVE10", PartnerId(1)))?;
+registry.add(Code::tracking(CodeId(11), "BOB15", PartnerId(2)))?;
+registry.add(Code::restricted(CodeId(30), "STAFF50").until(t("2027-01-01T00:00:00Z")?))?;
+registry.set_contract(PartnerId(2), Window::until(t("2026-03-01T00:00:00Z")?))?;
+registry.expire(CodeId(10), t("2026-03-05T00:00:00Z")?)?;
+let engine = registry.compile()?;
+
+let at = t("2026-03-10T12:00:00Z")?;
+let decision = engine.attribute(&Conversion::new(at).codes(&["SAVE10"]));
+assert_eq!(decision.outcome(), Outcome::Unattributed);
+assert_eq!(decision.entered(), &[CodeHit::Inactive { code: CodeId(10), state: CodeState::Expired }]);
+
+let decision = engine.attribute(&Conversion::new(at).codes(&["BOB15"]));
+assert_eq!(
+    decision.outcome(),
+    Outcome::Invalid { partner: PartnerId(2), reason: InvalidReason::PartnerNotActive },
+);
+
+// An order placed before the expiry is still judged by the state on its own day.
+let earlier = t("2026-03-01T12:00:00Z")?;
+let decision = engine.attribute(&Conversion::new(earlier).codes(&["SAVE10", "staff50"]));
+assert_eq!(
+    decision.outcome(),
+    Outcome::Invalid { partner: PartnerId(1), reason: InvalidReason::RestrictedCode },
+);
+# Ok::<(), promo_attribution::Error>(())
+```
+
+Registration errors name what they reject; a batch is all or nothing:
+
+```
+use promo_attribution::{Code, CodeId, ErrorKind, PartnerId, Registry};
+
+let mut registry = Registry::default();
+let err = registry.add(Code::tracking(CodeId(20), ".*", PartnerId(1)).regex()).unwrap_err();
+assert_eq!(err.kind(), ErrorKind::MatchesEmpty);
+assert_eq!(err.to_string(), r#"code 20 ".*": regex matches the empty string, so it would match every code"#);
+```
+
+# Matching and precedence
+
+- Entered codes are trimmed of surrounding white space. Empty or longer than [`MAX_CODE_LEN`]
+  bytes, they match nothing and say so ([`CodeHit::Empty`], [`CodeHit::TooLong`]).
+- Exact codes compare case-insensitively by Unicode *simple* case folding: `save10` is
+  `SAVE10`, `STRAẞE` is `straße` (but not `strasse`). Regex codes are case-sensitive unless
+  the pattern says `(?i)`.
+- A regex must match the whole entered code ([`RegexAnchoring::WholeCode`], as if wrapped in
+  `^(?:…)$`), or anywhere in it with [`RegexAnchoring::Search`].
+- A code is active at `t` when `starts_at <= t < ends_at` and no manual expiry is in force at
+  `t`. Codes not active at the order's instant never credit; the diagnostics still name them.
+- When several active codes match one entered text: an exact code beats any regex code; among
+  regex codes the higher `priority` wins, then the one registered earlier.
+- Among entered codes whose policy is met, the strongest policy wins
+  (`Always` > `IfInvolved` > `IfWinner`), then the first entered.
+
+The whole decision procedure is spelled out on [`Engine::attribute`].
+
+# Untrusted input
+
+Orders come from customers, so `attribute` treats everything in them as hostile: entered codes
+longer than [`MAX_CODE_LEN`] bytes are rejected after trimming without being scanned further;
+regex matching runs in time linear in the text (no backtracking blow-up: look-around and
+back-references are not supported); every regex code is bounded at registration to
+[`MAX_REGEX_SIZE`] bytes compiled. The cost of an order is linear in its size: the number of
+entered codes, their lengths, and the number of clicks.
+
+# Crate features
+
+None yet: the core has no optional parts.
+*/
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod code;
+mod decision;
+mod engine;
+mod error;
+mod fold;
+mod matcher;
+mod pattern;
+mod registry;
+mod settings;
+mod time;
+
+pub use crate::code::{
+    Code, CodeId, CreditPolicy, MatchMode, PartnerId, RestrictedCode, TrackingCode,
+};
+pub use crate::decision::{
+    Click, CodeHit, CodeState, Conversion, Decision, InvalidReason, NotChosen, OtherMatch,
+    Outcome, Via,
+};
+pub use crate::engine::Engine;
+pub use crate::error::{BulkError, Error, ErrorKind};
+pub use crate::pattern::MAX_REGEX_SIZE;
+pub use crate::registry::{Lifecycle, LifecycleEvent, Registry};
+pub use crate::settings::{ClickWinner, RegexAnchoring, Settings, UnmetPolicy};
+pub use crate::time::{Timestamp, Window};
+
+/// The longest code, registered or entered, in bytes after trimming: 256.
+pub const MAX_CODE_LEN: usize = 256;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_thread_safe<T: Send + Sync + std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
+
+    #[test]
+    fn public_types_are_send_sync_and_unwind_safe() {
+        assert_thread_safe::<Engine>();
+        assert_thread_safe::<Registry>();
+        assert_thread_safe::<Decision>();
+        assert_thread_safe::<Conversion<'static>>();
+        assert_thread_safe::<Error>();
+        assert_thread_safe::<BulkError>();
+        assert_thread_safe::<Code>();
+        assert_thread_safe::<Settings>();
+        assert_thread_safe::<Timestamp>();
+        assert_thread_safe::<Window>();
+    }
+}

@@ -1,0 +1,159 @@
+//! Regex codes at registration: parse, reject what the engine cannot or should not run, and
+//! derive the forms the matcher compiles.
+
+use regex_automata::nfa::thompson;
+use regex_syntax::ast::ErrorKind as AstErrorKind;
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::hir::{Dot, Hir, Look, Repetition};
+
+use crate::error::Reason;
+
+/// The largest compiled form (Thompson NFA, in bytes) a single regex code may have. Real code
+/// families (`^SUMMER\d{2}$`, `^P-[A-Z0-9]{6}$`) take a few hundred bytes to a few KiB; the
+/// limit only stops patterns like `\w{500}` that would make every search slow.
+pub const MAX_REGEX_SIZE: usize = 256 * 1024;
+
+/// Deep nesting is the other way a short pattern can be expensive to parse and compile.
+const NEST_LIMIT: u32 = 64;
+
+/// A prefix set larger than this is not worth indexing: the pattern is checked on every code.
+const MAX_PREFIXES: usize = 64;
+
+/// Parses and validates a regex code, returning its syntax tree.
+pub(crate) fn parse(pattern: &str) -> Result<Hir, Reason> {
+    let hir = regex_syntax::ParserBuilder::new()
+        .nest_limit(NEST_LIMIT)
+        .build()
+        .parse(pattern)
+        .map_err(syntax_error)?;
+    if hir.properties().minimum_len() == Some(0) {
+        return Err(Reason::MatchesEmpty);
+    }
+    thompson::Compiler::new()
+        .configure(thompson::Config::new().nfa_size_limit(Some(MAX_REGEX_SIZE)))
+        .build_from_hir(&hir)
+        .map_err(|_| Reason::RegexTooLarge {
+            limit: MAX_REGEX_SIZE,
+        })?;
+    Ok(hir)
+}
+
+fn syntax_error(err: regex_syntax::Error) -> Reason {
+    match err {
+        regex_syntax::Error::Parse(e) => {
+            let offset = Some(e.span().start.offset);
+            let message = e.kind().to_string();
+            match e.kind() {
+                AstErrorKind::UnsupportedLookAround | AstErrorKind::UnsupportedBackreference => {
+                    Reason::UnsupportedRegex { offset, message }
+                }
+                _ => Reason::InvalidRegex { offset, message },
+            }
+        }
+        regex_syntax::Error::Translate(e) => Reason::InvalidRegex {
+            offset: Some(e.span().start.offset),
+            message: e.kind().to_string(),
+        },
+        other => Reason::InvalidRegex {
+            offset: None,
+            message: other.to_string(),
+        },
+    }
+}
+
+/// The pattern as it must match the whole entered code: `\A(?:pattern)\z`. Built on the syntax
+/// tree, not by pasting strings, so an alternation `A|B` stays `\A(?:A|B)\z`.
+pub(crate) fn whole_code(hir: Hir) -> Hir {
+    Hir::concat(vec![Hir::look(Look::Start), hir, Hir::look(Look::End)])
+}
+
+/// The pattern with an unanchored prefix, `(?s:.)*?(?:pattern)`, so that an anchored search for
+/// this one pattern in a multi-pattern regex finds a match anywhere.
+pub(crate) fn anywhere(hir: Hir) -> Hir {
+    let any = Hir::repetition(Repetition {
+        min: 0,
+        max: None,
+        greedy: false,
+        sub: Box::new(Hir::dot(Dot::AnyChar)),
+    });
+    Hir::concat(vec![any, hir])
+}
+
+/// Literals one of which every match of `hir` starts with, or `None` when there is no useful
+/// finite set (a leading class like `[A-Z]`, `(?i)`, `.*`).
+///
+/// The class limit of 1 keeps `[0-9]{4}` from expanding into thousands of literals: the literal
+/// stops where the first class begins, which is all a prefilter needs.
+pub(crate) fn prefixes(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    let seq = Extractor::new()
+        .kind(ExtractKind::Prefix)
+        .limit_class(1)
+        .extract(hir);
+    let literals = seq.literals()?;
+    if literals.is_empty()
+        || literals.len() > MAX_PREFIXES
+        || literals.iter().any(|lit| lit.as_bytes().is_empty())
+    {
+        return None;
+    }
+    let mut out: Vec<Vec<u8>> = literals.iter().map(|lit| lit.as_bytes().to_vec()).collect();
+    out.sort();
+    out.dedup();
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    fn kind_of(pattern: &str) -> Option<ErrorKind> {
+        parse(pattern)
+            .err()
+            .map(|reason| crate::Error::code(crate::CodeId(1), pattern, reason).kind())
+    }
+
+    #[test]
+    fn validation() {
+        const CASES: &[(&str, Option<ErrorKind>)] = &[
+            (r"^(SUMMER).*", None),
+            (r"^.*(SUMMER)$", None),
+            (r"SUMMER\d+", None),
+            (r"(?i)summer\d{2}", None),
+            (r"A|B", None),
+            (".+", None),
+            ("SUMMER(", Some(ErrorKind::InvalidRegex)),
+            ("[z-a]", Some(ErrorKind::InvalidRegex)),
+            (r"\p{NoSuchScript}", Some(ErrorKind::InvalidRegex)),
+            ("(?<=A)B", Some(ErrorKind::UnsupportedRegex)),
+            ("A(?=B)", Some(ErrorKind::UnsupportedRegex)),
+            (r"(A)\1", Some(ErrorKind::UnsupportedRegex)),
+            (".*", Some(ErrorKind::MatchesEmpty)),
+            ("^$", Some(ErrorKind::MatchesEmpty)),
+            ("A*|B", Some(ErrorKind::MatchesEmpty)),
+            (r"\w{500}", Some(ErrorKind::RegexTooLarge)),
+        ];
+        for &(pattern, expected) in CASES {
+            assert_eq!(kind_of(pattern), expected, "{pattern}");
+        }
+    }
+
+    #[test]
+    fn errors_carry_the_offset() {
+        let err = crate::Error::code(crate::CodeId(1), "AB(?<=A)", parse("AB(?<=A)").unwrap_err());
+        assert_eq!(err.offset(), Some(2));
+        assert!(err.to_string().contains("at byte 2"), "{err}");
+    }
+
+    #[test]
+    fn prefix_sets() {
+        let pre = |p: &str| prefixes(&whole_code(parse(p).unwrap()));
+        let lits = |ls: &[&str]| Some(ls.iter().map(|l| l.as_bytes().to_vec()).collect());
+        assert_eq!(pre(r"^(SUMMER).*"), lits(&["SUMMER"]));
+        assert_eq!(pre(r"^P(20|25|50)OFF$"), lits(&["P20OFF", "P25OFF", "P50OFF"]));
+        assert_eq!(pre(r"^P[0-9]{4}$"), lits(&["P"]));
+        assert_eq!(pre(r"^.*(SUMMER)$"), None);
+        assert_eq!(pre(r"(?i)summer"), None);
+        assert_eq!(pre(r"[A-Z]+10"), None);
+    }
+}

@@ -1,0 +1,294 @@
+//! The mutable, validating set of one program's code definitions.
+
+use std::collections::HashMap;
+
+use regex_syntax::hir::Hir;
+use smallvec::SmallVec;
+
+use crate::code::{Code, CodeId, MatchMode, PartnerId};
+use crate::engine::Engine;
+use crate::error::{BulkError, Error, Reason};
+use crate::settings::Settings;
+use crate::time::{Timestamp, Window};
+use crate::{MAX_CODE_LEN, fold, pattern};
+
+/// A manual lifecycle action on a code (the reference's Expire and Reactivate buttons).
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Lifecycle {
+    /// From this instant on, the code is expired, whatever its schedule says.
+    Expire,
+    /// From this instant on, a manual expiry no longer applies; the schedule still does.
+    Reactivate,
+}
+
+/// A timestamped lifecycle action. Events are kept, not applied as overwrites, so that an order
+/// is always judged against the state its code had at the order's own instant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LifecycleEvent {
+    /// When the action takes effect.
+    pub at: Timestamp,
+    /// What happens.
+    pub action: Lifecycle,
+}
+
+/// One registered code with what registration derived from it.
+#[derive(Clone, Debug)]
+pub(crate) struct Entry {
+    pub(crate) code: Code,
+    /// The parsed pattern of a regex code.
+    pub(crate) hir: Option<Hir>,
+    /// In time order; events at the same instant keep the order they were recorded in.
+    pub(crate) events: Vec<LifecycleEvent>,
+}
+
+/// The mutable set of code definitions of one program, validated as they are added.
+///
+/// Add codes, contracts and lifecycle events, then [`compile`](Registry::compile) an immutable
+/// [`Engine`] to attribute orders. Every registration rule is checked on the way in, so a
+/// registry that holds a code can always compile it.
+///
+/// # Failure leaves nothing half-applied
+///
+/// [`add`](Registry::add) either adds the code or returns an error and changes nothing.
+/// [`add_all`](Registry::add_all) validates every row — against the registry and against the
+/// earlier rows of the same batch — reports every error, and adds nothing unless all are valid.
+///
+/// ```
+/// use promo_attribution::{Code, CodeId, PartnerId, Registry, Settings};
+///
+/// let mut registry = Registry::new(Settings::default());
+/// let err = registry
+///     .add_all([
+///         Code::tracking(CodeId(1), "SAVE10", PartnerId(1)).into(),
+///         Code::tracking(CodeId(2), "   ", PartnerId(1)).into(),
+///         Code::tracking(CodeId(3), "(", PartnerId(2)).regex().into(),
+///         Code::restricted(CodeId(4), "STAFF").into(),
+///     ])
+///     .unwrap_err();
+/// assert_eq!(err.errors().len(), 2);
+/// assert_eq!(err.errors()[0].row(), Some(1));
+/// assert!(registry.is_empty());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Registry {
+    settings: Settings,
+    entries: Vec<Entry>,
+    by_id: HashMap<CodeId, usize>,
+    /// Case-folded text of exact codes (tracking and restricted) → entries, in registration
+    /// order.
+    exact: HashMap<String, SmallVec<[usize; 1]>>,
+    contracts: HashMap<PartnerId, Window>,
+}
+
+impl Registry {
+    /// An empty registry for a program with these settings.
+    pub fn new(settings: Settings) -> Registry {
+        Registry {
+            settings,
+            ..Registry::default()
+        }
+    }
+
+    /// The program's settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The number of codes, tracking and restricted.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no code is registered.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The code with this id.
+    pub fn get(&self, id: CodeId) -> Option<&Code> {
+        self.by_id.get(&id).map(|&i| &self.entries[i].code)
+    }
+
+    /// Every code, in registration order.
+    pub fn codes(&self) -> impl ExactSizeIterator<Item = &Code> + '_ {
+        self.entries.iter().map(|e| &e.code)
+    }
+
+    /// The lifecycle events recorded for a code, in time order; `None` for an unknown id.
+    pub fn events(&self, id: CodeId) -> Option<&[LifecycleEvent]> {
+        self.by_id.get(&id).map(|&i| self.entries[i].events.as_slice())
+    }
+
+    /// Validates and adds one code. On error nothing changes.
+    ///
+    /// The code's text is trimmed of surrounding white space first. The checks, in order:
+    /// duplicate id; empty, too long (over [`MAX_CODE_LEN`] bytes) or containing a control
+    /// character; a window that does not end after it starts; for an exact code, another
+    /// exact code (tracking or restricted) with the same case-folded text and an overlapping
+    /// schedule; for a regex code, a pattern that does not parse, uses look-around or
+    /// back-references, matches the empty string, or compiles to more than
+    /// [`MAX_REGEX_SIZE`](crate::MAX_REGEX_SIZE) bytes.
+    pub fn add(&mut self, code: impl Into<Code>) -> Result<(), Error> {
+        let (code, hir) = self.validate(code.into())?;
+        self.insert(code, hir);
+        Ok(())
+    }
+
+    /// Validates every code of a batch and adds them all, or none.
+    ///
+    /// Rows are checked in order, each against the registry and the valid rows before it, so a
+    /// duplicate inside the batch is reported at its second occurrence. The error lists every
+    /// rejected row; each [`Error::row`] is the zero-based position in the batch.
+    pub fn add_all<I>(&mut self, codes: I) -> Result<(), BulkError>
+    where
+        I: IntoIterator,
+        I::Item: Into<Code>,
+    {
+        let first_new = self.entries.len();
+        let mut errors = Vec::new();
+        let mut rows = 0;
+        for (row, code) in codes.into_iter().enumerate() {
+            rows += 1;
+            match self.validate(code.into()) {
+                Ok((code, hir)) => self.insert(code, hir),
+                Err(err) => errors.push(err.at_row(row)),
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            self.truncate(first_new);
+            Err(BulkError::new(errors, rows))
+        }
+    }
+
+    /// Records that the code is manually expired from `at` on.
+    ///
+    /// The event is kept with its instant: orders before `at` still see the code as it was.
+    pub fn expire(&mut self, id: CodeId, at: Timestamp) -> Result<(), Error> {
+        self.record(id, at, Lifecycle::Expire)
+    }
+
+    /// Records that a manual expiry of the code ends at `at`. The schedule still applies: a
+    /// reactivated code past its end stays expired.
+    pub fn reactivate(&mut self, id: CodeId, at: Timestamp) -> Result<(), Error> {
+        self.record(id, at, Lifecycle::Reactivate)
+    }
+
+    fn record(&mut self, id: CodeId, at: Timestamp, action: Lifecycle) -> Result<(), Error> {
+        let &i = self.by_id.get(&id).ok_or_else(|| Error::unknown_code(id))?;
+        let events = &mut self.entries[i].events;
+        let pos = events.partition_point(|e| e.at <= at);
+        events.insert(pos, LifecycleEvent { at, action });
+        Ok(())
+    }
+
+    /// Sets (or replaces) a partner's contract window. A sale credited to the partner outside
+    /// it is invalid with [`PartnerNotActive`](crate::InvalidReason::PartnerNotActive); the
+    /// partner's codes stay assigned.
+    pub fn set_contract(&mut self, partner: PartnerId, window: Window) -> Result<(), Error> {
+        if !window.is_valid() {
+            return Err(Error::contract(partner, window));
+        }
+        self.contracts.insert(partner, window);
+        Ok(())
+    }
+
+    /// Removes a partner's contract, returning it.
+    pub fn remove_contract(&mut self, partner: PartnerId) -> Option<Window> {
+        self.contracts.remove(&partner)
+    }
+
+    /// A partner's contract window, if one is registered.
+    pub fn contract(&self, partner: PartnerId) -> Option<Window> {
+        self.contracts.get(&partner).copied()
+    }
+
+    /// Compiles an immutable [`Engine`] from the current definitions.
+    ///
+    /// The registry is left as it is, so it can be changed and compiled again; engines already
+    /// compiled are unaffected. Fails only when the regex codes together exceed what the
+    /// matcher can compile.
+    pub fn compile(&self) -> Result<Engine, Error> {
+        Engine::build(&self.settings, &self.entries, &self.contracts)
+    }
+
+    fn validate(&self, mut code: Code) -> Result<(Code, Option<Hir>), Error> {
+        let trimmed = code.text().trim();
+        if trimmed.len() != code.text().len() {
+            *code.text_mut() = trimmed.to_owned();
+        }
+        let (id, text, window) = (code.id(), code.text(), code.window());
+        let fail = |reason| Error::code(id, text, reason);
+        if let Some(&existing) = self.by_id.get(&id) {
+            let existing_text = self.entries[existing].code.text().into();
+            return Err(fail(Reason::DuplicateId(id, existing_text)));
+        }
+        if text.is_empty() {
+            return Err(fail(Reason::EmptyCode));
+        }
+        if text.len() > MAX_CODE_LEN {
+            return Err(fail(Reason::CodeTooLong { len: text.len() }));
+        }
+        if let Some((offset, ch)) = text.char_indices().find(|(_, c)| c.is_control()) {
+            return Err(fail(Reason::ControlCharacter { ch, offset }));
+        }
+        if !window.is_valid() {
+            return Err(fail(Reason::InvalidWindow(window)));
+        }
+        let is_regex = matches!(&code, Code::Tracking(t) if t.match_mode == MatchMode::Regex);
+        let hir = if is_regex {
+            Some(pattern::parse(text).map_err(fail)?)
+        } else {
+            let clash = self.exact.get(&fold::fold(text)).and_then(|same_text| {
+                same_text
+                    .iter()
+                    .map(|&i| &self.entries[i].code)
+                    .find(|other| other.window().overlaps(&window))
+            });
+            if let Some(other) = clash {
+                return Err(fail(Reason::DuplicateCode {
+                    existing: other.id(),
+                    existing_text: other.text().into(),
+                    existing_window: other.window(),
+                    window,
+                }));
+            }
+            None
+        };
+        Ok((code, hir))
+    }
+
+    fn insert(&mut self, code: Code, hir: Option<Hir>) {
+        let index = self.entries.len();
+        self.by_id.insert(code.id(), index);
+        if hir.is_none() {
+            self.exact
+                .entry(fold::fold(code.text()))
+                .or_default()
+                .push(index);
+        }
+        self.entries.push(Entry {
+            code,
+            hir,
+            events: Vec::new(),
+        });
+    }
+
+    /// Removes every entry from `len` on: the undo of the inserts of a failed batch.
+    fn truncate(&mut self, len: usize) {
+        for entry in self.entries.drain(len..) {
+            self.by_id.remove(&entry.code.id());
+            if entry.hir.is_none() {
+                let key = fold::fold(entry.code.text());
+                if let Some(indices) = self.exact.get_mut(&key) {
+                    indices.retain(|i| *i < len);
+                    if indices.is_empty() {
+                        self.exact.remove(&key);
+                    }
+                }
+            }
+        }
+    }
+}

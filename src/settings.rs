@@ -1,0 +1,90 @@
+//! Program settings: the behaviour choices of one partner programme.
+
+use std::time::Duration;
+
+/// The settings of one program (a brand's partner programme). Every field defaults to the
+/// reference platform's behaviour.
+///
+/// ```
+/// use std::time::Duration;
+/// use promo_attribution::{ClickWinner, Settings};
+///
+/// let mut settings = Settings::default();
+/// settings.click_winner = ClickWinner::FirstClick;
+/// settings.lookback = Duration::from_secs(7 * 86_400);
+/// ```
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// Whether entered codes take part in the decision at all (the reference's "enable promo
+    /// code tracking for this program"). When false, codes neither credit, invalidate nor
+    /// restrict; the diagnostics still say what each one hit. Default `true`.
+    pub tracking_enabled: bool,
+    /// Which qualifying click wins. Default [`ClickWinner::LastClick`].
+    pub click_winner: ClickWinner,
+    /// How long before the conversion a click still counts (inclusive). Default 30 days.
+    pub lookback: Duration,
+    /// What happens when codes matched but none of their credit policies is met. Default
+    /// [`UnmetPolicy::Invalidate`].
+    pub unmet_policy: UnmetPolicy,
+    /// Whether to ignore the clicks of partners who own an [`Always`](crate::CreditPolicy::Always)
+    /// code active at the conversion's instant (the reference stops tracking those clicks).
+    /// Default `false`.
+    pub suppress_always_owner_clicks: bool,
+    /// Whether a partner with no registered contract counts as not active. Default `false`.
+    pub require_contracts: bool,
+    /// What part of an entered code a regex code must match. Default
+    /// [`RegexAnchoring::WholeCode`].
+    pub regex_anchoring: RegexAnchoring,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            tracking_enabled: true,
+            click_winner: ClickWinner::LastClick,
+            lookback: Duration::from_secs(30 * 86_400),
+            unmet_policy: UnmetPolicy::Invalidate,
+            suppress_always_owner_clicks: false,
+            require_contracts: false,
+            regex_anchoring: RegexAnchoring::WholeCode,
+        }
+    }
+}
+
+/// Which qualifying click wins when clicks alone decide.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ClickWinner {
+    /// The latest click (ties: the one later in the input). The default.
+    #[default]
+    LastClick,
+    /// The earliest click (ties: the one earlier in the input).
+    FirstClick,
+}
+
+/// What to do when codes matched but none of them may credit its owner.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum UnmetPolicy {
+    /// The click winner's sale used a code assigned to someone else: it is
+    /// [`Invalid`](crate::Outcome::Invalid) with
+    /// [`CodeOwnedByOtherPartner`](crate::InvalidReason::CodeOwnedByOtherPartner); with no
+    /// click winner the order is unattributed. The default.
+    #[default]
+    Invalidate,
+    /// Ignore the codes and credit the click winner.
+    FallBackToClicks,
+}
+
+/// What part of an entered code a regex code must match.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum RegexAnchoring {
+    /// The pattern must match the whole entered code, as if wrapped in `^(?:…)$`; the
+    /// reference's recipes `^(SUMMER).*` and `^.*(SUMMER)$` work unchanged. The default.
+    #[default]
+    WholeCode,
+    /// A match anywhere in the entered code is enough.
+    Search,
+}
