@@ -75,7 +75,8 @@ fn only(obj: &Obj, what: &str, known: &[&str]) -> Result<(), String> {
 }
 
 fn object<'v>(v: &'v Value, what: &str) -> Result<&'v Obj, String> {
-    v.as_object().ok_or_else(|| format!("{what} is not an object"))
+    v.as_object()
+        .ok_or_else(|| format!("{what} is not an object"))
 }
 
 fn array<'v>(obj: &'v Obj, key: &str) -> Result<&'v [Value], String> {
@@ -185,8 +186,17 @@ fn code(value: &Value) -> Result<Code, String> {
         obj,
         "a code",
         &[
-            "id", "code", "kind", "match", "owner", "credit", "priority", "starts_at", "ends_at",
-            "deal", "label",
+            "id",
+            "code",
+            "kind",
+            "match",
+            "owner",
+            "credit",
+            "priority",
+            "starts_at",
+            "ends_at",
+            "deal",
+            "label",
         ],
     )?;
     let id = CodeId(required(uint(obj, "id")?, "id")?);
@@ -287,13 +297,24 @@ fn run_case(value: &Value) -> Result<(), String> {
     only(
         case,
         "the case",
-        &["name", "note", "settings", "contracts", "codes", "events", "conversion", "expect"],
+        &[
+            "name",
+            "note",
+            "settings",
+            "contracts",
+            "codes",
+            "events",
+            "conversion",
+            "expect",
+        ],
     )?;
     let expect = object(required(case.get("expect"), "expect")?, "expect")?;
     only(
         expect,
         "expect",
-        &["outcome", "partner", "via", "code", "reason", "entered", "error"],
+        &[
+            "outcome", "partner", "via", "code", "reason", "entered", "error",
+        ],
     )?;
     let engine = match build(case)? {
         Ok(engine) => engine,
@@ -301,7 +322,10 @@ fn run_case(value: &Value) -> Result<(), String> {
             let got = format!("registry_error {kind}");
             let wanted = match string(expect, "outcome")? {
                 Some("registry_error") => {
-                    format!("registry_error {}", required(string(expect, "error")?, "error")?)
+                    format!(
+                        "registry_error {}",
+                        required(string(expect, "error")?, "error")?
+                    )
                 }
                 _ => describe_expected(expect)?,
             };
@@ -309,7 +333,10 @@ fn run_case(value: &Value) -> Result<(), String> {
         }
     };
 
-    let conv = object(required(case.get("conversion"), "conversion")?, "conversion")?;
+    let conv = object(
+        required(case.get("conversion"), "conversion")?,
+        "conversion",
+    )?;
     only(conv, "conversion", &["at", "codes", "clicks", "amount"])?;
     let at = required(instant(conv, "at")?, "at")?;
     let texts = array(conv, "codes")?
@@ -338,7 +365,11 @@ fn run_case(value: &Value) -> Result<(), String> {
             .as_array()
             .ok_or("\"entered\" is not an array")?
             .iter()
-            .map(|v| v.as_str().map(str::to_owned).ok_or("an entered hit is not a string"))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or("an entered hit is not a string")
+            })
             .collect::<Result<Vec<_>, _>>()?
             .join(", ");
         let got = decision

@@ -193,6 +193,22 @@ pub enum CodeHit {
     Unknown,
 }
 
+impl fmt::Display for CodeHit {
+    /// `matched code 10`, `inactive code 11 (expired)`, `unknown`, …
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            CodeHit::Empty => f.write_str("empty"),
+            CodeHit::TooLong => f.write_str("too long"),
+            CodeHit::Restricted(code) => write!(f, "restricted code {code}"),
+            CodeHit::Matched(code) => write!(f, "matched code {code}"),
+            CodeHit::Inactive { code, state } => {
+                write!(f, "inactive code {code} ({})", state.as_str())
+            }
+            CodeHit::Unknown => f.write_str("unknown"),
+        }
+    }
+}
+
 /// A tracking code that matched an entered code but is not the one credited.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct OtherMatch {
@@ -219,6 +235,19 @@ pub enum NotChosen {
     Superseded,
     /// The program has code tracking disabled.
     TrackingDisabled,
+}
+
+impl fmt::Display for NotChosen {
+    /// `inactive (expired)`, `outranked`, `policy unmet`, `superseded`, `tracking disabled`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            NotChosen::Inactive(state) => write!(f, "inactive ({})", state.as_str()),
+            NotChosen::Outranked => f.write_str("outranked"),
+            NotChosen::PolicyUnmet => f.write_str("policy unmet"),
+            NotChosen::Superseded => f.write_str("superseded"),
+            NotChosen::TrackingDisabled => f.write_str("tracking disabled"),
+        }
+    }
 }
 
 /// The answer of [`Engine::attribute`](crate::Engine::attribute): the outcome and why.

@@ -6,9 +6,11 @@ use std::sync::Arc;
 
 use smallvec::SmallVec;
 
+use crate::MAX_CODE_LEN;
 use crate::code::{Code, CodeId, CreditPolicy, PartnerId};
 use crate::decision::{
-    Click, CodeHit, CodeState, Conversion, Decision, InvalidReason, NotChosen, OtherMatch, Outcome, Via,
+    Click, CodeHit, CodeState, Conversion, Decision, InvalidReason, NotChosen, OtherMatch, Outcome,
+    Via,
 };
 use crate::error::Error;
 use crate::fold::{FOLD_BUF_LEN, fold, fold_into};
@@ -16,7 +18,6 @@ use crate::matcher::RegexMatcher;
 use crate::registry::{Entry, Lifecycle, LifecycleEvent};
 use crate::settings::{ClickWinner, Settings, UnmetPolicy};
 use crate::time::{Timestamp, Window};
-use crate::MAX_CODE_LEN;
 
 /// An immutable, compiled snapshot of a [`Registry`](crate::Registry): answers
 /// [`attribute`](Engine::attribute).
@@ -159,7 +160,9 @@ impl Engine {
         entries: &[Entry],
         contracts: &HashMap<PartnerId, Window>,
     ) -> Result<Engine, Error> {
-        let index = |i: usize| u32::try_from(i).map_err(|_| Error::regex_set("more than 2^32 codes".to_owned()));
+        let index = |i: usize| {
+            u32::try_from(i).map_err(|_| Error::regex_set("more than 2^32 codes".to_owned()))
+        };
         let mut codes = Vec::with_capacity(entries.len());
         let mut by_id = HashMap::with_capacity(entries.len());
         let mut exact: HashMap<Box<str>, SmallVec<[u32; 1]>> = HashMap::new();
@@ -585,13 +588,25 @@ mod tests {
         let cases: &[(&[LifecycleEvent], &[(i64, bool)])] = &[
             (&[], &[(9, false), (10, true), (99, true), (100, false)]),
             (&[ev(50, Expire)], &[(49, true), (50, false), (99, false)]),
-            (&[ev(50, Expire), ev(60, Reactivate)], &[(55, false), (60, true), (99, true)]),
+            (
+                &[ev(50, Expire), ev(60, Reactivate)],
+                &[(55, false), (60, true), (99, true)],
+            ),
             (&[ev(5, Expire)], &[(10, false), (50, false)]),
-            (&[ev(5, Expire), ev(20, Reactivate)], &[(10, false), (20, true)]),
+            (
+                &[ev(5, Expire), ev(20, Reactivate)],
+                &[(10, false), (20, true)],
+            ),
             (&[ev(50, Expire), ev(50, Reactivate)], &[(50, true)]),
-            (&[ev(50, Reactivate), ev(50, Expire)], &[(50, false), (49, true)]),
+            (
+                &[ev(50, Reactivate), ev(50, Expire)],
+                &[(50, false), (49, true)],
+            ),
             (&[ev(200, Reactivate)], &[(150, false), (50, true)]),
-            (&[ev(20, Expire), ev(30, Expire), ev(40, Reactivate)], &[(35, false), (40, true)]),
+            (
+                &[ev(20, Expire), ev(30, Expire), ev(40, Reactivate)],
+                &[(35, false), (40, true)],
+            ),
         ];
         for (events, probes) in cases {
             let periods = active_periods(schedule, events);
@@ -609,7 +624,10 @@ mod tests {
             Window::between(t(20), t(25)),
             Window::starting_at(t(38)),
         ]);
-        assert_eq!(merged, vec![Window::between(t(10), t(25)), Window::starting_at(t(30))]);
+        assert_eq!(
+            merged,
+            vec![Window::between(t(10), t(25)), Window::starting_at(t(30))]
+        );
         let merged = merge(vec![Window::until(t(5)), Window::between(t(1), t(9))]);
         assert_eq!(merged, vec![Window::until(t(9))]);
         let merged = merge(vec![Window::until(t(9)), Window::until(t(5))]);

@@ -124,9 +124,15 @@ pub(crate) enum Reason {
     #[error("duplicate id: code {0} {1:?} is already registered under it")]
     DuplicateId(CodeId, Box<str>),
     #[error("invalid regex{}: {message}", at_offset(*offset))]
-    InvalidRegex { offset: Option<usize>, message: String },
+    InvalidRegex {
+        offset: Option<usize>,
+        message: String,
+    },
     #[error("unsupported regex{}: {message}", at_offset(*offset))]
-    UnsupportedRegex { offset: Option<usize>, message: String },
+    UnsupportedRegex {
+        offset: Option<usize>,
+        message: String,
+    },
     #[error("regex matches the empty string, so it would match every code")]
     MatchesEmpty,
     #[error("regex is too large: its compiled form exceeds the limit of {limit} bytes")]
@@ -252,7 +258,10 @@ impl fmt::Display for Error {
         }
         match &self.0.subject {
             Subject::None => {}
-            Subject::Code { id, text: Some(text) } => write!(f, "code {id} {text:?}: ")?,
+            Subject::Code {
+                id,
+                text: Some(text),
+            } => write!(f, "code {id} {text:?}: ")?,
             Subject::Code { id, text: None } => write!(f, "code {id}: ")?,
             Subject::Contract(partner) => write!(f, "contract of partner {partner}: ")?,
             Subject::Input(input) => write!(f, "{input} ")?,

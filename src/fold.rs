@@ -64,7 +64,7 @@ mod tests {
             ("ÉTÉ20", "été20"),
             ("ΣΟΦΊΑ", "σοφία"),
             ("\u{212A}ELVIN", "kelvin"), // KELVIN SIGN folds to ASCII k
-            ("STRAẞE", "straße"),         // capital sharp s folds simply, not to "ss"
+            ("STRAẞE", "straße"),        // capital sharp s folds simply, not to "ss"
             ("straße", "straße"),
             ("Ⱥ", "ⱥ"), // folds to a longer UTF-8 encoding
             ("ДОБРО", "добро"),
@@ -81,7 +81,10 @@ mod tests {
         // 'Ⱥ' is two bytes and folds to three: the worst ratio in the tables.
         let text = "Ⱥ".repeat(MAX_CODE_LEN / 2);
         let mut buf = [0; FOLD_BUF_LEN];
-        assert_eq!(fold_into(&text, &mut buf).map(str::len), Some(MAX_CODE_LEN / 2 * 3));
+        assert_eq!(
+            fold_into(&text, &mut buf).map(str::len),
+            Some(MAX_CODE_LEN / 2 * 3)
+        );
         let too_long = "A".repeat(MAX_CODE_LEN + 1);
         assert_eq!(fold_into(&too_long, &mut buf), None);
     }

@@ -148,8 +148,8 @@ pub use crate::code::{
     Code, CodeId, CreditPolicy, MatchMode, PartnerId, RestrictedCode, TrackingCode,
 };
 pub use crate::decision::{
-    Click, CodeHit, CodeState, Conversion, Decision, InvalidReason, NotChosen, OtherMatch,
-    Outcome, Via,
+    Click, CodeHit, CodeState, Conversion, Decision, InvalidReason, NotChosen, OtherMatch, Outcome,
+    Via,
 };
 pub use crate::engine::Engine;
 pub use crate::error::{BulkError, Error, ErrorKind};

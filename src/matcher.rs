@@ -134,7 +134,9 @@ impl RegexMatcher {
             let Ok(id) = PatternID::new(pid as usize) else {
                 continue;
             };
-            let input = Input::new(text).anchored(Anchored::Pattern(id)).earliest(true);
+            let input = Input::new(text)
+                .anchored(Anchored::Pattern(id))
+                .earliest(true);
             if verifier.is_match(input) {
                 out.push(self.code_of[pid as usize]);
             }

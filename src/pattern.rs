@@ -150,7 +150,10 @@ mod tests {
         let pre = |p: &str| prefixes(&whole_code(parse(p).unwrap()));
         let lits = |ls: &[&str]| Some(ls.iter().map(|l| l.as_bytes().to_vec()).collect());
         assert_eq!(pre(r"^(SUMMER).*"), lits(&["SUMMER"]));
-        assert_eq!(pre(r"^P(20|25|50)OFF$"), lits(&["P20OFF", "P25OFF", "P50OFF"]));
+        assert_eq!(
+            pre(r"^P(20|25|50)OFF$"),
+            lits(&["P20OFF", "P25OFF", "P50OFF"])
+        );
         assert_eq!(pre(r"^P[0-9]{4}$"), lits(&["P"]));
         assert_eq!(pre(r"^.*(SUMMER)$"), None);
         assert_eq!(pre(r"(?i)summer"), None);

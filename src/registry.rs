@@ -117,7 +117,9 @@ impl Registry {
 
     /// The lifecycle events recorded for a code, in time order; `None` for an unknown id.
     pub fn events(&self, id: CodeId) -> Option<&[LifecycleEvent]> {
-        self.by_id.get(&id).map(|&i| self.entries[i].events.as_slice())
+        self.by_id
+            .get(&id)
+            .map(|&i| self.entries[i].events.as_slice())
     }
 
     /// Validates and adds one code. On error nothing changes.
@@ -140,17 +142,13 @@ impl Registry {
     /// Rows are checked in order, each against the registry and the valid rows before it, so a
     /// duplicate inside the batch is reported at its second occurrence. The error lists every
     /// rejected row; each [`Error::row`] is the zero-based position in the batch.
-    pub fn add_all<I>(&mut self, codes: I) -> Result<(), BulkError>
-    where
-        I: IntoIterator,
-        I::Item: Into<Code>,
-    {
+    pub fn add_all(&mut self, codes: impl IntoIterator<Item = Code>) -> Result<(), BulkError> {
         let first_new = self.entries.len();
         let mut errors = Vec::new();
         let mut rows = 0;
         for (row, code) in codes.into_iter().enumerate() {
             rows += 1;
-            match self.validate(code.into()) {
+            match self.validate(code) {
                 Ok((code, hir)) => self.insert(code, hir),
                 Err(err) => errors.push(err.at_row(row)),
             }

@@ -1,0 +1,286 @@
+//! Property tests: the engine against the naive reference on random programs and orders.
+
+use std::time::Duration;
+
+use promo_attribution::{
+    Click, ClickWinner, Code, CodeId, Conversion, CreditPolicy, Engine, PartnerId, RegexAnchoring,
+    Registry, Settings, Timestamp, UnmetPolicy, Window,
+};
+use proptest::prelude::*;
+
+use crate::reference::{Expected, Reference};
+
+/// Texts drawn from a tiny alphabet so that codes collide, overlap and shadow each other.
+const EXACT_TEXTS: &[&str] = &["A", "B", "AB", "ab", "BA", "É", "é", "AÉ", "ABA", " ab "];
+const PATTERNS: &[&str] = &[
+    "A.*", "[AB]B", "B+", "(?i)a.*", "A|B", "AB?", ".A", "É.*", "A(B|É)", "(AB)+", "[^A]+",
+    r"\w{2}",
+];
+const ENTERED: &[&str] = &[
+    "A", "a", "B", "AB", "ab", "aB", "BA", "ABA", "É", "é", "AÉ", "BB", "XA", "  A ", "", "  ", "Q",
+];
+
+fn instant(step: i64) -> Timestamp {
+    Timestamp::from_unix_seconds(step * 10)
+}
+
+#[derive(Clone, Debug)]
+enum CodeSpec {
+    Exact(usize, u64, CreditPolicy),
+    Regex(usize, u64, CreditPolicy, i32),
+    Restricted(usize),
+}
+
+#[derive(Clone, Debug)]
+struct Program {
+    settings: Settings,
+    codes: Vec<(CodeSpec, Option<i64>, Option<i64>)>,
+    events: Vec<(u64, bool, i64)>,
+    contracts: Vec<(u64, Option<i64>, Option<i64>)>,
+}
+
+fn policy() -> impl Strategy<Value = CreditPolicy> {
+    prop_oneof![
+        Just(CreditPolicy::Always),
+        Just(CreditPolicy::IfInvolved),
+        Just(CreditPolicy::IfWinner)
+    ]
+}
+
+fn settings() -> impl Strategy<Value = Settings> {
+    (any::<[bool; 7]>(), 0u64..6).prop_map(|(flags, lookback)| {
+        let mut s = Settings::default();
+        // Mostly enabled: a disabled program exercises little.
+        s.tracking_enabled = flags[0] || flags[1];
+        s.click_winner = if flags[2] {
+            ClickWinner::FirstClick
+        } else {
+            ClickWinner::LastClick
+        };
+        s.lookback = Duration::from_secs(lookback * 10);
+        s.unmet_policy = if flags[3] {
+            UnmetPolicy::FallBackToClicks
+        } else {
+            UnmetPolicy::Invalidate
+        };
+        s.suppress_always_owner_clicks = flags[4];
+        s.require_contracts = flags[5] && flags[6];
+        s.regex_anchoring = if flags[6] {
+            RegexAnchoring::Search
+        } else {
+            RegexAnchoring::WholeCode
+        };
+        s
+    })
+}
+
+fn code_spec() -> impl Strategy<Value = CodeSpec> {
+    prop_oneof![
+        4 => (0..EXACT_TEXTS.len(), 1u64..4, policy()).prop_map(|(t, o, p)| CodeSpec::Exact(t, o, p)),
+        4 => (0..PATTERNS.len(), 1u64..4, policy(), -1i32..2)
+            .prop_map(|(t, o, p, pr)| CodeSpec::Regex(t, o, p, pr)),
+        1 => (0..EXACT_TEXTS.len()).prop_map(CodeSpec::Restricted),
+    ]
+}
+
+fn bound() -> impl Strategy<Value = Option<i64>> {
+    prop::option::weighted(0.4, 0i64..10)
+}
+
+fn program() -> impl Strategy<Value = Program> {
+    (
+        settings(),
+        prop::collection::vec((code_spec(), bound(), bound()), 0..8),
+        prop::collection::vec((0u64..9, any::<bool>(), 0i64..10), 0..4),
+        prop::collection::vec((1u64..4, bound(), bound()), 0..3),
+    )
+        .prop_map(|(settings, codes, events, contracts)| Program {
+            settings,
+            codes,
+            events,
+            contracts,
+        })
+}
+
+#[derive(Clone, Debug)]
+struct Order {
+    at: i64,
+    codes: Vec<usize>,
+    clicks: Vec<(u64, i64)>,
+}
+
+fn order() -> impl Strategy<Value = Order> {
+    (
+        0i64..10,
+        prop::collection::vec(0..ENTERED.len(), 0..4),
+        prop::collection::vec((1u64..5, 0i64..11), 0..6),
+    )
+        .prop_map(|(at, codes, clicks)| Order { at, codes, clicks })
+}
+
+fn window(from: Option<i64>, until: Option<i64>) -> Window {
+    Window {
+        from: from.map(instant),
+        until: until.map(instant),
+    }
+}
+
+fn to_code(id: u64, spec: &CodeSpec, from: Option<i64>, until: Option<i64>) -> Code {
+    let w = window(from, until);
+    match *spec {
+        CodeSpec::Exact(t, owner, p) => {
+            Code::tracking(CodeId(id), EXACT_TEXTS[t], PartnerId(owner))
+                .credit(p)
+                .window(w)
+                .into()
+        }
+        CodeSpec::Regex(t, owner, p, priority) => {
+            Code::tracking(CodeId(id), PATTERNS[t], PartnerId(owner))
+                .regex()
+                .credit(p)
+                .priority(priority)
+                .window(w)
+                .into()
+        }
+        CodeSpec::Restricted(t) => Code::restricted(CodeId(id), EXACT_TEXTS[t])
+            .window(w)
+            .into(),
+    }
+}
+
+/// Registers what the registry accepts, one definition at a time (rejections are fine: the
+/// reference mirrors what was accepted).
+fn build(program: &Program) -> (Registry, Vec<(PartnerId, Window)>) {
+    let mut registry = Registry::new(program.settings.clone());
+    for (id, (spec, from, until)) in program.codes.iter().enumerate() {
+        let _ = registry.add(to_code(id as u64, spec, *from, *until));
+    }
+    for &(id, expire, at) in &program.events {
+        let _ = if expire {
+            registry.expire(CodeId(id), instant(at))
+        } else {
+            registry.reactivate(CodeId(id), instant(at))
+        };
+    }
+    let mut contracts = Vec::new();
+    for &(partner, from, until) in &program.contracts {
+        if registry
+            .set_contract(PartnerId(partner), window(from, until))
+            .is_ok()
+        {
+            contracts.retain(|(p, _)| *p != PartnerId(partner));
+            contracts.push((PartnerId(partner), window(from, until)));
+        }
+    }
+    (registry, contracts)
+}
+
+fn attribute(engine: &Engine, order: &Order, clicks: &[Click]) -> promo_attribution::Decision {
+    let texts: Vec<&str> = order.codes.iter().map(|&i| ENTERED[i]).collect();
+    engine.attribute(
+        &Conversion::new(instant(order.at))
+            .codes(&texts)
+            .clicks(clicks),
+    )
+}
+
+fn clicks_of(order: &Order) -> Vec<Click> {
+    order
+        .clicks
+        .iter()
+        .map(|&(p, at)| Click::new(PartnerId(p), instant(at)))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn engine_agrees_with_the_naive_reference(program in program(), orders in prop::collection::vec(order(), 1..6)) {
+        let (registry, contracts) = build(&program);
+        let engine = registry.compile().unwrap();
+        let reference = Reference::new(&registry, &contracts);
+        for order in &orders {
+            let clicks = clicks_of(order);
+            let texts: Vec<&str> = order.codes.iter().map(|&i| ENTERED[i]).collect();
+            let conversion = Conversion::new(instant(order.at)).codes(&texts).clicks(&clicks);
+            prop_assert_eq!(Expected::of(&engine.attribute(&conversion)), reference.attribute(&conversion), "order {:?}", order);
+        }
+    }
+
+    #[test]
+    fn click_input_order_does_not_matter(program in program(), order in order(), seed in any::<u64>()) {
+        let (registry, _) = build(&program);
+        let engine = registry.compile().unwrap();
+        // Distinct instants: ties are the one place the input order legitimately decides.
+        let mut clicks: Vec<Click> = clicks_of(&order);
+        clicks.sort_by_key(|c| c.at);
+        clicks.dedup_by_key(|c| c.at);
+        let decision = attribute(&engine, &order, &clicks);
+        let mut shuffled = clicks.clone();
+        // A deterministic shuffle driven by the seed.
+        let mut state = seed | 1;
+        for i in (1..shuffled.len()).rev() {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+            shuffled.swap(i, (state % (i as u64 + 1)) as usize);
+        }
+        prop_assert_eq!(decision, attribute(&engine, &order, &shuffled));
+    }
+
+    #[test]
+    fn a_code_inactive_at_the_order_changes_only_diagnostics(
+        program in program(),
+        order in order(),
+        spec in code_spec(),
+        after in any::<bool>(),
+    ) {
+        let (mut registry, _) = build(&program);
+        let clicks = clicks_of(&order);
+        let before = attribute(&registry.compile().unwrap(), &order, &clicks);
+        // A schedule that ends at or before the order, or starts after it.
+        let (from, until) = if after { (Some(order.at + 1), None) } else { (None, Some(order.at)) };
+        let added = to_code(1_000, &spec, from, until);
+        prop_assume!(registry.add(added).is_ok());
+        let with = attribute(&registry.compile().unwrap(), &order, &clicks);
+        prop_assert_eq!(before.outcome(), with.outcome());
+        prop_assert_eq!(before.code(), with.code());
+        prop_assert_eq!(before.click_winner(), with.click_winner());
+    }
+
+    #[test]
+    fn attribute_never_panics_on_arbitrary_text(
+        program in program(),
+        texts in prop::collection::vec(any::<String>(), 0..4),
+        clicks in prop::collection::vec((any::<u64>(), any::<i64>()), 0..4),
+        at in any::<i64>(),
+    ) {
+        let (registry, _) = build(&program);
+        let engine = registry.compile().unwrap();
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let clicks: Vec<Click> = clicks.iter().map(|&(p, t)| Click::new(PartnerId(p), Timestamp::from_unix_millis(t))).collect();
+        let decision = engine.attribute(&Conversion::new(Timestamp::from_unix_millis(at)).codes(&texts).clicks(&clicks));
+        prop_assert_eq!(decision.entered().len(), texts.len());
+    }
+
+    #[test]
+    fn a_failed_batch_leaves_the_registry_unchanged(program in program(), extra in prop::collection::vec((code_spec(), bound(), bound()), 1..6)) {
+        let (mut registry, _) = build(&program);
+        let ids_before: Vec<CodeId> = registry.codes().map(|c| c.id()).collect();
+        // A blank last row guarantees at least one failure, whatever the others do.
+        let mut batch: Vec<Code> = extra.iter().enumerate()
+            .map(|(i, (spec, from, until))| to_code(500 + i as u64, spec, *from, *until))
+            .collect();
+        batch.push(Code::restricted(CodeId(999), " \t ").into());
+        let err = registry.add_all(batch).unwrap_err();
+        prop_assert!(err.errors().iter().any(|e| e.row() == Some(extra.len())));
+        let ids_after: Vec<CodeId> = registry.codes().map(|c| c.id()).collect();
+        prop_assert_eq!(ids_before, ids_after);
+        // The registry still accepts what it accepted before, so its indexes were undone too.
+        let (fresh, _) = build(&program);
+        let order = Order { at: 5, codes: (0..ENTERED.len()).collect(), clicks: vec![] };
+        prop_assert_eq!(
+            attribute(&registry.compile().unwrap(), &order, &[]),
+            attribute(&fresh.compile().unwrap(), &order, &[])
+        );
+    }
+}

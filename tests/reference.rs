@@ -1,0 +1,316 @@
+//! A naive reference implementation of SPEC §4–§5: a linear scan over every code, each regex
+//! compiled on its own with the `regex` crate, states recomputed from the raw events. It shares
+//! no code with the engine beyond the public definition types, so agreement means something.
+
+use std::collections::HashMap;
+
+use promo_attribution::{
+    Click, ClickWinner, Code, CodeHit, CodeId, CodeState, Conversion, CreditPolicy, Decision,
+    InvalidReason, Lifecycle, MatchMode, NotChosen, OtherMatch, Outcome, PartnerId, RegexAnchoring,
+    Registry, Settings, Timestamp, UnmetPolicy, Via,
+};
+
+pub struct Reference {
+    settings: Settings,
+    /// Registration order, with each code's events in time order.
+    codes: Vec<(Code, Vec<(Timestamp, Lifecycle)>, Option<regex::Regex>)>,
+    contracts: HashMap<PartnerId, promo_attribution::Window>,
+}
+
+/// What the reference decides: the parts of a [`Decision`] it can check.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Expected {
+    pub outcome: Outcome,
+    pub code: Option<CodeId>,
+    pub click_winner: Option<PartnerId>,
+    pub entered: Vec<CodeHit>,
+    pub others: Vec<OtherMatch>,
+}
+
+impl Expected {
+    pub fn of(decision: &Decision) -> Expected {
+        let mut others = decision.other_matches().to_vec();
+        others.sort_by_key(|o| (o.entered, o.code, format!("{:?}", o.why)));
+        Expected {
+            outcome: decision.outcome(),
+            code: decision.code(),
+            click_winner: decision.click_winner(),
+            entered: decision.entered().to_vec(),
+            others,
+        }
+    }
+}
+
+fn lower(text: &str) -> String {
+    // Per-character lowercase equals simple case folding on the alphabets the tests use.
+    text.chars().flat_map(char::to_lowercase).collect()
+}
+
+impl Reference {
+    /// Mirrors a registry that accepted these codes, events and contracts.
+    pub fn new(registry: &Registry, contracts: &[(PartnerId, promo_attribution::Window)]) -> Self {
+        let settings = registry.settings().clone();
+        let codes = registry
+            .codes()
+            .map(|code| {
+                let events = registry
+                    .events(code.id())
+                    .map(|evs| evs.iter().map(|e| (e.at, e.action)).collect())
+                    .unwrap_or_default();
+                let compiled = match code {
+                    Code::Tracking(t) if t.match_mode == MatchMode::Regex => {
+                        let pattern = match settings.regex_anchoring {
+                            RegexAnchoring::WholeCode => format!("^(?:{})$", t.text),
+                            _ => t.text.clone(),
+                        };
+                        Some(regex::Regex::new(&pattern).unwrap())
+                    }
+                    _ => None,
+                };
+                (code.clone(), events, compiled)
+            })
+            .collect();
+        let contracts = contracts.iter().copied().collect();
+        Reference {
+            settings,
+            codes,
+            contracts,
+        }
+    }
+
+    fn state(&self, index: usize, t: Timestamp) -> CodeState {
+        let (code, events, _) = &self.codes[index];
+        let window = code.window();
+        if window.from.is_some_and(|from| t < from) {
+            return CodeState::Pending;
+        }
+        if window.until.is_some_and(|until| t >= until) {
+            return CodeState::Expired;
+        }
+        let manually_expired = events
+            .iter()
+            .filter(|(at, _)| *at <= t)
+            .last()
+            .is_some_and(|(_, action)| *action == Lifecycle::Expire);
+        if manually_expired {
+            CodeState::Expired
+        } else {
+            CodeState::Active
+        }
+    }
+
+    fn matches(&self, index: usize, text: &str) -> bool {
+        let (code, _, regex) = &self.codes[index];
+        match regex {
+            Some(regex) => regex.is_match(text),
+            None => lower(code.text()) == lower(text),
+        }
+    }
+
+    pub fn attribute(&self, conversion: &Conversion<'_>) -> Expected {
+        let s = &self.settings;
+        let at = conversion.at;
+        let always_owner = |partner: PartnerId| {
+            (0..self.codes.len()).any(|i| match &self.codes[i].0 {
+                Code::Tracking(t) => {
+                    t.owner == partner
+                        && t.credit == CreditPolicy::Always
+                        && self.state(i, at) == CodeState::Active
+                }
+                _ => false,
+            })
+        };
+        let earliest = at.saturating_sub(s.lookback);
+        let mut qualifying: Vec<(Timestamp, usize, PartnerId)> = conversion
+            .clicks
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| earliest <= c.at && c.at <= at)
+            .filter(|(_, c)| {
+                !(s.suppress_always_owner_clicks && s.tracking_enabled && always_owner(c.partner))
+            })
+            .map(|(i, c)| (c.at, i, c.partner))
+            .collect();
+        qualifying.sort();
+        let winner = match s.click_winner {
+            ClickWinner::FirstClick => qualifying.first(),
+            _ => qualifying.last(),
+        }
+        .map(|&(_, _, p)| p);
+
+        // Resolve every entered code by a linear scan.
+        let mut entered = Vec::new();
+        let mut others = Vec::new();
+        let mut matched: Vec<(usize, usize)> = Vec::new();
+        let mut restricted = false;
+        for (position, raw) in conversion.codes.iter().enumerate() {
+            let text = raw.trim();
+            if text.is_empty() {
+                entered.push(CodeHit::Empty);
+                continue;
+            }
+            if text.len() > promo_attribution::MAX_CODE_LEN {
+                entered.push(CodeHit::TooLong);
+                continue;
+            }
+            // Precedence: exact (registration order), then regex (priority desc, registration).
+            let mut hits: Vec<usize> = (0..self.codes.len())
+                .filter(|&i| self.matches(i, text))
+                .collect();
+            hits.sort_by_key(|&i| match &self.codes[i] {
+                (Code::Tracking(t), _, Some(_)) => (1, -i64::from(t.priority), i),
+                _ => (0, 0, i),
+            });
+            let tracking: Vec<usize> = hits
+                .iter()
+                .copied()
+                .filter(|&i| matches!(self.codes[i].0, Code::Tracking(_)))
+                .collect();
+            let active_restricted = hits.iter().copied().find(|&i| {
+                matches!(self.codes[i].0, Code::Restricted(_))
+                    && self.state(i, at) == CodeState::Active
+            });
+            let inactive_restricted = hits.iter().copied().find(|&i| {
+                matches!(self.codes[i].0, Code::Restricted(_))
+                    && self.state(i, at) != CodeState::Active
+            });
+            let winner_code = tracking
+                .iter()
+                .copied()
+                .find(|&i| self.state(i, at) == CodeState::Active);
+            let inactive_tracking = tracking
+                .iter()
+                .copied()
+                .find(|&i| self.state(i, at) != CodeState::Active);
+            for &i in &tracking {
+                let state = self.state(i, at);
+                if state != CodeState::Active {
+                    others.push((position, i, NotChosen::Inactive(state)));
+                } else if Some(i) != winner_code {
+                    others.push((position, i, NotChosen::Outranked));
+                }
+            }
+            restricted |= active_restricted.is_some();
+            entered.push(if let Some(i) = active_restricted {
+                CodeHit::Restricted(self.codes[i].0.id())
+            } else if let Some(i) = winner_code {
+                CodeHit::Matched(self.codes[i].0.id())
+            } else if let Some(i) = inactive_tracking.or(inactive_restricted) {
+                CodeHit::Inactive {
+                    code: self.codes[i].0.id(),
+                    state: self.state(i, at),
+                }
+            } else {
+                CodeHit::Unknown
+            });
+            if let Some(i) = winner_code {
+                matched.push((position, i));
+            }
+        }
+
+        let tracking_of = |i: usize| match &self.codes[i].0 {
+            Code::Tracking(t) => t.clone(),
+            _ => unreachable!("only tracking codes resolve"),
+        };
+        let involved = |p: PartnerId| qualifying.iter().any(|&(_, _, q)| q == p);
+        let satisfied = |i: usize| {
+            let t = tracking_of(i);
+            match t.credit {
+                CreditPolicy::Always => true,
+                CreditPolicy::IfInvolved => involved(t.owner),
+                _ => winner == Some(t.owner),
+            }
+        };
+        let rank = |i: usize| match tracking_of(i).credit {
+            CreditPolicy::Always => 0,
+            CreditPolicy::IfInvolved => 1,
+            _ => 2,
+        };
+        let by_click = winner.map_or(Outcome::Unattributed, |partner| Outcome::Credited {
+            partner,
+            via: Via::Click,
+        });
+        let mut code = None;
+        let mut outcome;
+        if !s.tracking_enabled {
+            restricted = false;
+            outcome = by_click;
+            for &(p, i) in &matched {
+                others.push((p, i, NotChosen::TrackingDisabled));
+            }
+        } else {
+            let mut best: Option<(usize, usize)> = None;
+            for &(p, i) in &matched {
+                if satisfied(i) && best.is_none_or(|(_, b)| rank(i) < rank(b)) {
+                    best = Some((p, i));
+                }
+            }
+            for &(p, i) in &matched {
+                if Some((p, i)) != best {
+                    let why = if satisfied(i) {
+                        NotChosen::Superseded
+                    } else {
+                        NotChosen::PolicyUnmet
+                    };
+                    others.push((p, i, why));
+                }
+            }
+            if let Some((_, i)) = best {
+                code = Some(self.codes[i].0.id());
+                outcome = Outcome::Credited {
+                    partner: tracking_of(i).owner,
+                    via: Via::Code(self.codes[i].0.id()),
+                };
+            } else if !matched.is_empty() && s.unmet_policy == UnmetPolicy::Invalidate {
+                outcome = Outcome::Unattributed;
+                if let Some(partner) = winner {
+                    code = Some(self.codes[matched[0].1].0.id());
+                    outcome = Outcome::Invalid {
+                        partner,
+                        reason: InvalidReason::CodeOwnedByOtherPartner,
+                    };
+                }
+            } else {
+                outcome = by_click;
+            }
+        }
+        if let Outcome::Credited { partner, .. } = outcome {
+            let active = match self.contracts.get(&partner) {
+                Some(w) => w.contains(at),
+                None => !s.require_contracts,
+            };
+            if restricted {
+                outcome = Outcome::Invalid {
+                    partner,
+                    reason: InvalidReason::RestrictedCode,
+                };
+            } else if !active {
+                outcome = Outcome::Invalid {
+                    partner,
+                    reason: InvalidReason::PartnerNotActive,
+                };
+            }
+        }
+        let mut others: Vec<OtherMatch> = others
+            .into_iter()
+            .map(|(entered, i, why)| OtherMatch {
+                entered,
+                code: self.codes[i].0.id(),
+                why,
+            })
+            .collect();
+        others.sort_by_key(|o| (o.entered, o.code, format!("{:?}", o.why)));
+        Expected {
+            outcome,
+            code,
+            click_winner: winner,
+            entered,
+            others,
+        }
+    }
+}
+
+/// A convenience for tests that only need clicks.
+pub fn click(partner: u64, at: Timestamp) -> Click {
+    Click::new(PartnerId(partner), at)
+}
