@@ -1,4 +1,7 @@
 //! Integration tests, compiled into one binary.
 
+mod adversarial;
+mod attribution;
 mod properties;
 mod reference;
+mod registration;
