@@ -585,7 +585,8 @@ mod tests {
     fn active_periods_apply_events_to_the_schedule() {
         use Lifecycle::{Expire, Reactivate};
         let schedule = Window::between(t(10), t(100));
-        let cases: &[(&[LifecycleEvent], &[(i64, bool)])] = &[
+        type Probes = &'static [(i64, bool)];
+        let cases: &[(&[LifecycleEvent], Probes)] = &[
             (&[], &[(9, false), (10, true), (99, true), (100, false)]),
             (&[ev(50, Expire)], &[(49, true), (50, false), (99, false)]),
             (

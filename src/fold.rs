@@ -8,9 +8,10 @@
 
 use crate::MAX_CODE_LEN;
 
-/// Room for any folded code of at most [`MAX_CODE_LEN`] bytes: every character takes at least
-/// one byte and folds to at most four.
-pub(crate) const FOLD_BUF_LEN: usize = 4 * MAX_CODE_LEN;
+/// Room for any folded code of at most [`MAX_CODE_LEN`] bytes. Simple folding grows a
+/// character's UTF-8 encoding by at most half (two bytes to three, as `Ⱥ` → `ⱥ`; checked over
+/// every character by a test below), and a smaller buffer is less to initialise per lookup.
+pub(crate) const FOLD_BUF_LEN: usize = MAX_CODE_LEN * 3 / 2;
 
 fn fold_char(c: char) -> char {
     unicode_case_mapping::case_folded(c)
@@ -73,6 +74,14 @@ mod tests {
             assert_eq!(fold(input), expected, "{input}");
             let mut buf = [0; FOLD_BUF_LEN];
             assert_eq!(fold_into(input, &mut buf), Some(expected), "{input}");
+        }
+    }
+
+    #[test]
+    fn no_character_grows_by_more_than_half() {
+        for c in (0..=0x10_FFFF).filter_map(char::from_u32) {
+            let (from, to) = (c.len_utf8(), fold_char(c).len_utf8());
+            assert!(2 * to <= 3 * from, "{c:?} grows from {from} to {to} bytes");
         }
     }
 

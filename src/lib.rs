@@ -181,3 +181,8 @@ mod tests {
         assert_thread_safe::<Window>();
     }
 }
+
+// The README's example is compiled and run as a doctest, so it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -1,5 +1,8 @@
 //! Integration tests, compiled into one binary.
 
+// Tests assert by unwrapping: a panic is the failure report.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod adversarial;
 mod attribution;
 mod properties;

@@ -5,30 +5,33 @@
 use std::collections::HashMap;
 
 use promo_attribution::{
-    Click, ClickWinner, Code, CodeHit, CodeId, CodeState, Conversion, CreditPolicy, Decision,
+    ClickWinner, Code, CodeHit, CodeId, CodeState, Conversion, CreditPolicy, Decision,
     InvalidReason, Lifecycle, MatchMode, NotChosen, OtherMatch, Outcome, PartnerId, RegexAnchoring,
     Registry, Settings, Timestamp, UnmetPolicy, Via,
 };
 
-pub struct Reference {
+/// A registered code, its events in time order, and its regex compiled alone.
+type Entry = (Code, Vec<(Timestamp, Lifecycle)>, Option<regex::Regex>);
+
+pub(crate) struct Reference {
     settings: Settings,
-    /// Registration order, with each code's events in time order.
-    codes: Vec<(Code, Vec<(Timestamp, Lifecycle)>, Option<regex::Regex>)>,
+    /// Registration order.
+    codes: Vec<Entry>,
     contracts: HashMap<PartnerId, promo_attribution::Window>,
 }
 
 /// What the reference decides: the parts of a [`Decision`] it can check.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Expected {
-    pub outcome: Outcome,
-    pub code: Option<CodeId>,
-    pub click_winner: Option<PartnerId>,
-    pub entered: Vec<CodeHit>,
-    pub others: Vec<OtherMatch>,
+pub(crate) struct Expected {
+    pub(crate) outcome: Outcome,
+    pub(crate) code: Option<CodeId>,
+    pub(crate) click_winner: Option<PartnerId>,
+    pub(crate) entered: Vec<CodeHit>,
+    pub(crate) others: Vec<OtherMatch>,
 }
 
 impl Expected {
-    pub fn of(decision: &Decision) -> Expected {
+    pub(crate) fn of(decision: &Decision) -> Expected {
         let mut others = decision.other_matches().to_vec();
         others.sort_by_key(|o| (o.entered, o.code, format!("{:?}", o.why)));
         Expected {
@@ -48,7 +51,10 @@ fn lower(text: &str) -> String {
 
 impl Reference {
     /// Mirrors a registry that accepted these codes, events and contracts.
-    pub fn new(registry: &Registry, contracts: &[(PartnerId, promo_attribution::Window)]) -> Self {
+    pub(crate) fn new(
+        registry: &Registry,
+        contracts: &[(PartnerId, promo_attribution::Window)],
+    ) -> Self {
         let settings = registry.settings().clone();
         let codes = registry
             .codes()
@@ -89,8 +95,7 @@ impl Reference {
         }
         let manually_expired = events
             .iter()
-            .filter(|(at, _)| *at <= t)
-            .last()
+            .rfind(|(at, _)| *at <= t)
             .is_some_and(|(_, action)| *action == Lifecycle::Expire);
         if manually_expired {
             CodeState::Expired
@@ -107,7 +112,7 @@ impl Reference {
         }
     }
 
-    pub fn attribute(&self, conversion: &Conversion<'_>) -> Expected {
+    pub(crate) fn attribute(&self, conversion: &Conversion<'_>) -> Expected {
         let s = &self.settings;
         let at = conversion.at;
         let always_owner = |partner: PartnerId| {
@@ -308,9 +313,4 @@ impl Reference {
             others,
         }
     }
-}
-
-/// A convenience for tests that only need clicks.
-pub fn click(partner: u64, at: Timestamp) -> Click {
-    Click::new(PartnerId(partner), at)
 }
