@@ -260,8 +260,8 @@ pub struct Decision {
     pub(crate) outcome: Outcome,
     pub(crate) code: Option<CodeId>,
     pub(crate) click_winner: Option<PartnerId>,
-    pub(crate) entered: SmallVec<[CodeHit; 2]>,
-    pub(crate) others: SmallVec<[OtherMatch; 2]>,
+    pub(crate) entered: SmallVec<[CodeHit; 4]>,
+    pub(crate) others: SmallVec<[OtherMatch; 4]>,
 }
 
 impl Decision {

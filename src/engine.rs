@@ -33,12 +33,25 @@ use crate::time::{Timestamp, Window};
 /// attributing cannot. Whatever an order holds — no codes or ten thousand, a megabyte of text,
 /// clicks from the far future — `attribute` returns a [`Decision`] in time linear in the
 /// order's size, and what was odd about the order shows in the decision's diagnostics.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Engine {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
+impl std::fmt::Debug for Engine {
+    /// A summary: the compiled internals of a large program are not worth printing.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let inner = &*self.inner;
+        f.debug_struct("Engine")
+            .field("codes", &inner.codes.len())
+            .field("exact_texts", &inner.exact.len())
+            .field("regex_codes", &inner.regex.len())
+            .field("contracts", &inner.contracts.len())
+            .field("settings", &inner.settings)
+            .finish()
+    }
+}
+
 struct Inner {
     settings: Settings,
     codes: Vec<Compiled>,
@@ -52,7 +65,6 @@ struct Inner {
     always_owner_periods: HashMap<PartnerId, Vec<Window>>,
 }
 
-#[derive(Debug)]
 struct Compiled {
     code: Code,
     /// Sorted, disjoint periods in which the code is active: its schedule minus the spans of
@@ -298,9 +310,9 @@ impl Engine {
         let clicks = Clicks::new(inner, conversion);
 
         let mut entered = SmallVec::with_capacity(conversion.codes.len());
-        let mut others: SmallVec<[OtherMatch; 2]> = SmallVec::new();
+        let mut others: SmallVec<[OtherMatch; 4]> = SmallVec::new();
         // (entered position, code index) of each entered code that resolved to a tracking code.
-        let mut matched: SmallVec<[(usize, u32); 2]> = SmallVec::new();
+        let mut matched: SmallVec<[(usize, u32); 4]> = SmallVec::new();
         let mut restricted = false;
         for (position, text) in conversion.codes.iter().enumerate() {
             let resolved = self.resolve(text, at, position, &mut others);
@@ -406,7 +418,7 @@ impl Engine {
         raw: &str,
         at: Timestamp,
         position: usize,
-        others: &mut SmallVec<[OtherMatch; 2]>,
+        others: &mut SmallVec<[OtherMatch; 4]>,
     ) -> Resolved {
         let inner = &*self.inner;
         let text = raw.trim();
@@ -425,7 +437,7 @@ impl Engine {
         let mut restricted: Option<u32> = None;
         let mut inactive_tracking: Option<(u32, CodeState)> = None;
         let mut inactive_restricted: Option<(u32, CodeState)> = None;
-        let mut consider = |i: u32, others: &mut SmallVec<[OtherMatch; 2]>| {
+        let mut consider = |i: u32, others: &mut SmallVec<[OtherMatch; 4]>| {
             let compiled = &inner.codes[i as usize];
             let state = compiled.state(at);
             let is_tracking = matches!(compiled.code, Code::Tracking(_));

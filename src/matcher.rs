@@ -18,7 +18,6 @@ use crate::pattern;
 use crate::settings::RegexAnchoring;
 
 /// Pattern ids are positions in precedence order, so the lowest matching id wins.
-#[derive(Debug)]
 pub(crate) struct RegexMatcher {
     /// `None` when the program has no regex codes.
     verifier: Option<meta::Regex>,
@@ -108,6 +107,11 @@ impl RegexMatcher {
             unprefixed,
             whole_code,
         })
+    }
+
+    /// The number of regex codes.
+    pub(crate) fn len(&self) -> usize {
+        self.code_of.len()
     }
 
     /// Pushes the code index of every pattern matching `text` onto `out`, in precedence order.

@@ -439,3 +439,21 @@ fn engines_are_shared_across_threads() {
         .collect();
     assert!(handles.into_iter().all(|h| h.join().unwrap()));
 }
+
+#[test]
+fn engine_debug_is_a_summary() {
+    let e = engine(
+        Settings::default(),
+        vec![
+            Code::tracking(CodeId(1), "A", PartnerId(1)).into(),
+            regex(2, "^B.$", 2),
+        ],
+    );
+    let shown = format!("{e:?}");
+    assert!(
+        shown.starts_with(
+            "Engine { codes: 2, exact_texts: 1, regex_codes: 1, contracts: 0, settings: Settings {"
+        ),
+        "{shown}"
+    );
+}
