@@ -336,7 +336,7 @@ impl Engine {
         });
 
         if !settings.tracking_enabled {
-            decision.note_losers(&matched, None, |_, _| NotChosen::TrackingDisabled, self);
+            decision.note_losers(&matched, None, |_| NotChosen::TrackingDisabled, self);
             decision.outcome = by_click.unwrap_or(Outcome::Unattributed);
             restricted = false;
         } else {
@@ -358,7 +358,7 @@ impl Engine {
                 .copied()
                 .filter(|&(_, code)| satisfied(code))
                 .min_by_key(|&(_, code)| std::cmp::Reverse(strength(code)));
-            let why_not = |_: usize, code: u32| {
+            let why_not = |code: u32| {
                 if satisfied(code) {
                     NotChosen::Superseded
                 } else {
@@ -503,7 +503,7 @@ impl Decision {
         &mut self,
         matched: &[(usize, u32)],
         winner: Option<(usize, u32)>,
-        why: impl Fn(usize, u32) -> NotChosen,
+        why: impl Fn(u32) -> NotChosen,
         engine: &Engine,
     ) {
         for &(position, code) in matched {
@@ -511,7 +511,7 @@ impl Decision {
                 self.others.push(OtherMatch {
                     entered: position,
                     code: engine.id_of(code),
-                    why: why(position, code),
+                    why: why(code),
                 });
             }
         }
