@@ -141,6 +141,7 @@ mod fold;
 mod matcher;
 mod pattern;
 mod registry;
+mod schedule;
 mod settings;
 mod time;
 

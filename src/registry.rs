@@ -32,12 +32,20 @@ pub struct LifecycleEvent {
     pub action: Lifecycle,
 }
 
+/// What registration derived from a code's text, so that nothing is parsed or folded twice.
+#[derive(Clone, Debug)]
+pub(crate) enum Key {
+    /// The case-folded text of an exact code (tracking or restricted).
+    Exact(String),
+    /// The parsed pattern of a regex code.
+    Regex(Hir),
+}
+
 /// One registered code with what registration derived from it.
 #[derive(Clone, Debug)]
 pub(crate) struct Entry {
     pub(crate) code: Code,
-    /// The parsed pattern of a regex code.
-    pub(crate) hir: Option<Hir>,
+    pub(crate) key: Key,
     /// In time order; events at the same instant keep the order they were recorded in.
     pub(crate) events: Vec<LifecycleEvent>,
 }
@@ -132,8 +140,8 @@ impl Registry {
     /// back-references, matches the empty string, or compiles to more than
     /// [`MAX_REGEX_SIZE`](crate::MAX_REGEX_SIZE) bytes.
     pub fn add(&mut self, code: impl Into<Code>) -> Result<(), Error> {
-        let (code, hir) = self.validate(code.into())?;
-        self.insert(code, hir);
+        let (code, key) = self.validate(code.into())?;
+        self.insert(code, key);
         Ok(())
     }
 
@@ -149,7 +157,7 @@ impl Registry {
         for (row, code) in codes.into_iter().enumerate() {
             rows += 1;
             match self.validate(code) {
-                Ok((code, hir)) => self.insert(code, hir),
+                Ok((code, key)) => self.insert(code, key),
                 Err(err) => errors.push(err.at_row(row)),
             }
         }
@@ -212,7 +220,7 @@ impl Registry {
         Engine::build(&self.settings, &self.entries, &self.contracts)
     }
 
-    fn validate(&self, mut code: Code) -> Result<(Code, Option<Hir>), Error> {
+    fn validate(&self, mut code: Code) -> Result<(Code, Key), Error> {
         let trimmed = code.text().trim();
         if trimmed.len() != code.text().len() {
             *code.text_mut() = trimmed.to_owned();
@@ -236,40 +244,37 @@ impl Registry {
             return Err(fail(Reason::InvalidWindow(window)));
         }
         let is_regex = matches!(&code, Code::Tracking(t) if t.match_mode == MatchMode::Regex);
-        let hir = if is_regex {
-            Some(pattern::parse(text).map_err(fail)?)
-        } else {
-            let clash = self.exact.get(&fold::fold(text)).and_then(|same_text| {
-                same_text
-                    .iter()
-                    .map(|&i| &self.entries[i].code)
-                    .find(|other| other.window().overlaps(&window))
-            });
-            if let Some(other) = clash {
-                return Err(fail(Reason::DuplicateCode {
-                    existing: other.id(),
-                    existing_text: other.text().into(),
-                    existing_window: other.window(),
-                    window,
-                }));
-            }
-            None
-        };
-        Ok((code, hir))
+        if is_regex {
+            let hir = pattern::parse(text).map_err(fail)?;
+            return Ok((code, Key::Regex(hir)));
+        }
+        let folded = fold::fold(text);
+        let clash = self.exact.get(&folded).and_then(|same_text| {
+            same_text
+                .iter()
+                .map(|&i| &self.entries[i].code)
+                .find(|other| other.window().overlaps(&window))
+        });
+        if let Some(other) = clash {
+            return Err(fail(Reason::DuplicateCode {
+                existing: other.id(),
+                existing_text: other.text().into(),
+                existing_window: other.window(),
+                window,
+            }));
+        }
+        Ok((code, Key::Exact(folded)))
     }
 
-    fn insert(&mut self, code: Code, hir: Option<Hir>) {
+    fn insert(&mut self, code: Code, key: Key) {
         let index = self.entries.len();
         self.by_id.insert(code.id(), index);
-        if hir.is_none() {
-            self.exact
-                .entry(fold::fold(code.text()))
-                .or_default()
-                .push(index);
+        if let Key::Exact(folded) = &key {
+            self.exact.entry(folded.clone()).or_default().push(index);
         }
         self.entries.push(Entry {
             code,
-            hir,
+            key,
             events: Vec::new(),
         });
     }
@@ -278,12 +283,11 @@ impl Registry {
     fn truncate(&mut self, len: usize) {
         for entry in self.entries.drain(len..) {
             self.by_id.remove(&entry.code.id());
-            if entry.hir.is_none() {
-                let key = fold::fold(entry.code.text());
-                if let Some(indices) = self.exact.get_mut(&key) {
+            if let Key::Exact(folded) = &entry.key {
+                if let Some(indices) = self.exact.get_mut(folded) {
                     indices.retain(|i| *i < len);
                     if indices.is_empty() {
-                        self.exact.remove(&key);
+                        self.exact.remove(folded);
                     }
                 }
             }

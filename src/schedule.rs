@@ -1,0 +1,150 @@
+//! A code's activity over time: its schedule minus the spans of manual expiry, as sorted,
+//! disjoint periods computed once at compile time, so that "is it active at t" is a binary
+//! search however many lifecycle events a code has.
+
+use smallvec::SmallVec;
+
+use crate::registry::{Lifecycle, LifecycleEvent};
+use crate::time::{Timestamp, Window};
+
+/// Whether `t` lies in one of `periods` (sorted and disjoint).
+pub(crate) fn in_periods(periods: &[Window], t: Timestamp) -> bool {
+    let i = periods.partition_point(|p| p.until.is_some_and(|until| until <= t));
+    periods.get(i).is_some_and(|p| p.contains(t))
+}
+
+/// The periods in which a code with this schedule and these events is active.
+pub(crate) fn active_periods(schedule: Window, events: &[LifecycleEvent]) -> SmallVec<[Window; 1]> {
+    let mut out = SmallVec::new();
+    let mut push = |manual: Window| {
+        let period = intersect(schedule, manual);
+        if period.is_valid() {
+            out.push(period);
+        }
+    };
+    let mut expired = false;
+    let mut since = None;
+    for event in events {
+        let now_expired = event.action == Lifecycle::Expire;
+        if now_expired == expired {
+            continue;
+        }
+        if !expired {
+            push(Window {
+                from: since,
+                until: Some(event.at),
+            });
+        }
+        expired = now_expired;
+        since = Some(event.at);
+    }
+    if !expired {
+        push(Window {
+            from: since,
+            until: None,
+        });
+    }
+    out
+}
+
+fn intersect(a: Window, b: Window) -> Window {
+    Window {
+        from: a.from.max(b.from),
+        until: match (a.until, b.until) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
+        },
+    }
+}
+
+/// Sorts and merges overlapping or touching periods.
+pub(crate) fn merge(mut periods: Vec<Window>) -> Vec<Window> {
+    periods.sort_by_key(|p| p.from);
+    let mut out: Vec<Window> = Vec::with_capacity(periods.len());
+    for p in periods {
+        match out.last_mut() {
+            Some(last)
+                if match (p.from, last.until) {
+                    (Some(from), Some(until)) => from <= until,
+                    _ => true,
+                } =>
+            {
+                last.until = match (last.until, p.until) {
+                    (Some(x), Some(y)) => Some(x.max(y)),
+                    _ => None,
+                };
+            }
+            _ => out.push(p),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: i64) -> Timestamp {
+        Timestamp::from_unix_seconds(s)
+    }
+
+    fn ev(at: i64, action: Lifecycle) -> LifecycleEvent {
+        LifecycleEvent { at: t(at), action }
+    }
+
+    #[test]
+    fn active_periods_apply_events_to_the_schedule() {
+        use Lifecycle::{Expire, Reactivate};
+        let schedule = Window::between(t(10), t(100));
+        type Probes = &'static [(i64, bool)];
+        let cases: &[(&[LifecycleEvent], Probes)] = &[
+            (&[], &[(9, false), (10, true), (99, true), (100, false)]),
+            (&[ev(50, Expire)], &[(49, true), (50, false), (99, false)]),
+            (
+                &[ev(50, Expire), ev(60, Reactivate)],
+                &[(55, false), (60, true), (99, true)],
+            ),
+            (&[ev(5, Expire)], &[(10, false), (50, false)]),
+            (
+                &[ev(5, Expire), ev(20, Reactivate)],
+                &[(10, false), (20, true)],
+            ),
+            (&[ev(50, Expire), ev(50, Reactivate)], &[(50, true)]),
+            (
+                &[ev(50, Reactivate), ev(50, Expire)],
+                &[(50, false), (49, true)],
+            ),
+            (&[ev(200, Reactivate)], &[(150, false), (50, true)]),
+            (
+                &[ev(20, Expire), ev(30, Expire), ev(40, Reactivate)],
+                &[(35, false), (40, true)],
+            ),
+        ];
+        for (events, probes) in cases {
+            let periods = active_periods(schedule, events);
+            for &(at, active) in *probes {
+                assert_eq!(in_periods(&periods, t(at)), active, "{events:?} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn merge_joins_overlapping_and_touching_periods() {
+        let merged = merge(vec![
+            Window::between(t(30), t(40)),
+            Window::between(t(10), t(20)),
+            Window::between(t(20), t(25)),
+            Window::starting_at(t(38)),
+        ]);
+        assert_eq!(
+            merged,
+            vec![Window::between(t(10), t(25)), Window::starting_at(t(30))]
+        );
+        let merged = merge(vec![Window::until(t(5)), Window::between(t(1), t(9))]);
+        assert_eq!(merged, vec![Window::until(t(9))]);
+        let merged = merge(vec![Window::until(t(9)), Window::until(t(5))]);
+        assert_eq!(merged, vec![Window::until(t(9))]);
+        let merged = merge(vec![Window::until(t(5)), Window::ALWAYS]);
+        assert_eq!(merged, vec![Window::ALWAYS]);
+    }
+}
