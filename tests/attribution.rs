@@ -420,15 +420,20 @@ fn engine_reports_code_states() {
     assert_eq!(e.state(CodeId(2), t(AT)), None);
 }
 
-#[test]
-fn engines_are_shared_across_threads() {
-    let e = engine(
+/// Exact code "A" of partner 1 and regex code `^B.$` of partner 2.
+fn one_exact_one_regex() -> promo_attribution::Engine {
+    engine(
         Settings::default(),
         vec![
             Code::tracking(CodeId(1), "A", PartnerId(1)).into(),
             regex(2, "^B.$", 2),
         ],
-    );
+    )
+}
+
+#[test]
+fn engines_are_shared_across_threads() {
+    let e = one_exact_one_regex();
     let handles: Vec<_> = (0..4)
         .map(|_| {
             let e = e.clone();
@@ -442,13 +447,7 @@ fn engines_are_shared_across_threads() {
 
 #[test]
 fn engine_debug_is_a_summary() {
-    let e = engine(
-        Settings::default(),
-        vec![
-            Code::tracking(CodeId(1), "A", PartnerId(1)).into(),
-            regex(2, "^B.$", 2),
-        ],
-    );
+    let e = one_exact_one_regex();
     let shown = format!("{e:?}");
     assert!(
         shown.starts_with(
