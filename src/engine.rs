@@ -4,6 +4,8 @@ use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use foldhash::fast::RandomState;
+
 use smallvec::SmallVec;
 
 use crate::MAX_CODE_LEN;
@@ -13,7 +15,8 @@ use crate::decision::{
     Via,
 };
 use crate::error::Error;
-use crate::fold::{FOLD_BUF_LEN, fold_into};
+use crate::exact::{ExactIndex, Hashing};
+use crate::fold::with_folded;
 use crate::matcher::RegexMatcher;
 use crate::registry::{Entry, Key};
 use crate::schedule::{active_periods, in_periods, merge};
@@ -45,7 +48,7 @@ impl std::fmt::Debug for Engine {
         let inner = &*self.inner;
         f.debug_struct("Engine")
             .field("codes", &inner.codes.len())
-            .field("exact_texts", &inner.exact.len())
+            .field("exact_codes", &inner.exact.len())
             .field("regex_codes", &inner.regex.len())
             .field("contracts", &inner.contracts.len())
             .field("settings", &inner.settings)
@@ -55,10 +58,13 @@ impl std::fmt::Debug for Engine {
 
 struct Inner {
     settings: Settings,
+    /// What attribution reads of each code, compact; indexed by code index.
     codes: Vec<Compiled>,
-    by_id: HashMap<CodeId, u32>,
+    /// The full definitions, for [`Engine::code`]; same indices.
+    definitions: Vec<Code>,
+    by_id: HashMap<CodeId, u32, RandomState>,
     /// Case-folded exact text → codes (tracking and restricted) in registration order.
-    exact: HashMap<Box<str>, SmallVec<[u32; 1]>>,
+    exact: ExactIndex,
     regex: RegexMatcher,
     contracts: HashMap<PartnerId, Window>,
     /// For `suppress_always_owner_clicks`: per partner, the merged periods in which the
@@ -66,22 +72,61 @@ struct Inner {
     always_owner_periods: HashMap<PartnerId, Vec<Window>>,
 }
 
+/// What attribution needs of a code, without the text and label of its definition.
 struct Compiled {
-    code: Code,
+    id: CodeId,
+    /// `None` for a restricted code.
+    credit: Option<CreditPolicy>,
+    /// Meaningless for a restricted code.
+    owner: PartnerId,
+    scheduled_from: Option<Timestamp>,
     /// Sorted, disjoint periods in which the code is active: its schedule minus the spans of
     /// manual expiry.
     active: SmallVec<[Window; 1]>,
 }
 
 impl Compiled {
+    fn new(code: &Code, active: SmallVec<[Window; 1]>) -> Compiled {
+        let (credit, owner) = match code {
+            Code::Tracking(t) => (Some(t.credit), t.owner),
+            Code::Restricted(_) => (None, PartnerId(0)),
+        };
+        Compiled {
+            id: code.id(),
+            credit,
+            owner,
+            scheduled_from: code.window().from,
+            active,
+        }
+    }
+
     fn state(&self, t: Timestamp) -> CodeState {
         if in_periods(&self.active, t) {
             CodeState::Active
-        } else if self.code.window().from.is_some_and(|from| t < from) {
+        } else if self.scheduled_from.is_some_and(|from| t < from) {
             CodeState::Pending
         } else {
             CodeState::Expired
         }
+    }
+}
+
+/// The heap memory an [`Engine`] holds, in bytes, by part. See [`Engine::memory_usage`].
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemoryUsage {
+    /// The exact-code index: its hash table and the case-folded texts.
+    pub exact_index: usize,
+    /// The regex matcher: prefix index, per-pattern automata, and the fallback engines.
+    pub regex_matcher: usize,
+    /// What attribution reads of each code, the full definitions, the id index, contracts.
+    pub definitions: usize,
+}
+
+impl MemoryUsage {
+    /// The sum of the parts.
+    pub fn total(&self) -> usize {
+        self.exact_index + self.regex_matcher + self.definitions
     }
 }
 
@@ -104,8 +149,8 @@ impl Engine {
             u32::try_from(i).map_err(|_| Error::regex_set("more than 2^32 codes".to_owned()))
         };
         let mut codes = Vec::with_capacity(entries.len());
-        let mut by_id = HashMap::with_capacity(entries.len());
-        let mut exact: HashMap<Box<str>, SmallVec<[u32; 1]>> = HashMap::new();
+        let mut by_id = HashMap::with_capacity_and_hasher(entries.len(), RandomState::default());
+        let mut exact = Vec::with_capacity(entries.len());
         let mut patterns = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
             let i = index(i)?;
@@ -118,13 +163,15 @@ impl Engine {
                     };
                     patterns.push((priority, i, hir.clone()));
                 }
-                Key::Exact(folded) => exact.entry(folded.as_str().into()).or_default().push(i),
+                Key::Exact(folded) => exact.push((folded.as_bytes(), i)),
             }
-            codes.push(Compiled {
-                code: entry.code.clone(),
-                active: active_periods(entry.code.window(), &entry.events),
-            });
+            codes.push(Compiled::new(
+                &entry.code,
+                active_periods(entry.code.window(), &entry.events),
+            ));
         }
+        let exact = ExactIndex::build(exact.into_iter(), Hashing::whole())
+            .ok_or_else(|| Error::regex_set("more than 4 GiB of exact code text".to_owned()))?;
         // Precedence among regex codes: higher priority first, then registered earlier.
         patterns.sort_by_key(|&(priority, i, _)| (std::cmp::Reverse(priority), i));
         let patterns = patterns.into_iter().map(|(_, i, hir)| (hir, i)).collect();
@@ -133,13 +180,11 @@ impl Engine {
         let mut always_owner_periods: HashMap<PartnerId, Vec<Window>> = HashMap::new();
         if settings.suppress_always_owner_clicks && settings.tracking_enabled {
             for compiled in &codes {
-                if let Code::Tracking(t) = &compiled.code {
-                    if t.credit == CreditPolicy::Always {
-                        always_owner_periods
-                            .entry(t.owner)
-                            .or_default()
-                            .extend(compiled.active.iter().copied());
-                    }
+                if compiled.credit == Some(CreditPolicy::Always) {
+                    always_owner_periods
+                        .entry(compiled.owner)
+                        .or_default()
+                        .extend(compiled.active.iter().copied());
                 }
             }
             for periods in always_owner_periods.values_mut() {
@@ -150,6 +195,7 @@ impl Engine {
             inner: Arc::new(Inner {
                 settings: settings.clone(),
                 codes,
+                definitions: entries.iter().map(|e| e.code.clone()).collect(),
                 by_id,
                 exact,
                 regex,
@@ -174,9 +220,62 @@ impl Engine {
         self.inner.codes.is_empty()
     }
 
+    /// The heap memory the engine holds, by part: a figure for capacity planning, computed from
+    /// the capacities of its tables. It leaves out the per-thread caches of the general regex
+    /// engine, which only the rare regex code the matcher cannot compile itself uses.
+    ///
+    /// ```
+    /// use promo_attribution::{Code, CodeId, PartnerId, Registry};
+    ///
+    /// let mut registry = Registry::default();
+    /// registry.add(Code::tracking(CodeId(1), "SAVE10", PartnerId(1)))?;
+    /// let usage = registry.compile()?.memory_usage();
+    /// assert!(usage.exact_index > 0);
+    /// assert_eq!(usage.total(), usage.exact_index + usage.regex_matcher + usage.definitions);
+    /// # Ok::<(), promo_attribution::Error>(())
+    /// ```
+    pub fn memory_usage(&self) -> MemoryUsage {
+        let inner = &*self.inner;
+        let spilled = |periods: &SmallVec<[Window; 1]>| {
+            if periods.spilled() {
+                periods.capacity() * size_of::<Window>()
+            } else {
+                0
+            }
+        };
+        let definition_heap = |code: &Code| {
+            code.text().len()
+                + match code {
+                    Code::Tracking(t) => t.label.as_ref().map_or(0, String::capacity),
+                    Code::Restricted(r) => r.label.as_ref().map_or(0, String::capacity),
+                }
+        };
+        let definitions = inner.codes.capacity() * size_of::<Compiled>()
+            + inner
+                .codes
+                .iter()
+                .map(|c| spilled(&c.active))
+                .sum::<usize>()
+            + inner.definitions.capacity() * size_of::<Code>()
+            + inner.definitions.iter().map(definition_heap).sum::<usize>()
+            + inner.by_id.capacity() * (size_of::<(CodeId, u32)>() + 1)
+            + inner.contracts.capacity() * (size_of::<(PartnerId, Window)>() + 1)
+            + inner
+                .always_owner_periods
+                .values()
+                .map(|p| p.capacity() * size_of::<Window>())
+                .sum::<usize>();
+        MemoryUsage {
+            exact_index: inner.exact.memory_usage(),
+            regex_matcher: inner.regex.memory_usage(),
+            definitions,
+        }
+    }
+
     /// The definition of a code.
     pub fn code(&self, id: CodeId) -> Option<&Code> {
-        self.compiled(id).map(|c| &c.code)
+        let &i = self.inner.by_id.get(&id)?;
+        self.inner.definitions.get(i as usize)
     }
 
     /// A code's state at `t`: pending, active or expired, with manual expiry applied.
@@ -190,7 +289,7 @@ impl Engine {
     }
 
     fn id_of(&self, i: u32) -> CodeId {
-        self.inner.codes[i as usize].code.id()
+        self.inner.codes[i as usize].id
     }
 
     /// Decides who gets the credit for an order, or why the sale is invalid, and says why.
@@ -271,17 +370,19 @@ impl Engine {
             decision.outcome = by_click.unwrap_or(Outcome::Unattributed);
             restricted = false;
         } else {
-            let satisfied = |code: u32| match &inner.codes[code as usize].code {
-                Code::Tracking(t) => match t.credit {
-                    CreditPolicy::Always => true,
-                    CreditPolicy::IfInvolved => clicks.involved(t.owner),
-                    CreditPolicy::IfWinner => clicks.winner == Some(t.owner),
-                },
-                Code::Restricted(_) => false,
+            let satisfied = |code: u32| {
+                let compiled = &inner.codes[code as usize];
+                match compiled.credit {
+                    Some(CreditPolicy::Always) => true,
+                    Some(CreditPolicy::IfInvolved) => clicks.involved(compiled.owner),
+                    Some(CreditPolicy::IfWinner) => clicks.winner == Some(compiled.owner),
+                    None => false,
+                }
             };
-            let strength = |code: u32| match &inner.codes[code as usize].code {
-                Code::Tracking(t) => t.credit.strength(),
-                Code::Restricted(_) => 0,
+            let strength = |code: u32| {
+                inner.codes[code as usize]
+                    .credit
+                    .map_or(0, |c| c.strength())
             };
             // Strongest policy first, then first entered: `min_by_key` keeps the first of equals.
             let winner = matched
@@ -298,12 +399,13 @@ impl Engine {
             };
             decision.note_losers(&matched, winner, why_not, self);
             if let Some((_, code)) = winner {
-                let owner = inner.codes[code as usize].code.owner();
-                decision.code = Some(self.id_of(code));
-                if let Some(partner) = owner {
+                let compiled = &inner.codes[code as usize];
+                decision.code = Some(compiled.id);
+                // Only tracking codes are ever matched, so the owner is real.
+                if compiled.credit.is_some() {
                     decision.outcome = Outcome::Credited {
-                        partner,
-                        via: Via::Code(self.id_of(code)),
+                        partner: compiled.owner,
+                        via: Via::Code(compiled.id),
                     };
                 }
             } else if let (Some(&(_, first)), UnmetPolicy::Invalidate) =
@@ -371,19 +473,19 @@ impl Engine {
         let mut consider = |i: u32, others: &mut SmallVec<[OtherMatch; 4]>| {
             let compiled = &inner.codes[i as usize];
             let state = compiled.state(at);
-            let is_tracking = matches!(compiled.code, Code::Tracking(_));
+            let is_tracking = compiled.credit.is_some();
             match (is_tracking, state) {
                 (true, CodeState::Active) if tracking.is_none() => tracking = Some(i),
                 (true, CodeState::Active) => others.push(OtherMatch {
                     entered: position,
-                    code: compiled.code.id(),
+                    code: compiled.id,
                     why: NotChosen::Outranked,
                 }),
                 (true, state) => {
                     inactive_tracking.get_or_insert((i, state));
                     others.push(OtherMatch {
                         entered: position,
-                        code: compiled.code.id(),
+                        code: compiled.id,
                         why: NotChosen::Inactive(state),
                     });
                 }
@@ -396,11 +498,12 @@ impl Engine {
             }
         };
 
-        let mut buf = [0u8; FOLD_BUF_LEN];
-        if let Some(same_text) = fold_into(text, &mut buf).and_then(|key| inner.exact.get(key)) {
-            for &i in same_text {
-                consider(i, others);
-            }
+        if inner.exact.len() > 0 {
+            with_folded(text, |key| {
+                inner
+                    .exact
+                    .for_each(key.as_bytes(), |i| consider(i, others));
+            });
         }
         let mut regex_hits: SmallVec<[u32; 8]> = SmallVec::new();
         inner.regex.matches(text, &mut regex_hits);

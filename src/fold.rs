@@ -19,14 +19,21 @@ fn fold_char(c: char) -> char {
         .unwrap_or(c)
 }
 
+/// Texts up to this many bytes fold into [`SMALL_BUF_LEN`] bytes whatever they hold.
+pub(crate) const SMALL_TEXT_LEN: usize = SMALL_BUF_LEN * 2 / 3;
+
+/// A stack buffer for the common short code: cheaper to set up than [`FOLD_BUF_LEN`] bytes.
+pub(crate) const SMALL_BUF_LEN: usize = 48;
+
 /// Folds `text` into `buf` without allocating. `None` when `text` is longer than
-/// [`MAX_CODE_LEN`] bytes; callers reject such texts before folding.
-pub(crate) fn fold_into<'b>(text: &str, buf: &'b mut [u8; FOLD_BUF_LEN]) -> Option<&'b str> {
+/// [`MAX_CODE_LEN`] bytes (callers reject such texts before folding) or the folded text does
+/// not fit in `buf`, which cannot happen for a buffer of [`FOLD_BUF_LEN`] bytes.
+pub(crate) fn fold_into<'b>(text: &str, buf: &'b mut [u8]) -> Option<&'b str> {
     if text.len() > MAX_CODE_LEN {
         return None;
     }
     let len = if text.is_ascii() {
-        let out = &mut buf[..text.len()];
+        let out = buf.get_mut(..text.len())?;
         out.copy_from_slice(text.as_bytes());
         out.make_ascii_lowercase();
         text.len()
@@ -41,6 +48,19 @@ pub(crate) fn fold_into<'b>(text: &str, buf: &'b mut [u8; FOLD_BUF_LEN]) -> Opti
         len
     };
     std::str::from_utf8(&buf[..len]).ok()
+}
+
+/// Folds `text` on the stack and passes the folded text to `f`; `None` when `text` is longer
+/// than [`MAX_CODE_LEN`] bytes.
+#[inline]
+pub(crate) fn with_folded<R>(text: &str, f: impl FnOnce(&str) -> R) -> Option<R> {
+    if text.len() <= SMALL_TEXT_LEN {
+        let mut buf = [0u8; SMALL_BUF_LEN];
+        fold_into(text, &mut buf).map(f)
+    } else {
+        let mut buf = [0u8; FOLD_BUF_LEN];
+        fold_into(text, &mut buf).map(f)
+    }
 }
 
 /// Folds a text of any length into a new string (registration time only).
@@ -83,6 +103,16 @@ mod tests {
             let (from, to) = (c.len_utf8(), fold_char(c).len_utf8());
             assert!(2 * to <= 3 * from, "{c:?} grows from {from} to {to} bytes");
         }
+    }
+
+    #[test]
+    fn small_buffer_holds_any_small_text() {
+        let text = "Ⱥ".repeat(SMALL_TEXT_LEN / 2);
+        assert_eq!(with_folded(&text, str::len), Some(SMALL_TEXT_LEN / 2 * 3));
+        assert_eq!(
+            with_folded("SAVE10", str::to_owned),
+            Some("save10".to_owned())
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 mod adversarial;
 mod attribution;
+mod matching;
 mod properties;
 mod reference;
 mod registration;

@@ -1,0 +1,101 @@
+//! The regex matcher against the `regex` crate: many generated patterns in one program, so that
+//! prefixes nest and collide, and enough of them lack a literal prefix to bring in the DFA
+//! filter; every entered text's set of matched codes must be what `regex` says.
+
+use std::collections::BTreeSet;
+
+use promo_attribution::{
+    Code, CodeId, Conversion, Outcome, PartnerId, RegexAnchoring, Registry, Settings, Timestamp,
+    Via,
+};
+use proptest::prelude::*;
+
+const ATOMS: &[&str] = &[
+    "A", "B", "AB", "BA", "É", "-", "1", "[AB]", "[^A]", r"\d", "[0-9]", r"\w", ".", "(?i:a)",
+    "[A-Z0-9]", "(?i:é)", r"\b",
+];
+const QUANTIFIERS: &[&str] = &["", "", "", "?", "*", "+", "{2}", "{1,3}"];
+const ALPHABET: &[&str] = &["A", "a", "B", "b", "É", "é", "-", "1", "٣", "Z"];
+
+fn piece() -> impl Strategy<Value = String> {
+    (0..ATOMS.len(), 0..QUANTIFIERS.len()).prop_map(|(a, q)| {
+        let atom = ATOMS[a];
+        // Quantifying a look-around is legal but pointless; keep `\b` bare.
+        if atom == r"\b" {
+            atom.to_owned()
+        } else {
+            format!("{atom}{}", QUANTIFIERS[q])
+        }
+    })
+}
+
+fn pattern() -> impl Strategy<Value = String> {
+    (
+        any::<bool>(),
+        prop::collection::vec(piece(), 1..4),
+        prop::option::of(prop::collection::vec(piece(), 1..3)),
+        any::<bool>(),
+    )
+        .prop_map(|(start, seq, alt, end)| {
+            let body = seq.concat();
+            let body = match alt {
+                Some(alt) => format!("({body}|{})", alt.concat()),
+                None => body,
+            };
+            format!(
+                "{}{body}{}",
+                if start { "^" } else { "" },
+                if end { "$" } else { "" }
+            )
+        })
+}
+
+fn text() -> impl Strategy<Value = String> {
+    prop::collection::vec(0..ALPHABET.len(), 1..7)
+        .prop_map(|letters| letters.into_iter().map(|i| ALPHABET[i]).collect())
+}
+
+/// The ids of every code that matched `text`: the credited one and those listed as other
+/// matches (all codes are `Always`, active, and of distinct owners).
+fn matched(engine: &promo_attribution::Engine, text: &str) -> BTreeSet<u64> {
+    let decision =
+        engine.attribute(&Conversion::new(Timestamp::from_unix_seconds(0)).codes(&[text]));
+    let mut ids: BTreeSet<u64> = decision.other_matches().iter().map(|m| m.code.0).collect();
+    if let Outcome::Credited {
+        via: Via::Code(code),
+        ..
+    } = decision.outcome()
+    {
+        ids.insert(code.0);
+    }
+    ids
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn matcher_agrees_with_the_regex_crate(
+        patterns in prop::collection::vec(pattern(), 1..40),
+        texts in prop::collection::vec(text(), 1..12),
+        whole_code in any::<bool>(),
+    ) {
+        let mut settings = Settings::default();
+        settings.regex_anchoring = if whole_code { RegexAnchoring::WholeCode } else { RegexAnchoring::Search };
+        let mut registry = Registry::new(settings);
+        let mut reference = Vec::new();
+        for (i, p) in patterns.iter().enumerate() {
+            let code = Code::tracking(CodeId(i as u64), p.as_str(), PartnerId(i as u64)).regex();
+            // Patterns that can match the empty text are refused: the reference skips them too.
+            if registry.add(code).is_ok() {
+                let wrapped = if whole_code { format!("^(?:{p})$") } else { p.clone() };
+                reference.push((i as u64, regex::Regex::new(&wrapped).unwrap()));
+            }
+        }
+        let engine = registry.compile().unwrap();
+        for text in &texts {
+            let expected: BTreeSet<u64> = reference.iter().filter(|(_, r)| r.is_match(text)).map(|(i, _)| *i).collect();
+            prop_assert_eq!(matched(&engine, text), expected, "text {:?}", text);
+        }
+    }
+}
