@@ -1,175 +1,183 @@
 //! `attribute()` against naive baselines in the same groups.
 //!
 //! ```text
-//! cargo bench --bench attribute
+//! cargo bench --bench attribute                 # everything, about 10 minutes
+//! cargo bench --bench attribute -- exact_100k   # one group
 //! ```
 //!
-//! Registries are generated from a fixed seed and built outside the timed loops; inputs and
-//! results go through `black_box`. The baselines are what a first implementation would write:
-//! a `HashMap<String, _>` probed with `to_lowercase()`, and one `RegexSet` over every pattern.
+//! Registries and inputs come from `support/workload.rs` (fixed seeds) and are built outside
+//! the timed loops; inputs are stored back to back and walked in order; inputs and results go
+//! through `black_box`. The baselines are what a first implementation would write: a
+//! `HashMap<String, _>` probed with `to_lowercase()`, and one `RegexSet` over every pattern.
+//! `examples/bench_report.rs` measures the 1,000,000 + 10,000 registry in one process.
 
 // A generated fixture that fails to build is a bug in the bench: panicking is the report.
 #![allow(clippy::expect_used)]
 
+#[path = "support/workload.rs"]
+mod workload;
+
 use std::collections::HashMap;
 use std::hint::black_box;
 
-use criterion::{Criterion, criterion_group, criterion_main};
-use promo_attribution::{Code, CodeId, Conversion, Engine, PartnerId, Registry, Timestamp};
+use criterion::{
+    BenchmarkGroup, Criterion, criterion_group, criterion_main, measurement::WallTime,
+};
+use promo_attribution::{Click, Conversion, Engine, PartnerId, Timestamp};
+use workload::{Rng, Texts};
 
-const EXACT: usize = 10_000;
-const REGEX: usize = 1_000;
+const QUERIES: usize = 4096;
 
-/// xorshift64*: deterministic, dependency-free.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn code(&mut self) -> String {
-        const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-        let len = 6 + (self.next() % 11) as usize;
-        (0..len)
-            .map(|_| ALPHABET[(self.next() % 32) as usize] as char)
-            .collect()
-    }
+fn at() -> Timestamp {
+    Timestamp::from_unix_seconds(1_773_144_000)
 }
 
-struct Fixture {
-    engine: Engine,
-    exact: Vec<String>,
-    patterns: Vec<String>,
+/// Times one attribution per input, cycling through `texts`.
+fn engine_case(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    engine: &Engine,
+    texts: &Texts,
+) {
+    let mut i = 0;
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            i = (i + 1) % texts.len();
+            let code = [black_box(texts.get(i))];
+            black_box(engine.attribute(&Conversion::new(at()).codes(&code)))
+        })
+    });
 }
 
-fn fixture() -> Fixture {
-    let mut rng = Rng(0x5EED);
-    let mut exact: Vec<String> = Vec::with_capacity(EXACT);
-    let mut seen = std::collections::HashSet::new();
-    while exact.len() < EXACT {
-        let code = rng.code();
-        if seen.insert(code.clone()) {
-            exact.push(code);
-        }
-    }
-    let shapes = [
-        r"^P{i}\d+$",
-        r"^P{i}[0-9]{4}$",
-        r"^P{i}-[A-Z0-9]{6}$",
-        r"^P{i}(20|25|50)OFF$",
-    ];
-    let patterns: Vec<String> = (0..REGEX)
-        .map(|i| shapes[i % shapes.len()].replace("{i}", &format!("R{i}X")))
-        .collect();
-    let mut registry = Registry::default();
-    let codes = exact
+fn exact_group(c: &mut Criterion, n: usize, label: &str) {
+    let exact = workload::exact_codes(n, 0x5EED);
+    let regex = workload::regex_codes(1_000, 0xFACE);
+    let engine = workload::registry(&exact, &regex)
+        .compile()
+        .expect("the generated registry compiles");
+    let random = workload::sample(&exact, QUERIES, 1);
+    let hot = Texts::new(exact[..8].iter().cloned().cycle().take(QUERIES));
+    let mixed = Texts::new(workload::mixed_case(&random, 2));
+    let misses = Texts::new(workload::misses(&exact, QUERIES, 3));
+    let random = Texts::new(random);
+    let naive: HashMap<String, u32> = exact
         .iter()
         .enumerate()
-        .map(|(i, text)| {
-            Code::tracking(CodeId(i as u64), text.as_str(), PartnerId(i as u64 % 500)).into()
-        })
-        .chain(patterns.iter().enumerate().map(|(i, p)| {
-            Code::tracking(
-                CodeId((EXACT + i) as u64),
-                p.as_str(),
-                PartnerId(i as u64 % 50),
-            )
-            .regex()
-            .into()
-        }));
-    registry
-        .add_all(codes)
-        .expect("the generated registry is valid");
-    Fixture {
-        engine: registry.compile().expect("the generated registry compiles"),
-        exact,
-        patterns,
+        .map(|(i, s)| (s.to_lowercase(), i as u32))
+        .collect();
+
+    let mut group = c.benchmark_group(label);
+    engine_case(&mut group, "engine/hot", &engine, &hot);
+    engine_case(&mut group, "engine/random", &engine, &random);
+    engine_case(&mut group, "engine/mixed_case", &engine, &mixed);
+    engine_case(&mut group, "engine/miss", &engine, &misses);
+    for (name, texts) in [
+        ("naive_hashmap/hot", &hot),
+        ("naive_hashmap/random", &random),
+        ("naive_hashmap/miss", &misses),
+    ] {
+        let mut i = 0;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                i = (i + 1) % texts.len();
+                black_box(naive.get(&black_box(texts.get(i)).trim().to_lowercase()))
+            })
+        });
     }
+    group.finish();
+}
+
+fn regex_group(c: &mut Criterion, n: usize, label: &str) {
+    let exact = workload::exact_codes(100_000, 0x5EED);
+    let regex = workload::regex_codes(n, 0xFACE);
+    let engine = workload::registry(&exact, &regex)
+        .compile()
+        .expect("the generated registry compiles");
+    let prefixed: Vec<&workload::RegexCode> = regex.iter().filter(|r| r.prefixed).collect();
+    let mut rng = Rng(4);
+    let picks: Vec<&workload::RegexCode> = (0..QUERIES)
+        .map(|_| prefixed[rng.below(prefixed.len())])
+        .collect();
+    let hits = Texts::new(picks.iter().map(|r| r.hit.clone()));
+    let near = Texts::new(picks.iter().map(|r| r.near_miss.clone()));
+    let misses = Texts::new(workload::regex_misses(&regex, QUERIES, 5));
+    // Raised so that 10k patterns compile; every other setting as a first implementation
+    // would leave it.
+    let set = regex::RegexSetBuilder::new(regex.iter().map(|r| r.pattern.as_str()))
+        .size_limit(1 << 30)
+        .build()
+        .expect("patterns compile");
+
+    let mut group = c.benchmark_group(label);
+    engine_case(&mut group, "engine/hit", &engine, &hits);
+    engine_case(&mut group, "engine/near_miss", &engine, &near);
+    engine_case(&mut group, "engine/miss", &engine, &misses);
+    let mut i = 0;
+    group.bench_function("naive_regexset/hit", |b| {
+        b.iter(|| {
+            i = (i + 1) % hits.len();
+            black_box(set.matches(black_box(hits.get(i))))
+        })
+    });
+    group.finish();
+}
+
+fn orders_group(c: &mut Criterion) {
+    let exact = workload::exact_codes(100_000, 0x5EED);
+    let regex = workload::regex_codes(1_000, 0xFACE);
+    let engine = workload::registry(&exact, &regex)
+        .compile()
+        .expect("the generated registry compiles");
+    let texts = Texts::new(
+        workload::sample(&exact, QUERIES / 2, 1)
+            .into_iter()
+            .chain(workload::misses(&exact, QUERIES / 4, 3))
+            .chain(regex.iter().take(QUERIES / 4).map(|r| r.hit.clone())),
+    );
+    let mut rng = Rng(6);
+    let orders: Vec<(Vec<&str>, Vec<Click>)> = (0..1024)
+        .map(|_| {
+            let codes = (0..rng.below(4))
+                .map(|_| texts.get(rng.below(texts.len())))
+                .collect();
+            let clicks = (0..rng.below(9))
+                .map(|_| {
+                    Click::new(
+                        PartnerId(rng.below(5000) as u64),
+                        Timestamp::from_unix_seconds(1_773_144_000 - rng.below(86_400 * 20) as i64),
+                    )
+                })
+                .collect();
+            (codes, clicks)
+        })
+        .collect();
+    let mut group = c.benchmark_group("orders_100k_1k");
+    let mut i = 0;
+    group.bench_function("engine/0_to_3_codes_0_to_8_clicks", |b| {
+        b.iter(|| {
+            i = (i + 1) % orders.len();
+            let (codes, clicks) = &orders[i];
+            black_box(
+                engine.attribute(&Conversion::new(at()).codes(black_box(codes)).clicks(clicks)),
+            )
+        })
+    });
+    group.finish();
 }
 
 fn bench(c: &mut Criterion) {
-    let f = fixture();
-    let at = Timestamp::from_unix_seconds(1_773_144_000);
-    let naive_exact: HashMap<String, usize> = f
-        .exact
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.to_lowercase(), i))
-        .collect();
-    let naive_regex = regex::RegexSet::new(&f.patterns).expect("patterns compile");
-
-    let hot = f.exact[EXACT / 2].to_lowercase();
-    let mut rng = Rng(7);
-    let random: Vec<String> = (0..1024)
-        .map(|_| f.exact[(rng.next() % EXACT as u64) as usize].clone())
-        .collect();
-    let miss = "NOTACODE42".to_owned();
-    let regex_hit = "PR500X12345".to_owned();
-    let regex_near_miss = "PR500X12345Q".to_owned();
-
-    let mut group = c.benchmark_group("exact");
-    group.bench_function("engine/hot", |b| {
-        b.iter(|| {
-            black_box(
-                f.engine
-                    .attribute(&Conversion::new(at).codes(&[black_box(hot.as_str())])),
-            )
-        })
-    });
-    let mut i = 0;
-    group.bench_function("engine/random", |b| {
-        b.iter(|| {
-            i = (i + 1) % random.len();
-            black_box(
-                f.engine
-                    .attribute(&Conversion::new(at).codes(&[black_box(random[i].as_str())])),
-            )
-        })
-    });
-    group.bench_function("engine/miss", |b| {
-        b.iter(|| {
-            black_box(
-                f.engine
-                    .attribute(&Conversion::new(at).codes(&[black_box(miss.as_str())])),
-            )
-        })
-    });
-    group.bench_function("naive_hashmap/hot", |b| {
-        b.iter(|| black_box(naive_exact.get(&black_box(hot.as_str()).trim().to_lowercase())))
-    });
-    group.finish();
-
-    let mut group = c.benchmark_group("regex_1k");
-    group.bench_function("engine/hit", |b| {
-        b.iter(|| {
-            black_box(
-                f.engine
-                    .attribute(&Conversion::new(at).codes(&[black_box(regex_hit.as_str())])),
-            )
-        })
-    });
-    group.bench_function("engine/near_miss", |b| {
-        b.iter(|| {
-            black_box(
-                f.engine
-                    .attribute(&Conversion::new(at).codes(&[black_box(regex_near_miss.as_str())])),
-            )
-        })
-    });
-    group.bench_function("naive_regexset/hit", |b| {
-        b.iter(|| black_box(naive_regex.matches(black_box(regex_hit.as_str()))))
-    });
-    group.finish();
+    exact_group(c, 10_000, "exact_10k");
+    exact_group(c, 100_000, "exact_100k");
+    exact_group(c, 1_000_000, "exact_1m");
+    regex_group(c, 1_000, "regex_1k");
+    regex_group(c, 10_000, "regex_10k");
+    orders_group(c);
 }
 
 criterion_group! {
     name = benches;
     config = Criterion::default()
-        .sample_size(30)
+        .sample_size(20)
         .warm_up_time(std::time::Duration::from_millis(500))
         .measurement_time(std::time::Duration::from_secs(2));
     targets = bench

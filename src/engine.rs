@@ -170,7 +170,7 @@ impl Engine {
                 active_periods(entry.code.window(), &entry.events),
             ));
         }
-        let exact = ExactIndex::build(exact.into_iter(), Hashing::whole())
+        let exact = ExactIndex::build(exact.into_iter(), Hashing::whole(), 1.5)
             .ok_or_else(|| Error::regex_set("more than 4 GiB of exact code text".to_owned()))?;
         // Precedence among regex codes: higher priority first, then registered earlier.
         patterns.sort_by_key(|&(priority, i, _)| (std::cmp::Reverse(priority), i));

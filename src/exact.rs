@@ -91,43 +91,71 @@ pub(crate) struct ExactIndex {
     slots: Box<[Slot]>,
     texts: Box<[u8]>,
     hashing: Hashing,
+    /// The number of home slots; the arrays run on past them.
+    homes: usize,
     len: usize,
+}
+
+/// Control bytes read at once.
+const GROUP: usize = 8;
+
+const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each zero byte of `x` set. Bytes above a zero byte may read as zero too
+/// (a borrow runs on); callers use only the lowest hit as exact and check the others.
+#[inline]
+fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(LOW_BITS) & !x & HIGH_BITS
+}
+
+/// Maps the hash onto `homes` slots without a division: the high bits of hash × homes.
+#[inline]
+fn home(hash: u64, homes: usize) -> usize {
+    ((u128::from(hash) * homes as u128) >> 64) as usize
+}
+
+fn text_of<'t>(slot: &Slot, texts: &'t [u8]) -> &'t [u8] {
+    let start = slot.text_start as usize;
+    &texts[start..start + usize::from(slot.text_len)]
 }
 
 impl ExactIndex {
     /// Indexes `(folded text, code)` pairs; codes sharing a text are listed in the order given.
     /// `None` if the texts outgrow 32-bit offsets (4 GiB of code text).
+    ///
+    /// `slack` is the number of slots per entry (at least 1.25): 1.5 keeps a million codes
+    /// compact, while a table probed mostly for misses, like the prefix table, wants more.
     pub(crate) fn build<'a>(
         entries: impl ExactSizeIterator<Item = (&'a [u8], u32)>,
         hashing: Hashing,
+        slack: f64,
     ) -> Option<Self> {
         let len = entries.len();
-        // At most two-thirds full: a miss then probes about five slots.
-        let capacity = (len + len / 2).max(8);
-        let mut index = ExactIndex {
-            control: vec![0; capacity].into_boxed_slice(),
-            slots: vec![FREE; capacity].into_boxed_slice(),
-            texts: Box::default(),
-            hashing,
-            len,
-        };
+        let homes = ((len as f64 * slack.max(1.25)) as usize).max(8);
+        // Probe sequences run forward and never wrap: the table grows past its last home slot
+        // as far as they need, and ends with a group of free control bytes, so a group read
+        // never leaves the array and every probe ends.
+        let mut control = vec![0u8; homes + GROUP];
+        let mut slots = vec![FREE; homes + GROUP];
         let mut texts = Vec::new();
         for (text, code) in entries {
-            let hash = index.hashing.hash(text);
-            let mut at = index.home(hash);
+            let hash = hashing.hash(text);
+            let mut at = home(hash, homes);
             let tag = hash as u32;
-            loop {
-                let slot = index.slots[at];
-                if slot.code == EMPTY {
-                    break;
+            while slots[at].code != EMPTY {
+                let slot = slots[at];
+                if slot.tag == tag && text_of(&slot, &texts) == text {
+                    slots[at].more = true;
                 }
-                if slot.tag == tag && index.text_of(&slot, &texts) == text {
-                    index.slots[at].more = true;
-                }
-                at = index.next(at);
+                at += 1;
             }
-            index.control[at] = control_byte(hash);
-            index.slots[at] = Slot {
+            if at + GROUP >= control.len() {
+                control.resize(at + GROUP + 1, 0);
+                slots.resize(at + GROUP + 1, FREE);
+            }
+            control[at] = control_byte(hash);
+            slots[at] = Slot {
                 tag,
                 code,
                 text_start: u32::try_from(texts.len()).ok()?,
@@ -136,28 +164,14 @@ impl ExactIndex {
             };
             texts.extend_from_slice(text);
         }
-        index.texts = texts.into_boxed_slice();
-        Some(index)
-    }
-
-    #[inline]
-    fn home(&self, hash: u64) -> usize {
-        // Maps the hash onto the table without a division: the high bits of hash × capacity.
-        ((u128::from(hash) * self.slots.len() as u128) >> 64) as usize
-    }
-
-    #[inline]
-    fn next(&self, at: usize) -> usize {
-        if at + 1 == self.slots.len() {
-            0
-        } else {
-            at + 1
-        }
-    }
-
-    fn text_of<'t>(&self, slot: &Slot, texts: &'t [u8]) -> &'t [u8] {
-        let start = slot.text_start as usize;
-        &texts[start..start + usize::from(slot.text_len)]
+        Some(ExactIndex {
+            control: control.into_boxed_slice(),
+            slots: slots.into_boxed_slice(),
+            texts: texts.into_boxed_slice(),
+            hashing,
+            homes,
+            len,
+        })
     }
 
     /// Calls `visit` with every code whose key is `key`, in registration order.
@@ -171,28 +185,41 @@ impl ExactIndex {
     #[inline]
     pub(crate) fn for_each_hashed(&self, key: &[u8], hash: u64, mut visit: impl FnMut(u32)) {
         let tag = hash as u32;
-        let control = control_byte(hash);
-        let mut at = self.home(hash);
-        loop {
-            let byte = self.control[at];
-            if byte == 0 {
-                return;
-            }
-            if byte != control {
-                at = self.next(at);
-                continue;
-            }
-            let slot = &self.slots[at];
-            if slot.tag == tag
-                && usize::from(slot.text_len) == key.len()
-                && self.text_of(slot, &self.texts) == key
-            {
-                visit(slot.code);
-                if !slot.more {
-                    return;
+        let wanted = control_byte(hash);
+        let mut at = home(hash, self.homes);
+        // Eight control bytes at a time, compared as one u64 (SWAR, as hashbrown's portable
+        // fallback does): most lookups settle within the first group, without a branch per
+        // slot.
+        while let Some(bytes) = self.control.get(at..at + GROUP) {
+            let mut group = [0u8; GROUP];
+            group.copy_from_slice(bytes);
+            let group = u64::from_le_bytes(group);
+            let free = zero_bytes(group);
+            // Only candidates before the first free slot belong to this probe sequence.
+            let before_free = if free == 0 {
+                u64::MAX
+            } else {
+                (free & free.wrapping_neg()) - 1
+            };
+            let mut candidates = zero_bytes(group ^ (LOW_BITS * u64::from(wanted))) & before_free;
+            while candidates != 0 {
+                let i = at + (candidates.trailing_zeros() / 8) as usize;
+                candidates &= candidates - 1;
+                let slot = &self.slots[i];
+                if slot.tag == tag
+                    && usize::from(slot.text_len) == key.len()
+                    && text_of(slot, &self.texts) == key
+                {
+                    visit(slot.code);
+                    if !slot.more {
+                        return;
+                    }
                 }
             }
-            at = self.next(at);
+            if free != 0 {
+                return;
+            }
+            at += GROUP;
         }
     }
 
@@ -242,8 +269,12 @@ mod tests {
             ("save10", 4),
         ];
         for hashing in [Hashing::whole(), Hashing::rolling()] {
-            let index = ExactIndex::build(entries.iter().map(|&(t, c)| (t.as_bytes(), c)), hashing)
-                .unwrap();
+            let index = ExactIndex::build(
+                entries.iter().map(|&(t, c)| (t.as_bytes(), c)),
+                hashing,
+                1.5,
+            )
+            .unwrap();
             assert_eq!(lookup(&index, "save10"), [0, 2, 4]);
             assert_eq!(lookup(&index, "bob"), [1]);
             assert_eq!(lookup(&index, "bo"), [] as [u32; 0]);
@@ -263,6 +294,7 @@ mod tests {
                 .collect::<Vec<_>>()
                 .into_iter(),
             Hashing::whole(),
+            1.5,
         )
         .unwrap();
         for (i, text) in texts.iter().enumerate() {
@@ -273,7 +305,7 @@ mod tests {
 
     #[test]
     fn an_empty_index_answers() {
-        let index = ExactIndex::build(std::iter::empty(), Hashing::whole()).unwrap();
+        let index = ExactIndex::build(std::iter::empty(), Hashing::whole(), 1.5).unwrap();
         assert_eq!(lookup(&index, "a"), [] as [u32; 0]);
     }
 }

@@ -422,7 +422,7 @@ impl PrefixTable {
             entries.extend(pids.iter().map(|&pid| (literal.as_slice(), pid)));
         }
         Some(PrefixTable {
-            table: ExactIndex::build(entries.into_iter(), Hashing::rolling())?,
+            table: ExactIndex::build(entries.into_iter(), Hashing::rolling(), 4.0)?,
             lengths,
             longest,
         })
