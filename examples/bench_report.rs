@@ -6,6 +6,9 @@
 //! cargo run --release --example bench_report -- --quick # 100k + 1k, a smoke test
 //! ```
 //!
+//! `BENCH_REPORT_PROFILE=hot|random|miss|regex_hit|regex_miss` loops on one kind of query and
+//! prints nothing, for `perf record`.
+//!
 //! Each timing is the median over several rounds of the mean time per call within a round;
 //! a round walks a pre-generated, contiguous list of inputs, so that neither generation nor
 //! allocation of inputs is timed. Memory comes from a counting global allocator: the bytes
