@@ -23,13 +23,13 @@ use std::hint::black_box;
 use criterion::{
     BenchmarkGroup, Criterion, criterion_group, criterion_main, measurement::WallTime,
 };
-use promo_attribution::{Click, Conversion, Engine, PartnerId, Timestamp};
+use promo_attribution::{Conversion, Engine, Timestamp};
 use workload::{Rng, Texts};
 
 const QUERIES: usize = 4096;
 
 fn at() -> Timestamp {
-    Timestamp::from_unix_seconds(1_773_144_000)
+    Timestamp::from_unix_seconds(workload::ORDER_AT)
 }
 
 /// Times one attribution per input, cycling through `texts`.
@@ -134,23 +134,7 @@ fn orders_group(c: &mut Criterion) {
             .chain(workload::misses(&exact, QUERIES / 4, 3))
             .chain(regex.iter().take(QUERIES / 4).map(|r| r.hit.clone())),
     );
-    let mut rng = Rng(6);
-    let orders: Vec<(Vec<&str>, Vec<Click>)> = (0..1024)
-        .map(|_| {
-            let codes = (0..rng.below(4))
-                .map(|_| texts.get(rng.below(texts.len())))
-                .collect();
-            let clicks = (0..rng.below(9))
-                .map(|_| {
-                    Click::new(
-                        PartnerId(rng.below(5000) as u64),
-                        Timestamp::from_unix_seconds(1_773_144_000 - rng.below(86_400 * 20) as i64),
-                    )
-                })
-                .collect();
-            (codes, clicks)
-        })
-        .collect();
+    let orders = workload::orders(1024, 6, |rng| texts.get(rng.below(texts.len())));
     let mut group = c.benchmark_group("orders_100k_1k");
     let mut i = 0;
     group.bench_function("engine/0_to_3_codes_0_to_8_clicks", |b| {

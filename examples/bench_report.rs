@@ -27,7 +27,7 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
-use promo_attribution::{Click, Conversion, Engine, PartnerId, Registry, Timestamp};
+use promo_attribution::{Conversion, Engine, Registry, Timestamp};
 use serde_json::{Value, json};
 use workload::{RegexCode, Rng, Texts};
 
@@ -217,24 +217,10 @@ fn main() {
 
     phase(started, "timed single codes");
     // Whole orders: 0–3 codes of every kind, 0–8 clicks within the lookback.
-    let mut rng = Rng(6);
     let kinds = [&random, &misses, &regex_hits, &mixed];
-    let orders: Vec<(Vec<&str>, Vec<Click>)> = (0..QUERIES / 4)
-        .map(|_| {
-            let codes = (0..rng.below(4))
-                .map(|_| kinds[rng.below(kinds.len())].get(rng.below(QUERIES)))
-                .collect();
-            let clicks = (0..rng.below(9))
-                .map(|_| {
-                    Click::new(
-                        PartnerId(rng.below(5000) as u64),
-                        Timestamp::from_unix_seconds(1_773_144_000 - rng.below(86_400 * 20) as i64),
-                    )
-                })
-                .collect();
-            (codes, clicks)
-        })
-        .collect();
+    let orders = workload::orders(QUERIES / 4, 6, |rng| {
+        kinds[rng.below(kinds.len())].get(rng.below(QUERIES))
+    });
     let orders_ns = median_ns(orders.len(), || {
         for (codes, clicks) in &orders {
             black_box(engine.attribute(&Conversion::new(at).codes(codes).clicks(clicks)));

@@ -252,3 +252,31 @@ pub(crate) fn regex_misses(regex: &[RegexCode], n: usize, seed: u64) -> Vec<Stri
         })
         .collect()
 }
+
+/// The instant every generated order is attributed at.
+pub(crate) const ORDER_AT: i64 = 1_773_144_000;
+
+/// `n` orders of 0–3 codes, each drawn by `pick`, and 0–8 clicks by any of 5,000 partners in
+/// the 20 days before [`ORDER_AT`].
+pub(crate) fn orders<'t>(
+    n: usize,
+    seed: u64,
+    mut pick: impl FnMut(&mut Rng) -> &'t str,
+) -> Vec<(Vec<&'t str>, Vec<promo_attribution::Click>)> {
+    use promo_attribution::{Click, Timestamp};
+    let mut rng = Rng(seed);
+    (0..n)
+        .map(|_| {
+            let codes = (0..rng.below(4)).map(|_| pick(&mut rng)).collect();
+            let clicks = (0..rng.below(9))
+                .map(|_| {
+                    Click::new(
+                        PartnerId(rng.below(5000) as u64),
+                        Timestamp::from_unix_seconds(ORDER_AT - rng.below(86_400 * 20) as i64),
+                    )
+                })
+                .collect();
+            (codes, clicks)
+        })
+        .collect()
+}
