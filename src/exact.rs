@@ -24,7 +24,7 @@ use std::hash::BuildHasher;
 #[derive(Clone, Copy)]
 struct Slot {
     tag: u32,
-    /// The code's index; `EMPTY` for a free slot.
+    /// The code's index. Whether the slot is taken is its control byte's business.
     code: u32,
     text_start: u32,
     text_len: u16,
@@ -32,11 +32,9 @@ struct Slot {
     more: bool,
 }
 
-const EMPTY: u32 = u32::MAX;
-
 const FREE: Slot = Slot {
     tag: 0,
-    code: EMPTY,
+    code: 0,
     text_start: 0,
     text_len: 0,
     more: false,
@@ -55,9 +53,9 @@ impl Hashing {
         Hashing::Whole(foldhash::quality::RandomState::default())
     }
 
-    /// A rolling hash whose basis comes from the same random source as `foldhash`'s seeds.
-    pub(crate) fn rolling() -> Hashing {
-        Hashing::Rolling(foldhash::quality::RandomState::default().hash_one(0u8))
+    /// A random basis for [`Hashing::Rolling`], from the same source as `foldhash`'s seeds.
+    pub(crate) fn random_basis() -> u64 {
+        foldhash::quality::RandomState::default().hash_one(0u8)
     }
 
     fn hash(&self, key: &[u8]) -> u64 {
@@ -143,7 +141,7 @@ impl ExactIndex {
             let hash = hashing.hash(text);
             let mut at = home(hash, homes);
             let tag = hash as u32;
-            while slots[at].code != EMPTY {
+            while control[at] != 0 {
                 let slot = slots[at];
                 if slot.tag == tag && text_of(&slot, &texts) == text {
                     slots[at].more = true;
@@ -223,14 +221,6 @@ impl ExactIndex {
         }
     }
 
-    /// The rolling hash's basis, if the index uses one.
-    pub(crate) fn rolling_basis(&self) -> Option<u64> {
-        match self.hashing {
-            Hashing::Rolling(basis) => Some(basis),
-            Hashing::Whole(_) => None,
-        }
-    }
-
     /// The number of codes indexed.
     pub(crate) fn len(&self) -> usize {
         self.len
@@ -268,7 +258,7 @@ mod tests {
             ("x", 3),
             ("save10", 4),
         ];
-        for hashing in [Hashing::whole(), Hashing::rolling()] {
+        for hashing in [Hashing::whole(), Hashing::Rolling(Hashing::random_basis())] {
             let index = ExactIndex::build(
                 entries.iter().map(|&(t, c)| (t.as_bytes(), c)),
                 hashing,

@@ -401,6 +401,8 @@ const LENGTH_WORDS: usize = MAX_CODE_LEN / 64 + 1;
 
 struct PrefixTable {
     table: ExactIndex,
+    /// The basis of the table's rolling hash, which the lookup extends byte by byte.
+    basis: u64,
     /// Bit `n` set: some literal is `n` bytes long.
     lengths: [u64; LENGTH_WORDS],
     longest: usize,
@@ -411,6 +413,7 @@ impl PrefixTable {
         let mut lengths = [0u64; LENGTH_WORDS];
         let mut longest = 0;
         let mut entries = Vec::new();
+        let basis = Hashing::random_basis();
         for (literal, pids) in literals.iter().zip(patterns) {
             let len = literal.len();
             // No entered code is longer: its patterns can never match.
@@ -422,7 +425,8 @@ impl PrefixTable {
             entries.extend(pids.iter().map(|&pid| (literal.as_slice(), pid)));
         }
         Some(PrefixTable {
-            table: ExactIndex::build(entries.into_iter(), Hashing::rolling(), 4.0)?,
+            table: ExactIndex::build(entries.into_iter(), Hashing::Rolling(basis), 4.0)?,
+            basis,
             lengths,
             longest,
         })
@@ -432,9 +436,7 @@ impl PrefixTable {
     /// literal first.
     #[inline]
     fn for_each(&self, text: &[u8], mut visit: impl FnMut(u32)) {
-        let Some(mut hash) = self.table.rolling_basis() else {
-            return;
-        };
+        let mut hash = self.basis;
         for (i, &byte) in text.iter().take(self.longest).enumerate() {
             hash = exact::step(hash, byte);
             let len = i + 1;
