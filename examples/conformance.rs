@@ -12,8 +12,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use promo_attribution::{
-    Click, ClickWinner, Code, CodeHit, CodeId, Conversion, CreditPolicy, Decision, Outcome,
-    PartnerId, RegexAnchoring, Registry, Settings, Timestamp, UnmetPolicy, Via, Window,
+    Click, ClickWinner, Code, CodeHit, CodeId, Contract, Conversion, CreditPolicy, Decision,
+    ExceptionList, Outcome, PartnerId, Payout, RegexAnchoring, Registry, Settings, Timestamp,
+    UnmetPolicy, Via, Window,
 };
 use serde_json::{Map, Value};
 
@@ -142,6 +143,7 @@ fn settings(case: &Obj) -> Result<Settings, String> {
             "suppress_always_owner_clicks",
             "require_contracts",
             "regex_anchoring",
+            "payout",
         ],
     )?;
     if let Some(v) = boolean(obj, "tracking_enabled")? {
@@ -177,7 +179,43 @@ fn settings(case: &Obj) -> Result<Settings, String> {
             other => return Err(format!("unknown regex_anchoring {other:?}")),
         };
     }
+    if let Some(value) = obj.get("payout") {
+        settings.payout = payout(value)?;
+    }
     Ok(settings)
+}
+
+/// `{"fixed": MINOR_UNITS}` or `{"percent_bps": BASIS_POINTS}`.
+fn payout(value: &Value) -> Result<Payout, String> {
+    let obj = object(value, "a payout")?;
+    only(obj, "a payout", &["fixed", "percent_bps"])?;
+    match (uint(obj, "fixed")?, uint(obj, "percent_bps")?) {
+        (Some(fixed), None) => Ok(Payout::Fixed(fixed)),
+        (None, Some(bps)) => u32::try_from(bps)
+            .map(Payout::PercentBps)
+            .map_err(|_| "\"percent_bps\" does not fit 32 bits".to_owned()),
+        _ => Err("a payout needs exactly one of \"fixed\" and \"percent_bps\"".to_owned()),
+    }
+}
+
+fn exception_list(value: &Value) -> Result<ExceptionList, String> {
+    let obj = object(value, "an exception list")?;
+    only(
+        obj,
+        "an exception list",
+        &["name", "codes", "match_expression", "payout"],
+    )?;
+    let name = required(string(obj, "name")?, "name")?;
+    let payout = payout(required(obj.get("payout"), "payout")?)?;
+    let codes = array(obj, "codes")?
+        .iter()
+        .map(|v| v.as_str().ok_or("an exception list code is not a string"))
+        .collect::<Result<Vec<&str>, _>>()?;
+    let mut list = ExceptionList::new(name, payout).codes(codes);
+    if let Some(expression) = string(obj, "match_expression")? {
+        list = list.match_expression(expression);
+    }
+    Ok(list)
 }
 
 fn code(value: &Value) -> Result<Code, String> {
@@ -266,13 +304,21 @@ fn build(case: &Obj) -> Result<Result<promo_attribution::Engine, String>, String
     }
     for value in array(case, "contracts")? {
         let obj = object(value, "a contract")?;
-        only(obj, "a contract", &["partner", "from", "until"])?;
+        only(obj, "a contract", &["partner", "from", "until", "payout"])?;
         let partner = PartnerId(required(uint(obj, "partner")?, "partner")?);
-        let window = Window {
+        let mut contract = Contract::new(Window {
             from: instant(obj, "from")?,
             until: instant(obj, "until")?,
-        };
-        if let Err(e) = registry.set_contract(partner, window) {
+        });
+        if let Some(value) = obj.get("payout") {
+            contract = contract.payout(payout(value)?);
+        }
+        if let Err(e) = registry.set_contract(partner, contract) {
+            return Ok(Err(e.kind().as_str().to_owned()));
+        }
+    }
+    for value in array(case, "exception_lists")? {
+        if let Err(e) = registry.add_exception_list(exception_list(value)?) {
             return Ok(Err(e.kind().as_str().to_owned()));
         }
     }
@@ -304,6 +350,7 @@ fn run_case(value: &Value) -> Result<(), String> {
             "contracts",
             "codes",
             "events",
+            "exception_lists",
             "conversion",
             "expect",
         ],
@@ -313,7 +360,7 @@ fn run_case(value: &Value) -> Result<(), String> {
         expect,
         "expect",
         &[
-            "outcome", "partner", "via", "code", "reason", "entered", "error",
+            "outcome", "partner", "via", "code", "reason", "entered", "error", "payout",
         ],
     )?;
     let engine = match build(case)? {
@@ -360,6 +407,12 @@ fn run_case(value: &Value) -> Result<(), String> {
     let decision = engine.attribute(&conversion);
 
     compare(&describe_expected(expect)?, &describe(&decision))?;
+    if let Some(payout) = uint(expect, "payout")? {
+        compare(
+            &format!("payout {payout}"),
+            &format!("payout {}", decision.payout()),
+        )?;
+    }
     if let Some(entered) = expect.get("entered") {
         let wanted = entered
             .as_array()

@@ -5,6 +5,7 @@ use std::fmt;
 use smallvec::SmallVec;
 
 use crate::code::{CodeId, PartnerId};
+use crate::payout::PayoutSource;
 use crate::time::Timestamp;
 
 /// A partner click on the order's path.
@@ -262,6 +263,8 @@ pub struct Decision {
     pub(crate) click_winner: Option<PartnerId>,
     pub(crate) entered: SmallVec<[CodeHit; 4]>,
     pub(crate) others: SmallVec<[OtherMatch; 4]>,
+    pub(crate) payout: u64,
+    pub(crate) payout_source: Option<PayoutSource>,
 }
 
 impl Decision {
@@ -291,6 +294,18 @@ impl Decision {
     /// Every tracking code that matched an entered code but is not the one credited, with why.
     pub fn other_matches(&self) -> &[OtherMatch] {
         &self.others
+    }
+
+    /// What the sale pays the credited partner, in minor currency units; 0 when the outcome is
+    /// invalid or unattributed. See [`payout_source`](Decision::payout_source) for the rule.
+    pub fn payout(&self) -> u64 {
+        self.payout
+    }
+
+    /// Which rule set the payout: an exception list, the partner's contract, or the program's
+    /// default. `None` when nothing is paid because the outcome is not credited.
+    pub fn payout_source(&self) -> Option<PayoutSource> {
+        self.payout_source
     }
 }
 

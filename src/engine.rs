@@ -18,6 +18,7 @@ use crate::error::Error;
 use crate::exact::{ExactIndex, Hashing};
 use crate::fold::with_folded;
 use crate::matcher::RegexMatcher;
+use crate::payout::{CompiledList, Contract, ExceptionLists, Payout, PayoutSource};
 use crate::registry::{Entry, Key};
 use crate::schedule::{active_periods, in_periods, merge};
 use crate::settings::{ClickWinner, Settings, UnmetPolicy};
@@ -66,7 +67,8 @@ struct Inner {
     /// Case-folded exact text → codes (tracking and restricted) in registration order.
     exact: ExactIndex,
     regex: RegexMatcher,
-    contracts: HashMap<PartnerId, Window>,
+    contracts: HashMap<PartnerId, Contract>,
+    exception_lists: ExceptionLists,
     /// For `suppress_always_owner_clicks`: per partner, the merged periods in which the
     /// partner owns an active `Always` code. Empty unless that setting is on.
     always_owner_periods: HashMap<PartnerId, Vec<Window>>,
@@ -140,10 +142,11 @@ struct Resolved {
 }
 
 impl Engine {
-    pub(crate) fn build(
+    pub(crate) fn build<'a>(
         settings: &Settings,
         entries: &[Entry],
-        contracts: &HashMap<PartnerId, Window>,
+        contracts: &HashMap<PartnerId, Contract>,
+        exception_lists: impl IntoIterator<Item = &'a CompiledList>,
     ) -> Result<Engine, Error> {
         let index = |i: usize| {
             u32::try_from(i).map_err(|_| Error::regex_set("more than 2^32 codes".to_owned()))
@@ -200,6 +203,7 @@ impl Engine {
                 exact,
                 regex,
                 contracts: contracts.clone(),
+                exception_lists: ExceptionLists::build(exception_lists),
                 always_owner_periods,
             }),
         })
@@ -259,7 +263,7 @@ impl Engine {
             + inner.definitions.capacity() * size_of::<Code>()
             + inner.definitions.iter().map(definition_heap).sum::<usize>()
             + inner.by_id.capacity() * (size_of::<(CodeId, u32)>() + 1)
-            + inner.contracts.capacity() * (size_of::<(PartnerId, Window)>() + 1)
+            + inner.contracts.capacity() * (size_of::<(PartnerId, Contract)>() + 1)
             + inner
                 .always_owner_periods
                 .values()
@@ -313,6 +317,10 @@ impl Engine {
     /// 8. A credited partner's sale is invalid if an entered code hits an active restricted
     ///    code (`RestrictedCode`; only with tracking enabled), then if the partner's contract
     ///    does not cover `at` (`PartnerNotActive`).
+    /// 9. A sale still credited pays by the first exception list naming any entered code (even
+    ///    with tracking disabled: the lists price codes, they do not credit), else by the
+    ///    partner's contract rate, else by the program's default. Invalid and unattributed
+    ///    sales pay 0.
     ///
     /// ```
     /// use promo_attribution::{Click, Code, CodeId, Conversion, CreditPolicy, Outcome,
@@ -359,6 +367,8 @@ impl Engine {
             click_winner: clicks.winner,
             entered,
             others,
+            payout: 0,
+            payout_source: None,
         };
         let by_click = clicks.winner.map(|partner| Outcome::Credited {
             partner,
@@ -424,24 +434,39 @@ impl Engine {
         }
 
         if let Outcome::Credited { partner, .. } = decision.outcome {
+            let contract = inner.contracts.get(&partner);
+            let partner_active = match contract {
+                Some(contract) => contract.window.contains(at),
+                None => !settings.require_contracts,
+            };
             let reason = if restricted {
                 Some(InvalidReason::RestrictedCode)
-            } else if !self.partner_active(partner, at) {
+            } else if !partner_active {
                 Some(InvalidReason::PartnerNotActive)
             } else {
                 None
             };
             if let Some(reason) = reason {
                 decision.outcome = Outcome::Invalid { partner, reason };
+            } else {
+                let (source, rule) = self.payout_rule(contract, conversion.codes);
+                decision.payout = rule.on(conversion.amount);
+                decision.payout_source = Some(source);
             }
         }
         decision
     }
 
-    fn partner_active(&self, partner: PartnerId, at: Timestamp) -> bool {
-        match self.inner.contracts.get(&partner) {
-            Some(window) => window.contains(at),
-            None => !self.inner.settings.require_contracts,
+    /// The rule that pays a credited sale: the first exception list naming an entered code,
+    /// else the partner's contract rate, else the program's default.
+    fn payout_rule(&self, contract: Option<&Contract>, entered: &[&str]) -> (PayoutSource, Payout) {
+        let inner = &*self.inner;
+        if let Some((position, payout)) = inner.exception_lists.first_applying(entered) {
+            return (PayoutSource::ExceptionList(position), payout);
+        }
+        match contract.and_then(|c| c.payout) {
+            Some(payout) => (PayoutSource::Contract, payout),
+            None => (PayoutSource::Program, inner.settings.payout),
         }
     }
 

@@ -42,6 +42,9 @@ pub enum ErrorKind {
     /// A text that is not an RFC 3339 instant, or a [`SystemTime`](std::time::SystemTime) out of
     /// range.
     InvalidTimestamp,
+    /// An exception list's match expression does not compile or does not have exactly one
+    /// capture group: `"^[A-Z]+$"`.
+    InvalidMatchExpression,
 }
 
 impl ErrorKind {
@@ -60,6 +63,7 @@ impl ErrorKind {
             ErrorKind::InvalidWindow => "invalid_window",
             ErrorKind::UnknownCode => "unknown_code",
             ErrorKind::InvalidTimestamp => "invalid_timestamp",
+            ErrorKind::InvalidMatchExpression => "invalid_match_expression",
         }
     }
 }
@@ -98,8 +102,16 @@ struct Inner {
 
 enum Subject {
     None,
-    Code { id: CodeId, text: Option<Box<str>> },
+    Code {
+        id: CodeId,
+        text: Option<Box<str>>,
+    },
     Contract(PartnerId),
+    /// An exception list, and the position of one of its codes.
+    ExceptionList {
+        name: Box<str>,
+        entry: Option<usize>,
+    },
     Input(String),
 }
 
@@ -145,6 +157,8 @@ pub(crate) enum Reason {
     UnknownCode,
     #[error("{0}")]
     InvalidTimestamp(&'static str),
+    #[error("invalid match expression: {0}")]
+    InvalidMatchExpression(String),
 }
 
 fn at_offset(offset: Option<usize>) -> String {
@@ -168,6 +182,7 @@ impl Reason {
             Reason::InvalidWindow(_) => ErrorKind::InvalidWindow,
             Reason::UnknownCode => ErrorKind::UnknownCode,
             Reason::InvalidTimestamp(_) => ErrorKind::InvalidTimestamp,
+            Reason::InvalidMatchExpression(_) => ErrorKind::InvalidMatchExpression,
         }
     }
 }
@@ -237,6 +252,16 @@ impl Error {
         Error::new(Subject::Contract(partner), Reason::InvalidWindow(window))
     }
 
+    pub(crate) fn exception_list(name: &str, entry: Option<usize>, reason: Reason) -> Error {
+        Error::new(
+            Subject::ExceptionList {
+                name: name.into(),
+                entry,
+            },
+            reason,
+        )
+    }
+
     pub(crate) fn regex_set(message: String) -> Error {
         Error::new(Subject::None, Reason::RegexSetTooLarge { message })
     }
@@ -264,6 +289,13 @@ impl fmt::Display for Error {
             } => write!(f, "code {id} {text:?}: ")?,
             Subject::Code { id, text: None } => write!(f, "code {id}: ")?,
             Subject::Contract(partner) => write!(f, "contract of partner {partner}: ")?,
+            Subject::ExceptionList { name, entry: None } => {
+                write!(f, "exception list {name:?}: ")?;
+            }
+            Subject::ExceptionList {
+                name,
+                entry: Some(entry),
+            } => write!(f, "exception list {name:?}, code {entry}: ")?,
             Subject::Input(input) => write!(f, "{input} ")?,
         }
         write!(f, "{}", self.0.reason)

@@ -24,6 +24,10 @@ decision, so late orders and replays of last month are judged as they would have
   says what it holds; `BENCHMARKS.md` what it costs at 1,000,000 codes.
 - [`Conversion`] in, [`Decision`] out: an [`Outcome`] plus, for every entered code, what it hit
   ([`CodeHit`]), and the codes that matched but lost ([`OtherMatch`]).
+- Payouts: the program's default [`Payout`] in [`Settings::payout`], a partner's own rate in
+  its [`Contract`], and [`ExceptionList`]s of codes that pay differently (`$0` included). A
+  credited [`Decision`] carries its [`payout`](Decision::payout) and the rule that set it
+  ([`PayoutSource`]); money is integer minor units, never floating point.
 - [`Error`] with [`ErrorKind`] from registration and compilation only; `attribute` never fails.
 
 # Examples
@@ -144,6 +148,7 @@ mod fold;
 mod glushkov;
 mod matcher;
 mod pattern;
+mod payout;
 mod registry;
 mod schedule;
 mod settings;
@@ -159,6 +164,7 @@ pub use crate::decision::{
 pub use crate::engine::{Engine, MemoryUsage};
 pub use crate::error::{BulkError, Error, ErrorKind};
 pub use crate::pattern::MAX_REGEX_SIZE;
+pub use crate::payout::{Contract, ExceptionList, Payout, PayoutSource};
 pub use crate::registry::{Lifecycle, LifecycleEvent, Registry};
 pub use crate::settings::{ClickWinner, RegexAnchoring, Settings, UnmetPolicy};
 pub use crate::time::{Timestamp, Window};

@@ -8,8 +8,9 @@ use smallvec::SmallVec;
 use crate::code::{Code, CodeId, MatchMode, PartnerId};
 use crate::engine::Engine;
 use crate::error::{BulkError, Error, Reason};
+use crate::payout::{CompiledList, Contract, ExceptionList, compile_list};
 use crate::settings::Settings;
-use crate::time::{Timestamp, Window};
+use crate::time::Timestamp;
 use crate::{MAX_CODE_LEN, fold, pattern};
 
 /// A manual lifecycle action on a code (the reference's Expire and Reactivate buttons).
@@ -86,7 +87,9 @@ pub struct Registry {
     /// Case-folded text of exact codes (tracking and restricted) → entries, in registration
     /// order.
     exact: HashMap<String, SmallVec<[usize; 1]>>,
-    contracts: HashMap<PartnerId, Window>,
+    contracts: HashMap<PartnerId, Contract>,
+    /// In registration order, each with its validated form.
+    exception_lists: Vec<(ExceptionList, CompiledList)>,
 }
 
 impl Registry {
@@ -190,25 +193,72 @@ impl Registry {
         Ok(())
     }
 
-    /// Sets (or replaces) a partner's contract window. A sale credited to the partner outside
-    /// it is invalid with [`PartnerNotActive`](crate::InvalidReason::PartnerNotActive); the
-    /// partner's codes stay assigned.
-    pub fn set_contract(&mut self, partner: PartnerId, window: Window) -> Result<(), Error> {
-        if !window.is_valid() {
-            return Err(Error::contract(partner, window));
+    /// Sets (or replaces) a partner's contract: its window and, optionally, its own payout
+    /// rate. A sale credited to the partner outside the window is invalid with
+    /// [`PartnerNotActive`](crate::InvalidReason::PartnerNotActive); the partner's codes stay
+    /// assigned. A bare [`Window`] is a contract at the program's default payout.
+    ///
+    /// ```
+    /// use promo_attribution::{Contract, Payout, PartnerId, Registry, Window};
+    ///
+    /// let mut registry = Registry::default();
+    /// registry.set_contract(PartnerId(1), Window::ALWAYS)?;
+    /// registry.set_contract(PartnerId(2), Contract::new(Window::ALWAYS).payout(Payout::Fixed(250)))?;
+    /// assert_eq!(registry.contract(PartnerId(2)).and_then(|c| c.payout), Some(Payout::Fixed(250)));
+    /// # Ok::<(), promo_attribution::Error>(())
+    /// ```
+    pub fn set_contract(
+        &mut self,
+        partner: PartnerId,
+        contract: impl Into<Contract>,
+    ) -> Result<(), Error> {
+        let contract = contract.into();
+        if !contract.window.is_valid() {
+            return Err(Error::contract(partner, contract.window));
         }
-        self.contracts.insert(partner, window);
+        self.contracts.insert(partner, contract);
         Ok(())
     }
 
     /// Removes a partner's contract, returning it.
-    pub fn remove_contract(&mut self, partner: PartnerId) -> Option<Window> {
+    pub fn remove_contract(&mut self, partner: PartnerId) -> Option<Contract> {
         self.contracts.remove(&partner)
     }
 
-    /// A partner's contract window, if one is registered.
-    pub fn contract(&self, partner: PartnerId) -> Option<Window> {
+    /// A partner's contract, if one is registered.
+    pub fn contract(&self, partner: PartnerId) -> Option<Contract> {
         self.contracts.get(&partner).copied()
+    }
+
+    /// Validates and appends a promo-code exception list. Lists apply in the order they were
+    /// added: the first that names an entered code sets the payout. On error nothing changes.
+    ///
+    /// Each code of the list must be a valid code text (not empty after trimming, at most
+    /// [`MAX_CODE_LEN`] bytes, no control character); a match expression must compile and have
+    /// exactly one capture group
+    /// ([`InvalidMatchExpression`](crate::ErrorKind::InvalidMatchExpression)).
+    ///
+    /// ```
+    /// use promo_attribution::{ErrorKind, ExceptionList, Payout, Registry};
+    ///
+    /// let mut registry = Registry::default();
+    /// registry.add_exception_list(ExceptionList::new("site-wide", Payout::Fixed(0)).codes(["WELCOME"]))?;
+    /// let err = registry
+    ///     .add_exception_list(ExceptionList::new("bad", Payout::Fixed(0)).match_expression("^[A-Z]+$"))
+    ///     .unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidMatchExpression);
+    /// assert_eq!(registry.exception_lists().count(), 1);
+    /// # Ok::<(), promo_attribution::Error>(())
+    /// ```
+    pub fn add_exception_list(&mut self, list: ExceptionList) -> Result<(), Error> {
+        let compiled = compile_list(&list)?;
+        self.exception_lists.push((list, compiled));
+        Ok(())
+    }
+
+    /// The exception lists, in the order they apply.
+    pub fn exception_lists(&self) -> impl ExactSizeIterator<Item = &ExceptionList> + '_ {
+        self.exception_lists.iter().map(|(list, _)| list)
     }
 
     /// Compiles an immutable [`Engine`] from the current definitions.
@@ -217,7 +267,8 @@ impl Registry {
     /// compiled are unaffected. Fails only when the regex codes together exceed what the
     /// matcher can compile.
     pub fn compile(&self) -> Result<Engine, Error> {
-        Engine::build(&self.settings, &self.entries, &self.contracts)
+        let lists = self.exception_lists.iter().map(|(_, compiled)| compiled);
+        Engine::build(&self.settings, &self.entries, &self.contracts, lists)
     }
 
     fn validate(&self, mut code: Code) -> Result<(Code, Key), Error> {

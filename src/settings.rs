@@ -2,16 +2,19 @@
 
 use std::time::Duration;
 
+use crate::payout::Payout;
+
 /// The settings of one program (a brand's partner programme). Every field defaults to the
 /// reference platform's behaviour.
 ///
 /// ```
 /// use std::time::Duration;
-/// use promo_attribution::{ClickWinner, Settings};
+/// use promo_attribution::{ClickWinner, Payout, Settings};
 ///
 /// let mut settings = Settings::default();
 /// settings.click_winner = ClickWinner::FirstClick;
 /// settings.lookback = Duration::from_secs(7 * 86_400);
+/// settings.payout = Payout::PercentBps(1_000); // 10 % of the order amount
 /// ```
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,6 +39,9 @@ pub struct Settings {
     /// What part of an entered code a regex code must match. Default
     /// [`RegexAnchoring::WholeCode`].
     pub regex_anchoring: RegexAnchoring,
+    /// What a credited sale pays when no exception list applies and the partner's contract
+    /// sets no rate of its own. Default `Payout::Fixed(0)`: nothing.
+    pub payout: Payout,
 }
 
 impl Default for Settings {
@@ -48,6 +54,7 @@ impl Default for Settings {
             suppress_always_owner_clicks: false,
             require_contracts: false,
             regex_anchoring: RegexAnchoring::WholeCode,
+            payout: Payout::Fixed(0),
         }
     }
 }

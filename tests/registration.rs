@@ -1,6 +1,8 @@
 //! Registration rules (SPEC §3): what is rejected, with which kind, and what the message names.
 
-use promo_attribution::{Code, CodeId, ErrorKind, PartnerId, Registry, Timestamp, Window};
+use promo_attribution::{
+    Code, CodeId, Contract, ErrorKind, PartnerId, Registry, Timestamp, Window,
+};
 
 fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -370,7 +372,10 @@ fn contract_windows_are_validated() {
     );
     assert_eq!(registry.contract(PartnerId(4)), None);
     registry.set_contract(PartnerId(4), Window::ALWAYS).unwrap();
-    assert_eq!(registry.remove_contract(PartnerId(4)), Some(Window::ALWAYS));
+    assert_eq!(
+        registry.remove_contract(PartnerId(4)),
+        Some(Contract::new(Window::ALWAYS))
+    );
 }
 
 #[test]
