@@ -150,6 +150,7 @@ mod matcher;
 mod pattern;
 mod payout;
 mod registry;
+mod report;
 mod schedule;
 mod settings;
 mod time;
@@ -166,6 +167,7 @@ pub use crate::error::{BulkError, Error, ErrorKind};
 pub use crate::pattern::MAX_REGEX_SIZE;
 pub use crate::payout::{Contract, ExceptionList, Payout, PayoutSource};
 pub use crate::registry::{Lifecycle, LifecycleEvent, Registry};
+pub use crate::report::{ActionRow, PerformanceReport, Stats};
 pub use crate::settings::{ClickWinner, RegexAnchoring, Settings, UnmetPolicy};
 pub use crate::time::{Timestamp, Window};
 

@@ -10,3 +10,4 @@ mod payouts;
 mod properties;
 mod reference;
 mod registration;
+mod reports;

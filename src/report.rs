@@ -1,0 +1,348 @@
+//! Reports over attributed conversions: performance by promo code and by partner, and the flat
+//! action listing.
+
+use std::collections::HashMap;
+
+use crate::code::{CodeId, PartnerId};
+use crate::decision::{CodeHit, Conversion, Decision, InvalidReason, Outcome, Via};
+use crate::engine::Engine;
+use crate::time::Timestamp;
+
+/// The code a conversion counts under in a [`PerformanceReport`].
+fn bucket_code(decision: &Decision) -> Option<CodeId> {
+    decision.code().or_else(|| {
+        decision.entered().iter().find_map(|hit| match *hit {
+            CodeHit::Restricted(id) | CodeHit::Matched(id) | CodeHit::Inactive { code: id, .. } => {
+                Some(id)
+            }
+            _ => None,
+        })
+    })
+}
+
+/// The totals of one bucket of a [`PerformanceReport`]: one code, one partner, or the
+/// conversions without either. Sums saturate at `u64::MAX` rather than wrap, which keeps
+/// [`merge`](PerformanceReport::merge) associative and commutative.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Stats {
+    /// Conversions counted: credited, invalid and unattributed alike.
+    pub actions: u64,
+    /// Of them, credited (payable).
+    pub credited: u64,
+    /// The order amounts of every action counted, in minor units.
+    pub revenue: u64,
+    /// The payouts, in minor units (invalid and unattributed actions pay 0).
+    pub payout: u64,
+    invalid: [u64; REASONS],
+}
+
+const REASONS: usize = 3;
+
+fn reason_index(reason: InvalidReason) -> usize {
+    match reason {
+        InvalidReason::CodeOwnedByOtherPartner => 0,
+        InvalidReason::RestrictedCode => 1,
+        InvalidReason::PartnerNotActive => 2,
+    }
+}
+
+impl Stats {
+    /// Invalid actions for this reason.
+    pub fn invalid(&self, reason: InvalidReason) -> u64 {
+        self.invalid[reason_index(reason)]
+    }
+
+    /// Invalid actions, every reason together.
+    pub fn invalid_total(&self) -> u64 {
+        self.invalid.iter().fold(0, |sum, n| sum.saturating_add(*n))
+    }
+
+    /// The invalid share of the actions, from 0 to 1; 0 when there is none.
+    pub fn invalid_share(&self) -> f64 {
+        if self.actions == 0 {
+            0.0
+        } else {
+            // Counts far below 2^53 in practice: the ratio is for display.
+            self.invalid_total() as f64 / self.actions as f64
+        }
+    }
+
+    fn record(&mut self, amount: u64, decision: &Decision) {
+        self.actions = self.actions.saturating_add(1);
+        self.revenue = self.revenue.saturating_add(amount);
+        self.payout = self.payout.saturating_add(decision.payout());
+        match decision.outcome() {
+            Outcome::Credited { .. } => self.credited = self.credited.saturating_add(1),
+            Outcome::Invalid { reason, .. } => {
+                let count = &mut self.invalid[reason_index(reason)];
+                *count = count.saturating_add(1);
+            }
+            Outcome::Unattributed => {}
+        }
+    }
+
+    /// Adds another bucket's totals to this one.
+    pub fn merge(&mut self, other: &Stats) {
+        self.actions = self.actions.saturating_add(other.actions);
+        self.credited = self.credited.saturating_add(other.credited);
+        self.revenue = self.revenue.saturating_add(other.revenue);
+        self.payout = self.payout.saturating_add(other.payout);
+        for (mine, theirs) in self.invalid.iter_mut().zip(other.invalid) {
+            *mine = mine.saturating_add(theirs);
+        }
+    }
+}
+
+/// Performance by promo code and by partner (the reference's "Performance by Promo Code"
+/// report), fed one attributed conversion at a time.
+///
+/// A conversion counts once under a code and once under a partner. Its code is the one its
+/// decision turned on ([`Decision::code`]: the credited code, also when the sale was then
+/// invalidated, or the code owned by another partner); else the first entered code that hit a
+/// registered code at all — a restricted code, an expired one, one whose owner was not credited
+/// — so that `STAFF50` and last season's codes show up by name; else the *no promo code*
+/// bucket. Its partner is the one credited or invalidated, or none (unattributed).
+///
+/// Reports **merge**: `merge` is associative and commutative, so a host can build one per
+/// shard, per thread or per day and combine them in any grouping and any order — the same
+/// totals come out as from one report fed everything.
+///
+/// ```
+/// use promo_attribution::{Code, CodeId, Conversion, PartnerId, Payout, PerformanceReport,
+///     Registry, Settings, Timestamp};
+///
+/// let mut settings = Settings::default();
+/// settings.payout = Payout::PercentBps(1_000);
+/// let mut registry = Registry::new(settings);
+/// registry.add(Code::tracking(CodeId(10), "SAVE10", PartnerId(1)))?;
+/// let engine = registry.compile()?;
+///
+/// let at: Timestamp = "2026-03-10T12:00:00Z".parse()?;
+/// let day = |orders: &[&[&str]]| {
+///     let mut report = PerformanceReport::new();
+///     for codes in orders {
+///         let order = Conversion::new(at).codes(codes).amount(5_000);
+///         report.add(&order, &engine.attribute(&order));
+///     }
+///     report
+/// };
+/// let mut monday = day(&[&["SAVE10"]]);
+/// let tuesday = day(&[&["save10"], &[]]);
+/// monday.merge(&tuesday);
+/// let save10 = monday.code(CodeId(10)).copied().unwrap_or_default();
+/// assert_eq!((save10.actions, save10.revenue, save10.payout), (2, 10_000, 1_000));
+/// assert_eq!(monday.no_code().actions, 1);
+/// assert_eq!(monday.total(false).actions, 2);
+/// assert_eq!(monday.total(true).actions, 3);
+/// # Ok::<(), promo_attribution::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PerformanceReport {
+    codes: HashMap<CodeId, Stats>,
+    no_code: Stats,
+    partners: HashMap<PartnerId, Stats>,
+    unattributed: Stats,
+}
+
+impl PerformanceReport {
+    /// An empty report.
+    pub fn new() -> PerformanceReport {
+        PerformanceReport::default()
+    }
+
+    /// Counts one conversion with the decision [`Engine::attribute`] gave it.
+    pub fn add(&mut self, conversion: &Conversion<'_>, decision: &Decision) {
+        let amount = conversion.amount;
+        match bucket_code(decision) {
+            Some(code) => self.codes.entry(code).or_default(),
+            None => &mut self.no_code,
+        }
+        .record(amount, decision);
+        match decision.outcome().partner() {
+            Some(partner) => self.partners.entry(partner).or_default(),
+            None => &mut self.unattributed,
+        }
+        .record(amount, decision);
+    }
+
+    /// Adds everything `other` counted to this report.
+    pub fn merge(&mut self, other: &PerformanceReport) {
+        for (code, stats) in &other.codes {
+            self.codes.entry(*code).or_default().merge(stats);
+        }
+        self.no_code.merge(&other.no_code);
+        for (partner, stats) in &other.partners {
+            self.partners.entry(*partner).or_default().merge(stats);
+        }
+        self.unattributed.merge(&other.unattributed);
+    }
+
+    /// The totals of one code, if any conversion counted under it.
+    pub fn code(&self, id: CodeId) -> Option<&Stats> {
+        self.codes.get(&id)
+    }
+
+    /// The conversions that entered no registered code.
+    pub fn no_code(&self) -> &Stats {
+        &self.no_code
+    }
+
+    /// The totals of one partner, if any conversion was credited or invalidated for it.
+    pub fn partner(&self, id: PartnerId) -> Option<&Stats> {
+        self.partners.get(&id)
+    }
+
+    /// The conversions attributed to no partner.
+    pub fn unattributed(&self) -> &Stats {
+        &self.unattributed
+    }
+
+    /// Every code's totals, most actions first (then by id), with the *no promo code* bucket as
+    /// `None` when `include_no_code` is set and it holds anything (after the codes with as many
+    /// actions).
+    pub fn by_code(&self, include_no_code: bool) -> Vec<(Option<CodeId>, Stats)> {
+        let mut rows: Vec<(Option<CodeId>, Stats)> =
+            self.codes.iter().map(|(id, s)| (Some(*id), *s)).collect();
+        if include_no_code && self.no_code.actions > 0 {
+            rows.push((None, self.no_code));
+        }
+        // Among equals, codes by id, then the no-code bucket.
+        rows.sort_by_key(|(id, stats)| (std::cmp::Reverse(stats.actions), id.is_none(), *id));
+        rows
+    }
+
+    /// Every partner's totals, most actions first (then by id).
+    pub fn by_partner(&self) -> Vec<(PartnerId, Stats)> {
+        let mut rows: Vec<(PartnerId, Stats)> =
+            self.partners.iter().map(|(id, s)| (*id, *s)).collect();
+        rows.sort_by(|a, b| b.1.actions.cmp(&a.1.actions).then(a.0.cmp(&b.0)));
+        rows
+    }
+
+    /// The totals over every code, with or without the *no promo code* bucket.
+    pub fn total(&self, include_no_code: bool) -> Stats {
+        let mut total = Stats::default();
+        for stats in self.codes.values() {
+            total.merge(stats);
+        }
+        if include_no_code {
+            total.merge(&self.no_code);
+        }
+        total
+    }
+}
+
+/// One flat row per attributed conversion (the reference's action listing): what a host writes
+/// to its database or to a CSV file.
+///
+/// [`fields`](ActionRow::fields) renders it as text in the order of [`ActionRow::HEADER`].
+///
+/// ```
+/// use promo_attribution::{ActionRow, Code, CodeId, Conversion, PartnerId, Registry, Timestamp};
+///
+/// let mut registry = Registry::default();
+/// registry.add(Code::tracking(CodeId(10), "SAVE10", PartnerId(1)))?;
+/// let engine = registry.compile()?;
+/// let order = Conversion::new("2026-03-10T12:00:00Z".parse()?).codes(&[" save10 "]).amount(5_000);
+/// let row = ActionRow::new("order-1", &order, &engine.attribute(&order), &engine);
+/// assert_eq!(
+///     row.fields(),
+///     ["order-1", "2026-03-10T12:00:00Z", "credited", "1", "code", "10", "SAVE10", "save10", "5000", "0"],
+/// );
+/// # Ok::<(), promo_attribution::Error>(())
+/// ```
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionRow {
+    /// The host's order id.
+    pub order_id: String,
+    /// When the order was placed.
+    pub at: Timestamp,
+    /// The outcome, with the partner, how it was credited or why it is invalid.
+    pub outcome: Outcome,
+    /// The code the decision turned on ([`Decision::code`]).
+    pub code: Option<CodeId>,
+    /// That code's registered text (the pattern, for a regex code).
+    pub code_text: Option<String>,
+    /// The entered codes, trimmed, in entry order.
+    pub entered: Vec<String>,
+    /// The order amount, in minor units.
+    pub amount: u64,
+    /// The payout, in minor units.
+    pub payout: u64,
+}
+
+impl ActionRow {
+    /// The column names of [`fields`](ActionRow::fields).
+    pub const HEADER: [&'static str; 10] = [
+        "order_id",
+        "at",
+        "outcome",
+        "partner",
+        "reason",
+        "code_id",
+        "code",
+        "entered_codes",
+        "amount",
+        "payout",
+    ];
+
+    /// The row of one conversion; `engine` is the one that decided, for the code's text.
+    pub fn new(
+        order_id: impl Into<String>,
+        conversion: &Conversion<'_>,
+        decision: &Decision,
+        engine: &Engine,
+    ) -> ActionRow {
+        let code = decision.code();
+        ActionRow {
+            order_id: order_id.into(),
+            at: conversion.at,
+            outcome: decision.outcome(),
+            code,
+            code_text: code
+                .and_then(|id| engine.code(id))
+                .map(|c| c.text().to_owned()),
+            entered: conversion
+                .codes
+                .iter()
+                .map(|c| c.trim().to_owned())
+                .collect(),
+            amount: conversion.amount,
+            payout: decision.payout(),
+        }
+    }
+
+    /// The row as text, column by column: the outcome as `credited`, `invalid` or
+    /// `unattributed`; the reason as `code` or `click` for a credit and the snake_case
+    /// [`InvalidReason`] otherwise; absent values empty; the entered codes joined with `|`.
+    pub fn fields(&self) -> [String; 10] {
+        let (outcome, partner, reason) = match self.outcome {
+            Outcome::Credited { partner, via } => (
+                "credited",
+                partner.to_string(),
+                match via {
+                    Via::Code(_) => "code",
+                    Via::Click => "click",
+                },
+            ),
+            Outcome::Invalid { partner, reason } => {
+                ("invalid", partner.to_string(), reason.as_str())
+            }
+            Outcome::Unattributed => ("unattributed", String::new(), ""),
+        };
+        [
+            self.order_id.clone(),
+            self.at.to_string(),
+            outcome.to_owned(),
+            partner,
+            reason.to_owned(),
+            self.code.map(|c| c.to_string()).unwrap_or_default(),
+            self.code_text.clone().unwrap_or_default(),
+            self.entered.join("|"),
+            self.amount.to_string(),
+            self.payout.to_string(),
+        ]
+    }
+}
