@@ -27,7 +27,7 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
-use promo_attribution::{Conversion, Engine, Registry, Timestamp};
+use promo_attribution::{Conversion, Engine, PageScanner, Registry, Timestamp};
 use serde_json::{Value, json};
 use workload::{RegexCode, Rng, Texts};
 
@@ -271,6 +271,27 @@ fn main() {
     });
 
     phase(started, "timed the baselines");
+    // The page scan over every code: build once, then scan a 1 MiB page of prose with a code
+    // every ~40 words (exact codes in mixed case, regex hits, near misses).
+    let before = live_bytes();
+    let start = Instant::now();
+    let scanner = PageScanner::new(&engine).expect("the scanner builds");
+    let scanner_build = start.elapsed();
+    let scanner_bytes = live_bytes() - before;
+    let page = workload::page(1 << 20, 7, |rng| {
+        kinds[rng.below(kinds.len())]
+            .get(rng.below(QUERIES))
+            .to_owned()
+    });
+    let mut codes_on_page = 0;
+    let page_ns = median_ns(1, || {
+        codes_on_page = black_box(scanner.scan(black_box(&page), at)).len();
+    });
+    let page_mib_per_s = (page.len() as f64 / (1 << 20) as f64) / (page_ns / 1e9);
+    let scanner_reported = scanner.memory_usage();
+    drop(scanner);
+
+    phase(started, "timed the page scan");
     let report = json!({
         "machine": machine(),
         "command": format!("cargo run --release --example bench_report{}", if quick { " -- --quick" } else { "" }),
@@ -319,6 +340,15 @@ fn main() {
             "regex_engine_bytes": regex_engine_bytes,
             "regex_engine_bytes_reported": regex_usage.total(),
             "regex_engine_bytes_per_pattern_beyond_text": round1((regex_engine_bytes as f64 - pattern_bytes as f64) / n_regex as f64),
+        },
+        "page_scan": {
+            "page_bytes": page.len(),
+            "codes_found": codes_on_page,
+            "scan_ms": round1(page_ns / 1e6),
+            "mib_per_second": round1(page_mib_per_s),
+            "build_ms": scanner_build.as_millis(),
+            "automaton_bytes_reported": scanner_reported,
+            "scanner_bytes": scanner_bytes,
         },
         "total_seconds": round1(started.elapsed().as_secs_f64()),
     });

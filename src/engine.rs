@@ -292,6 +292,32 @@ impl Engine {
         self.inner.codes.get(i as usize)
     }
 
+    /// Every definition, in registration order.
+    pub(crate) fn definitions(&self) -> &[Code] {
+        &self.inner.definitions
+    }
+
+    pub(crate) fn has_regex_codes(&self) -> bool {
+        self.inner.regex.len() > 0
+    }
+
+    /// Whether any regex code, active or not, matches `text`.
+    pub(crate) fn any_regex_matches(&self, text: &str) -> bool {
+        let mut hits: SmallVec<[u32; 8]> = SmallVec::new();
+        self.inner.regex.matches(text, &mut hits);
+        !hits.is_empty()
+    }
+
+    /// What `text` hits at `at`, as an entered code would.
+    pub(crate) fn resolve_text(
+        &self,
+        text: &str,
+        at: Timestamp,
+        others: &mut SmallVec<[OtherMatch; 4]>,
+    ) -> CodeHit {
+        self.resolve(text, at, 0, others).hit
+    }
+
     fn id_of(&self, i: u32) -> CodeId {
         self.inner.codes[i as usize].id
     }

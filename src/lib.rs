@@ -28,6 +28,12 @@ decision, so late orders and replays of last month are judged as they would have
   its [`Contract`], and [`ExceptionList`]s of codes that pay differently (`$0` included). A
   credited [`Decision`] carries its [`payout`](Decision::payout) and the rule that set it
   ([`PayoutSource`]); money is integer minor units, never floating point.
+- Reports: [`PerformanceReport`] (performance by promo code and by partner, [`Stats`]) and
+  [`LeakMonitor`] (leak indicators, [`LeakAlert`] under [`LeakThresholds`]) are fed one
+  conversion at a time and **merge** associatively and commutatively, so a host can keep them
+  per shard, thread or day and combine them; [`ActionRow`] is one flat row per conversion.
+- Monitoring: [`Engine::check_sighting`] says whether a code seen promoted somewhere is a
+  [`Violation`]; [`PageScanner`] finds every registered code in a page of text.
 - [`Error`] with [`ErrorKind`] from registration and compilation only; `attribute` never fails.
 
 # Examples
@@ -146,7 +152,9 @@ mod error;
 mod exact;
 mod fold;
 mod glushkov;
+mod leaks;
 mod matcher;
+mod monitor;
 mod pattern;
 mod payout;
 mod registry;
@@ -164,6 +172,8 @@ pub use crate::decision::{
 };
 pub use crate::engine::{Engine, MemoryUsage};
 pub use crate::error::{BulkError, Error, ErrorKind};
+pub use crate::leaks::{LeakAlert, LeakMonitor, LeakThresholds};
+pub use crate::monitor::{Found, PageScanner, Sighting, SightingCheck, Violation};
 pub use crate::pattern::MAX_REGEX_SIZE;
 pub use crate::payout::{Contract, ExceptionList, Payout, PayoutSource};
 pub use crate::registry::{Lifecycle, LifecycleEvent, Registry};

@@ -196,7 +196,7 @@ impl Registry {
     /// Sets (or replaces) a partner's contract: its window and, optionally, its own payout
     /// rate. A sale credited to the partner outside the window is invalid with
     /// [`PartnerNotActive`](crate::InvalidReason::PartnerNotActive); the partner's codes stay
-    /// assigned. A bare [`Window`] is a contract at the program's default payout.
+    /// assigned. A bare [`Window`](crate::Window) is a contract at the program's default payout.
     ///
     /// ```
     /// use promo_attribution::{Contract, Payout, PartnerId, Registry, Window};

@@ -6,6 +6,7 @@
 mod adversarial;
 mod attribution;
 mod matching;
+mod monitoring;
 mod payouts;
 mod properties;
 mod reference;

@@ -165,7 +165,10 @@ fn reports_split_invalid_actions_by_reason_and_code() {
     );
 
     let staff = report.code(CodeId(30)).copied().unwrap();
-    assert_eq!((staff.actions, staff.invalid(InvalidReason::RestrictedCode)), (1, 1));
+    assert_eq!(
+        (staff.actions, staff.invalid(InvalidReason::RestrictedCode)),
+        (1, 1)
+    );
     assert_eq!(report.partner(PartnerId(4)).map(|s| s.actions), Some(2));
 
     let codes: Vec<_> = report

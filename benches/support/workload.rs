@@ -280,3 +280,55 @@ pub(crate) fn orders<'t>(
         })
         .collect()
 }
+
+/// Prose of about `bytes` bytes, with a code from `code` after every 20 to 60 words, set off by
+/// spaces and punctuation as a coupon site would print it.
+pub(crate) fn page(bytes: usize, seed: u64, mut code: impl FnMut(&mut Rng) -> String) -> String {
+    const WORDS: &[&str] = &[
+        "the",
+        "best",
+        "deals",
+        "this",
+        "week",
+        "use",
+        "code",
+        "at",
+        "checkout",
+        "for",
+        "off",
+        "your",
+        "order",
+        "verified",
+        "today",
+        "free",
+        "shipping",
+        "on",
+        "all",
+        "coats",
+        "and",
+        "shoes",
+        "expires",
+        "soon",
+        "works",
+        "site-wide",
+        "exclusive",
+        "readers",
+        "save",
+    ];
+    let mut rng = Rng(seed | 1);
+    let mut page = String::with_capacity(bytes + 64);
+    let mut until_code = 20 + rng.below(40);
+    while page.len() < bytes {
+        if until_code == 0 {
+            page.push_str(": ");
+            page.push_str(&code(&mut rng));
+            page.push_str(". ");
+            until_code = 20 + rng.below(40);
+        } else {
+            page.push_str(WORDS[rng.below(WORDS.len())]);
+            page.push(' ');
+            until_code -= 1;
+        }
+    }
+    page
+}

@@ -107,19 +107,23 @@ impl Order {
     }
 }
 
-/// Entered codes and how often customers type them, in parts per 100 of orders with a code.
-const POPULARITY: &[(&str, usize)] = &[
-    ("JANE15", 28),
-    ("SAVE10", 22),
-    ("WELCOME", 14),
-    ("SPRING20", 8),
-    ("TECHBLOG", 8), // completed with two digits
-    ("MIKE20", 6),
-    ("POD", 5), // completed as POD-XXX99
-    ("WINTER25", 3),
-    ("STAFF50", 2),
-    ("GUESS", 4), // a random guess
+/// Entered codes, how often customers type them (parts per 100 of orders with a code), and the
+/// partner whose audience they come from.
+const POPULARITY: &[(&str, usize, Option<u64>)] = &[
+    ("JANE15", 28, Some(1)),
+    ("SAVE10", 22, Some(2)),
+    ("WELCOME", 14, None),
+    ("SPRING20", 8, Some(2)),
+    ("TECHBLOG", 8, Some(3)), // completed with two digits
+    ("MIKE20", 6, Some(4)),
+    ("POD", 5, Some(5)), // completed as POD-XXX99
+    ("WINTER25", 3, Some(6)),
+    ("STAFF50", 2, None),
+    ("GUESS", 4, None), // a random guess
 ];
+
+/// How often a customer typing a partner's code also clicked that partner's link, in percent.
+const OWNER_CLICK_PERCENT: usize = 75;
 
 /// The orders of one day. A `leak` puts that code on a share of the day's orders, typed without
 /// any click by its owner, as when a code escapes to a coupon site.
@@ -130,13 +134,13 @@ pub(crate) fn day(
     leak: Option<(&str, usize)>,
 ) -> Vec<Order> {
     let mut rng = Rng(seed | 1);
-    let total_weight: usize = POPULARITY.iter().map(|(_, w)| w).sum();
+    let total_weight: usize = POPULARITY.iter().map(|(_, w, _)| w).sum();
     (0..orders)
         .map(|n| {
             let at = Timestamp::from_unix_millis(
                 start.as_unix_millis() + (rng.below(86_400) as i64) * 1_000,
             );
-            let clicks: Vec<Click> = (0..rng.below(4))
+            let mut clicks: Vec<Click> = (0..rng.below(4))
                 .map(|_| {
                     let partner = PartnerId(1 + rng.below(7) as u64);
                     let ago = (rng.below(20 * 86_400) as i64) * 1_000;
@@ -154,9 +158,9 @@ pub(crate) fn day(
             }
             if codes.is_empty() && rng.below(100) < 55 {
                 let mut pick = rng.below(total_weight);
-                let (code, _) = POPULARITY
+                let (code, _, owner) = POPULARITY
                     .iter()
-                    .find(|(_, w)| {
+                    .find(|(_, w, _)| {
                         let hit = pick < *w;
                         pick = pick.saturating_sub(*w);
                         hit
@@ -169,6 +173,15 @@ pub(crate) fn day(
                     "GUESS" => format!("SAVE{}", 11 + rng.below(80)),
                     other => other.to_owned(),
                 };
+                if let Some(owner) = owner {
+                    if rng.below(100) < OWNER_CLICK_PERCENT {
+                        let ago = (rng.below(3 * 86_400) as i64) * 1_000;
+                        clicks.push(Click::new(
+                            PartnerId(owner),
+                            Timestamp::from_unix_millis(at.as_unix_millis() - ago),
+                        ));
+                    }
+                }
                 // One customer in five types in lower case.
                 codes.push(if rng.below(5) == 0 {
                     text.to_lowercase()
