@@ -7,7 +7,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use promo_attribution::{
-    Click, Code, CodeId, Conversion, CreditPolicy, PartnerId, Registry, Timestamp,
+    Click, Code, CodeId, Contract, Conversion, CreditPolicy, ExceptionList, PartnerId, Payout,
+    Registry, Timestamp, Window,
 };
 
 struct Counting;
@@ -49,6 +50,18 @@ fn a_typical_order_allocates_nothing() -> Result<(), Box<dyn std::error::Error>>
     registry.add(Code::tracking(CodeId(20), r"^SUMMER\d+$", PartnerId(3)).regex())?;
     registry.add(Code::tracking(CodeId(21), r"^.*SALE$", PartnerId(4)).regex())?;
     registry.add(Code::restricted(CodeId(30), "STAFF50"))?;
+    // Payouts take part: a contract rate and both kinds of exception list.
+    registry.set_contract(
+        PartnerId(2),
+        Contract::new(Window::ALWAYS).payout(Payout::Fixed(300)),
+    )?;
+    registry
+        .add_exception_list(ExceptionList::new("plain", Payout::Fixed(0)).codes(["WELCOME"]))?;
+    registry.add_exception_list(
+        ExceptionList::new("prefix", Payout::PercentBps(200))
+            .codes(["SUM"])
+            .match_expression("^([A-Z]{3})"),
+    )?;
     let engine = registry.compile()?;
     let at: Timestamp = "2026-03-10T12:00:00Z".parse()?;
     let clicks: Vec<Click> = (0..8)
@@ -59,15 +72,19 @@ fn a_typical_order_allocates_nothing() -> Result<(), Box<dyn std::error::Error>>
             )
         })
         .collect();
-    let orders: [&[&str]; 5] = [
+    let orders: [&[&str]; 6] = [
         &[],
         &["save10"],
         &["Bob15", "SUMMER26"],
         &["BIGSALE", "staff50", "nope"],
         &["  "],
+        &["welcome", "SUMMER26"],
     ];
     for codes in orders {
-        let order = Conversion::new(at).codes(codes).clicks(&clicks);
+        let order = Conversion::new(at)
+            .codes(codes)
+            .clicks(&clicks)
+            .amount(5_000);
         // Warm up the regex engine's per-thread cache.
         std::hint::black_box(engine.attribute(&order));
         let before = allocations();
