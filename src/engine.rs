@@ -1,6 +1,5 @@
 //! The compiled, immutable snapshot of a registry, and the attribution decision.
 
-use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -9,10 +8,10 @@ use foldhash::fast::RandomState;
 use smallvec::SmallVec;
 
 use crate::MAX_CODE_LEN;
+use crate::clicks::Clicks;
 use crate::code::{Code, CodeId, CreditPolicy, PartnerId};
 use crate::decision::{
-    Click, CodeHit, CodeState, Conversion, Decision, InvalidReason, NotChosen, OtherMatch, Outcome,
-    Via,
+    CodeHit, CodeState, Conversion, Decision, InvalidReason, NotChosen, OtherMatch, Outcome, Via,
 };
 use crate::error::Error;
 use crate::exact::{ExactIndex, Hashing};
@@ -21,7 +20,7 @@ use crate::matcher::RegexMatcher;
 use crate::payout::{CompiledList, Contract, ExceptionLists, Payout, PayoutSource};
 use crate::registry::{Entry, Key};
 use crate::schedule::{active_periods, in_periods, merge};
-use crate::settings::{ClickWinner, Settings, UnmetPolicy};
+use crate::settings::{Settings, UnmetPolicy};
 use crate::time::{Timestamp, Window};
 
 /// An immutable, compiled snapshot of a [`Registry`](crate::Registry): answers
@@ -371,7 +370,7 @@ impl Engine {
         let inner = &*self.inner;
         let settings = &inner.settings;
         let at = conversion.at;
-        let clicks = Clicks::new(inner, conversion);
+        let clicks = Clicks::new(settings, &inner.always_owner_periods, conversion);
 
         let mut entered = SmallVec::with_capacity(conversion.codes.len());
         let mut others: SmallVec<[OtherMatch; 4]> = SmallVec::new();
@@ -600,68 +599,5 @@ impl Decision {
                 });
             }
         }
-    }
-}
-
-/// The qualifying clicks of one conversion.
-struct Clicks<'a> {
-    all: &'a [Click],
-    earliest: Timestamp,
-    at: Timestamp,
-    always_owner_periods: &'a HashMap<PartnerId, Vec<Window>>,
-    winner: Option<PartnerId>,
-    /// The partners with a qualifying click, sorted; built on the first `involved` question,
-    /// so that orders whose codes never ask pay nothing for it.
-    involved: OnceCell<SmallVec<[PartnerId; 8]>>,
-}
-
-impl<'a> Clicks<'a> {
-    fn new(inner: &'a Inner, conversion: &Conversion<'a>) -> Clicks<'a> {
-        let mut clicks = Clicks {
-            all: conversion.clicks,
-            earliest: conversion.at.saturating_sub(inner.settings.lookback),
-            at: conversion.at,
-            always_owner_periods: &inner.always_owner_periods,
-            winner: None,
-            involved: OnceCell::new(),
-        };
-        let mut best: Option<(Timestamp, PartnerId)> = None;
-        for click in clicks.all.iter().filter(|c| clicks.qualifies(c)) {
-            let better = match (best, inner.settings.click_winner) {
-                (None, _) => true,
-                // Ties go to the later position for last-click, the earlier for first-click.
-                (Some((t, _)), ClickWinner::LastClick) => click.at >= t,
-                (Some((t, _)), ClickWinner::FirstClick) => click.at < t,
-            };
-            if better {
-                best = Some((click.at, click.partner));
-            }
-        }
-        clicks.winner = best.map(|(_, partner)| partner);
-        clicks
-    }
-
-    fn qualifies(&self, click: &Click) -> bool {
-        self.earliest <= click.at
-            && click.at <= self.at
-            && !self
-                .always_owner_periods
-                .get(&click.partner)
-                .is_some_and(|periods| in_periods(periods, self.at))
-    }
-
-    fn involved(&self, partner: PartnerId) -> bool {
-        let involved = self.involved.get_or_init(|| {
-            let mut partners: SmallVec<[PartnerId; 8]> = self
-                .all
-                .iter()
-                .filter(|c| self.qualifies(c))
-                .map(|c| c.partner)
-                .collect();
-            partners.sort_unstable();
-            partners.dedup();
-            partners
-        });
-        involved.binary_search(&partner).is_ok()
     }
 }

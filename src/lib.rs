@@ -145,6 +145,7 @@ None yet: the core has no optional parts.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod clicks;
 mod code;
 mod decision;
 mod engine;

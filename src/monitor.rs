@@ -314,7 +314,8 @@ impl Folded {
         let mut back = Vec::with_capacity(original.len() + 1);
         for (offset, c) in original.char_indices() {
             let before = text.len();
-            text.push_str(&fold::fold(c.encode_utf8(&mut [0; 4])));
+            // One character always fits the stack buffer: no allocation per character.
+            fold::with_folded(c.encode_utf8(&mut [0; 4]), |folded| text.push_str(folded));
             back.extend(std::iter::repeat_n(offset, text.len() - before));
         }
         back.push(original.len());

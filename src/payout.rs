@@ -172,7 +172,7 @@ impl ExceptionList {
     }
 
     /// What the list pays.
-    pub fn payout_rule(&self) -> Payout {
+    pub fn payout(&self) -> Payout {
         self.payout
     }
 }

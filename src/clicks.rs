@@ -1,0 +1,81 @@
+//! The qualifying clicks of one conversion: the click winner, and who was involved.
+
+use std::cell::OnceCell;
+use std::collections::HashMap;
+
+use smallvec::SmallVec;
+
+use crate::code::PartnerId;
+use crate::decision::{Click, Conversion};
+use crate::schedule::in_periods;
+use crate::settings::{ClickWinner, Settings};
+use crate::time::{Timestamp, Window};
+
+/// The qualifying clicks of one conversion.
+pub(crate) struct Clicks<'a> {
+    all: &'a [Click],
+    earliest: Timestamp,
+    at: Timestamp,
+    always_owner_periods: &'a HashMap<PartnerId, Vec<Window>>,
+    /// The partner of the winning qualifying click.
+    pub(crate) winner: Option<PartnerId>,
+    /// The partners with a qualifying click, sorted; built on the first `involved` question,
+    /// so that orders whose codes never ask pay nothing for it.
+    involved: OnceCell<SmallVec<[PartnerId; 8]>>,
+}
+
+impl<'a> Clicks<'a> {
+    pub(crate) fn new(
+        settings: &Settings,
+        always_owner_periods: &'a HashMap<PartnerId, Vec<Window>>,
+        conversion: &Conversion<'a>,
+    ) -> Clicks<'a> {
+        let mut clicks = Clicks {
+            all: conversion.clicks,
+            earliest: conversion.at.saturating_sub(settings.lookback),
+            at: conversion.at,
+            always_owner_periods,
+            winner: None,
+            involved: OnceCell::new(),
+        };
+        let mut best: Option<(Timestamp, PartnerId)> = None;
+        for click in clicks.all.iter().filter(|c| clicks.qualifies(c)) {
+            let better = match (best, settings.click_winner) {
+                (None, _) => true,
+                // Ties go to the later position for last-click, the earlier for first-click.
+                (Some((t, _)), ClickWinner::LastClick) => click.at >= t,
+                (Some((t, _)), ClickWinner::FirstClick) => click.at < t,
+            };
+            if better {
+                best = Some((click.at, click.partner));
+            }
+        }
+        clicks.winner = best.map(|(_, partner)| partner);
+        clicks
+    }
+
+    fn qualifies(&self, click: &Click) -> bool {
+        self.earliest <= click.at
+            && click.at <= self.at
+            && !self
+                .always_owner_periods
+                .get(&click.partner)
+                .is_some_and(|periods| in_periods(periods, self.at))
+    }
+
+    /// Whether `partner` has a qualifying click.
+    pub(crate) fn involved(&self, partner: PartnerId) -> bool {
+        let involved = self.involved.get_or_init(|| {
+            let mut partners: SmallVec<[PartnerId; 8]> = self
+                .all
+                .iter()
+                .filter(|c| self.qualifies(c))
+                .map(|c| c.partner)
+                .collect();
+            partners.sort_unstable();
+            partners.dedup();
+            partners
+        });
+        involved.binary_search(&partner).is_ok()
+    }
+}
