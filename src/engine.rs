@@ -307,14 +307,18 @@ impl Engine {
         !hits.is_empty()
     }
 
-    /// What `text` hits at `at`, as an entered code would.
-    pub(crate) fn resolve_text(
-        &self,
-        text: &str,
-        at: Timestamp,
-        others: &mut SmallVec<[OtherMatch; 4]>,
-    ) -> CodeHit {
-        self.resolve(text, at, 0, others).hit
+    /// What `text` hits at `at`, as an entered code would, and the owner of the tracking code
+    /// hit (active or not).
+    pub(crate) fn resolve_text(&self, text: &str, at: Timestamp) -> (CodeHit, Option<PartnerId>) {
+        let mut others: SmallVec<[OtherMatch; 4]> = SmallVec::new();
+        let hit = self.resolve(text, at, 0, &mut others).hit;
+        let owner = match hit {
+            CodeHit::Matched(id) | CodeHit::Inactive { code: id, .. } => {
+                self.code(id).and_then(Code::owner)
+            }
+            _ => None,
+        };
+        (hit, owner)
     }
 
     fn id_of(&self, i: u32) -> CodeId {

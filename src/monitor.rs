@@ -4,10 +4,9 @@
 use std::collections::HashSet;
 
 use aho_corasick::{AhoCorasick, MatchKind};
-use smallvec::SmallVec;
 
-use crate::code::{Code, PartnerId};
-use crate::decision::{CodeHit, OtherMatch};
+use crate::code::PartnerId;
+use crate::decision::CodeHit;
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::fold;
@@ -112,14 +111,7 @@ impl Engine {
     /// # Ok::<(), promo_attribution::Error>(())
     /// ```
     pub fn check_sighting(&self, sighting: &Sighting<'_>) -> SightingCheck {
-        let mut others: SmallVec<[OtherMatch; 4]> = SmallVec::new();
-        let hit = self.resolve_text(sighting.code, sighting.at, &mut others);
-        let owner = match hit {
-            CodeHit::Matched(id) | CodeHit::Inactive { code: id, .. } => {
-                self.code(id).and_then(Code::owner)
-            }
-            _ => None,
-        };
+        let (hit, owner) = self.resolve_text(sighting.code, sighting.at);
         let violation = match hit {
             CodeHit::Restricted(_) => Some(Violation::Restricted),
             _ if owner.is_some()
@@ -254,18 +246,10 @@ impl PageScanner {
         }
         spans.sort_unstable();
         spans.dedup();
-        let mut others: SmallVec<[OtherMatch; 4]> = SmallVec::new();
         spans
             .into_iter()
             .map(|(start, end)| {
-                others.clear();
-                let hit = self.engine.resolve_text(&text[start..end], at, &mut others);
-                let owner = match hit {
-                    CodeHit::Matched(id) | CodeHit::Inactive { code: id, .. } => {
-                        self.engine.code(id).and_then(Code::owner)
-                    }
-                    _ => None,
-                };
+                let (hit, owner) = self.engine.resolve_text(&text[start..end], at);
                 Found {
                     start,
                     end,
