@@ -52,17 +52,21 @@ fn order() -> impl Strategy<Value = Order> {
     )
 }
 
-fn decide(engine: &Engine, (codes, clicker, amount): &Order) -> (u64, Decision) {
+/// Passes the order, as a conversion, to `f`.
+fn with_conversion<R>((codes, clicker, amount): &Order, f: impl FnOnce(&Conversion<'_>) -> R) -> R {
     let texts: Vec<&str> = codes.iter().map(|&i| ENTERED[i]).collect();
     let clicks: Vec<Click> = clicker
         .map(|p| Click::new(PartnerId(p), AT))
         .into_iter()
         .collect();
-    let order = Conversion::new(AT)
+    f(&Conversion::new(AT)
         .codes(&texts)
         .clicks(&clicks)
-        .amount(*amount);
-    (*amount, engine.attribute(&order))
+        .amount(*amount))
+}
+
+fn decide(engine: &Engine, order: &Order) -> (u64, Decision) {
+    (order.2, with_conversion(order, |c| engine.attribute(c)))
 }
 
 fn report(decided: &[(u64, Decision)]) -> PerformanceReport {
@@ -239,18 +243,16 @@ fn action_rows_flatten_every_outcome() {
             ],
         ),
     ];
-    for ((codes, clicker, amount), expected) in cases {
-        let texts: Vec<&str> = codes.iter().map(|&i| ENTERED[i]).collect();
-        let clicks: Vec<Click> = clicker
-            .map(|p| Click::new(PartnerId(p), AT))
-            .into_iter()
-            .collect();
-        let order = Conversion::new(AT)
-            .codes(&texts)
-            .clicks(&clicks)
-            .amount(amount);
-        let row = ActionRow::new("o", &order, &engine.attribute(&order), &engine);
-        assert_eq!(row.fields(), expected.map(str::to_owned), "{texts:?}");
+    for (order, expected) in cases {
+        let row = with_conversion(&order, |c| {
+            ActionRow::new("o", c, &engine.attribute(c), &engine)
+        });
+        assert_eq!(
+            row.fields(),
+            expected.map(str::to_owned),
+            "{:?}",
+            row.entered
+        );
         assert_eq!(ActionRow::HEADER.len(), row.fields().len());
     }
 }
