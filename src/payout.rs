@@ -1,11 +1,10 @@
 //! How much a credited sale pays: the program default, a partner's contract, and exception
 //! lists on chosen codes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use regex_automata::util::primitives::NonMaxUsize;
 use regex_automata::{Input, meta};
-use smallvec::SmallVec;
 
 use crate::MAX_CODE_LEN;
 use crate::error::{Error, Reason};
@@ -247,17 +246,16 @@ pub(crate) fn compile_list(list: &ExceptionList) -> Result<CompiledList, Error> 
     })
 }
 
+type FoldedSet = HashSet<Box<str>, foldhash::fast::RandomState>;
+
 /// Every exception list of a program, indexed for lookup by entered text.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ExceptionLists {
     payouts: Vec<Payout>,
-    /// Case-folded code → the lists naming it, ascending. Shared by lists with and without
-    /// an expression; a hit counts for a list only when it came the way that list compares.
-    by_code: HashMap<Box<str>, SmallVec<[u32; 2]>, foldhash::fast::RandomState>,
-    /// Lists without an expression, by position: whether the whole entered text is compared.
-    plain: Vec<bool>,
-    /// (position, expression) of the lists with one, ascending.
-    expressions: Vec<(u32, meta::Regex)>,
+    /// Case-folded code → the first list without an expression that names it.
+    plain: HashMap<Box<str>, u32, foldhash::fast::RandomState>,
+    /// The lists with an expression, ascending by position, each with its case-folded codes.
+    expressions: Vec<(u32, meta::Regex, FoldedSet)>,
 }
 
 impl ExceptionLists {
@@ -265,15 +263,19 @@ impl ExceptionLists {
         let mut built = ExceptionLists::default();
         for (position, list) in (0u32..).zip(lists) {
             built.payouts.push(list.payout);
-            built.plain.push(list.expression.is_none());
-            if let Some(regex) = &list.expression {
-                built.expressions.push((position, regex.clone()));
-            }
-            for code in &list.codes {
-                let positions = built.by_code.entry(code.as_str().into()).or_default();
-                if positions.last() != Some(&position) {
-                    positions.push(position);
+            let codes = list
+                .codes
+                .iter()
+                .map(|code| Box::<str>::from(code.as_str()));
+            match &list.expression {
+                None => {
+                    for code in codes {
+                        built.plain.entry(code).or_insert(position);
+                    }
                 }
+                Some(regex) => built
+                    .expressions
+                    .push((position, regex.clone(), codes.collect())),
             }
         }
         built
@@ -288,46 +290,33 @@ impl ExceptionLists {
         if self.is_empty() {
             return None;
         }
-        let mut best: Option<u32> = None;
         let texts = || {
             entered
                 .iter()
                 .map(|raw| raw.trim())
                 .filter(|t| !t.is_empty() && t.len() <= MAX_CODE_LEN)
         };
-        for text in texts() {
-            let first_plain = self
-                .lists_naming(text)
-                .and_then(|positions| positions.iter().copied().find(|&p| self.plain[p as usize]));
-            best = min_some(best, first_plain);
-        }
-        for (position, regex) in &self.expressions {
+        let mut best = texts()
+            .filter_map(|text| {
+                with_folded(text, |folded| self.plain.get(folded).copied()).flatten()
+            })
+            .min();
+        for (position, regex, codes) in &self.expressions {
             if best.is_some_and(|b| b < *position) {
                 break;
             }
             let applies = texts().any(|text| {
                 capture(regex, text).is_some_and(|group| {
-                    self.lists_naming(group)
-                        .is_some_and(|positions| positions.contains(position))
+                    with_folded(group, |folded| codes.contains(folded)).unwrap_or(false)
                 })
             });
             if applies {
-                best = min_some(best, Some(*position));
+                // Positions are distinct and `best` is not below this one: it is the first.
+                best = Some(*position);
                 break;
             }
         }
         best.map(|p| (p as usize, self.payouts[p as usize]))
-    }
-
-    fn lists_naming(&self, text: &str) -> Option<&SmallVec<[u32; 2]>> {
-        with_folded(text, |folded| self.by_code.get(folded)).flatten()
-    }
-}
-
-fn min_some(a: Option<u32>, b: Option<u32>) -> Option<u32> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
     }
 }
 
