@@ -291,9 +291,9 @@ impl Engine {
         self.inner.codes.get(i as usize)
     }
 
-    /// Every definition, in registration order.
-    pub(crate) fn definitions(&self) -> &[Code] {
-        &self.inner.definitions
+    /// The case-folded text of every exact code (tracking or restricted), each once.
+    pub(crate) fn exact_keys(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.inner.exact.distinct_keys()
     }
 
     pub(crate) fn has_regex_codes(&self) -> bool {

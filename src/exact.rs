@@ -172,6 +172,16 @@ impl ExactIndex {
         })
     }
 
+    /// Every distinct key once, in table order. The last slot of a key's codes along its probe
+    /// sequence is the only one without `more`.
+    pub(crate) fn distinct_keys(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.control
+            .iter()
+            .zip(self.slots.iter())
+            .filter(|(control, slot)| **control != 0 && !slot.more)
+            .map(|(_, slot)| text_of(slot, &self.texts))
+    }
+
     /// Calls `visit` with every code whose key is `key`, in registration order.
     #[inline]
     pub(crate) fn for_each(&self, key: &[u8], visit: impl FnMut(u32)) {
@@ -270,6 +280,9 @@ mod tests {
             assert_eq!(lookup(&index, "bo"), [] as [u32; 0]);
             assert_eq!(lookup(&index, ""), [] as [u32; 0]);
             assert_eq!(index.len(), 5);
+            let mut keys: Vec<&[u8]> = index.distinct_keys().collect();
+            keys.sort_unstable();
+            assert_eq!(keys, [&b"bob"[..], b"save10", b"x"]);
         }
     }
 

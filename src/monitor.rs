@@ -1,8 +1,6 @@
 //! Misuse monitoring: is a code seen out in the wild a violation, and which registered codes
 //! does a page of text show.
 
-use std::collections::HashSet;
-
 use aho_corasick::{AhoCorasick, MatchKind};
 
 use crate::code::PartnerId;
@@ -193,15 +191,8 @@ impl PageScanner {
     /// Builds the scanner for an engine's codes. Fails only when the automaton over the exact
     /// codes would exceed the Aho-Corasick library's limits.
     pub fn new(engine: &Engine) -> Result<PageScanner, Error> {
-        let mut seen = HashSet::new();
-        let texts: Vec<String> = engine
-            .definitions()
-            .iter()
-            .filter(|code| !code.is_regex())
-            .map(|code| fold::fold(code.text()))
-            .filter(|folded| seen.insert(folded.clone()))
-            .collect();
-        drop(seen);
+        // The index already holds every exact code's folded text once: no folding again.
+        let texts: Vec<&[u8]> = engine.exact_keys().collect();
         let exact = if texts.is_empty() {
             None
         } else {
