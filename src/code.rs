@@ -173,6 +173,14 @@ impl Code {
         matches!(self, Code::Tracking(c) if c.match_mode == MatchMode::Regex)
     }
 
+    #[cfg_attr(not(feature = "csv"), allow(dead_code))]
+    pub(crate) fn set_id(&mut self, id: CodeId) {
+        match self {
+            Code::Tracking(c) => c.id = id,
+            Code::Restricted(c) => c.id = id,
+        }
+    }
+
     pub(crate) fn text_mut(&mut self) -> &mut String {
         match self {
             Code::Tracking(c) => &mut c.text,

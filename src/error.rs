@@ -45,6 +45,26 @@ pub enum ErrorKind {
     /// An exception list's match expression does not compile or does not have exactly one
     /// capture group: `"^[A-Z]+$"`.
     InvalidMatchExpression,
+    /// A bulk file is not well-formed CSV: a row with more fields than the header, a field that
+    /// is not UTF-8.
+    MalformedCsv,
+    /// A bulk file's header names a column the layout does not have: `Promo Cde`.
+    UnknownColumn,
+    /// A bulk file's header lacks a required column: no `Type`.
+    MissingColumn,
+    /// A bulk file's header names the same column twice (`Program Id` and `Campaign Id` are
+    /// one column).
+    DuplicateColumn,
+    /// A required value is blank: a `TRACKING` row without `Media Id`, a `RESTRICTED` row
+    /// without `Active End Date`.
+    MissingValue,
+    /// A value is not one the column allows: `Credit Rule` = `SOMETIMES`, `Media Id` = `abc`,
+    /// a `Media Id` on a `RESTRICTED` row.
+    InvalidValue,
+    /// A `Timezone` that is not an IANA time-zone name: `America/Atlantis`.
+    UnknownTimeZone,
+    /// Rows of a bulk file name a program no registry was given for.
+    UnknownProgram,
 }
 
 impl ErrorKind {
@@ -64,6 +84,14 @@ impl ErrorKind {
             ErrorKind::UnknownCode => "unknown_code",
             ErrorKind::InvalidTimestamp => "invalid_timestamp",
             ErrorKind::InvalidMatchExpression => "invalid_match_expression",
+            ErrorKind::MalformedCsv => "malformed_csv",
+            ErrorKind::UnknownColumn => "unknown_column",
+            ErrorKind::MissingColumn => "missing_column",
+            ErrorKind::DuplicateColumn => "duplicate_column",
+            ErrorKind::MissingValue => "missing_value",
+            ErrorKind::InvalidValue => "invalid_value",
+            ErrorKind::UnknownTimeZone => "unknown_time_zone",
+            ErrorKind::UnknownProgram => "unknown_program",
         }
     }
 }
@@ -92,14 +120,27 @@ impl fmt::Display for ErrorKind {
 /// assert!(err.to_string().starts_with(r#"code 11 "save10": duplicate code"#));
 /// # Ok::<(), promo_attribution::Error>(())
 /// ```
+#[derive(Clone)]
 pub struct Error(Box<Inner>);
 
+#[derive(Clone)]
 struct Inner {
     subject: Subject,
     row: Option<usize>,
+    /// Where in a bulk file: the one-based line, and the column.
+    line: Option<u64>,
+    column: Option<Column>,
     reason: Reason,
 }
 
+/// A column of a bulk file: its one-based position and its header.
+#[derive(Clone)]
+struct Column {
+    number: usize,
+    name: Box<str>,
+}
+
+#[derive(Clone)]
 enum Subject {
     None,
     Code {
@@ -115,7 +156,9 @@ enum Subject {
     Input(String),
 }
 
-#[derive(Debug, thiserror::Error)]
+// Without the csv feature, the bulk-file reasons are never built.
+#[cfg_attr(not(feature = "csv"), allow(dead_code))]
+#[derive(Clone, Debug, thiserror::Error)]
 pub(crate) enum Reason {
     #[error("code is empty after trimming white space")]
     EmptyCode,
@@ -159,6 +202,36 @@ pub(crate) enum Reason {
     InvalidTimestamp(&'static str),
     #[error("invalid match expression: {0}")]
     InvalidMatchExpression(String),
+    #[error("malformed csv: {0}")]
+    MalformedCsv(String),
+    #[error("unknown column {name:?}; the layout's columns are {expected}")]
+    UnknownColumn {
+        name: Box<str>,
+        expected: &'static str,
+    },
+    #[error("missing required column {name:?}{}", needed_at(*first_needed_at))]
+    MissingColumn {
+        name: &'static str,
+        /// For a column only `TRACKING` rows need: the first such row.
+        first_needed_at: Option<u64>,
+    },
+    #[error("column {name:?} appears twice, first as column {first}")]
+    DuplicateColumn { name: Box<str>, first: usize },
+    #[error("{0}")]
+    MissingValue(String),
+    #[error("{0}")]
+    InvalidValue(String),
+    #[error("{value:?} is not a date-time: {why}")]
+    InvalidDate { value: Box<str>, why: String },
+    #[error("unknown time zone {0:?}: expected an IANA name such as \"America/New_York\"")]
+    UnknownTimeZone(Box<str>),
+    #[error("no registry was given for program {0}")]
+    UnknownProgram(u64),
+}
+
+fn needed_at(line: Option<u64>) -> String {
+    line.map(|l| format!(", which TRACKING rows need (the first is on line {l})"))
+        .unwrap_or_default()
 }
 
 fn at_offset(offset: Option<usize>) -> String {
@@ -183,6 +256,15 @@ impl Reason {
             Reason::UnknownCode => ErrorKind::UnknownCode,
             Reason::InvalidTimestamp(_) => ErrorKind::InvalidTimestamp,
             Reason::InvalidMatchExpression(_) => ErrorKind::InvalidMatchExpression,
+            Reason::MalformedCsv(_) => ErrorKind::MalformedCsv,
+            Reason::UnknownColumn { .. } => ErrorKind::UnknownColumn,
+            Reason::MissingColumn { .. } => ErrorKind::MissingColumn,
+            Reason::DuplicateColumn { .. } => ErrorKind::DuplicateColumn,
+            Reason::MissingValue(_) => ErrorKind::MissingValue,
+            Reason::InvalidValue(_) => ErrorKind::InvalidValue,
+            Reason::InvalidDate { .. } => ErrorKind::InvalidTimestamp,
+            Reason::UnknownTimeZone(_) => ErrorKind::UnknownTimeZone,
+            Reason::UnknownProgram(_) => ErrorKind::UnknownProgram,
         }
     }
 }
@@ -205,6 +287,22 @@ impl Error {
     /// [`Registry::add_all`](crate::Registry::add_all).
     pub fn row(&self) -> Option<usize> {
         self.0.row
+    }
+
+    /// The one-based line of a bulk file the error is about. A quoted field may span lines; a
+    /// row's line is the one it starts on.
+    pub fn line(&self) -> Option<u64> {
+        self.0.line
+    }
+
+    /// The header of the bulk-file column the error is about, as the file spells it.
+    pub fn column(&self) -> Option<&str> {
+        self.0.column.as_ref().map(|c| &*c.name)
+    }
+
+    /// The one-based position of the bulk-file column the error is about.
+    pub fn column_number(&self) -> Option<usize> {
+        self.0.column.as_ref().map(|c| c.number)
     }
 
     /// The byte offset in the pattern where a regex error was found, when the parser knows it.
@@ -230,6 +328,8 @@ impl Error {
         Error(Box::new(Inner {
             subject,
             row: None,
+            line: None,
+            column: None,
             reason,
         }))
     }
@@ -274,12 +374,44 @@ impl Error {
         self.0.row = Some(row);
         self
     }
+
+    /// An error about the content of a bulk file, placed with [`at_line`](Error::at_line) and
+    /// [`in_column`](Error::in_column).
+    #[cfg_attr(not(feature = "csv"), allow(dead_code))]
+    pub(crate) fn bulk(reason: Reason) -> Error {
+        Error::new(Subject::None, reason)
+    }
+
+    /// Places the error on a line of a bulk file. The batch row is dropped: the line says more.
+    #[cfg_attr(not(feature = "csv"), allow(dead_code))]
+    pub(crate) fn at_line(mut self, line: u64) -> Error {
+        self.0.line = Some(line);
+        self.0.row = None;
+        self
+    }
+
+    /// Places the error in a column of a bulk file (`number` is one-based).
+    #[cfg_attr(not(feature = "csv"), allow(dead_code))]
+    pub(crate) fn in_column(mut self, number: usize, name: &str) -> Error {
+        self.0.column = Some(Column {
+            number,
+            name: name.into(),
+        });
+        self
+    }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(row) = self.0.row {
             write!(f, "row {row}: ")?;
+        }
+        if let Some(line) = self.0.line {
+            write!(f, "line {line}")?;
+            if let Some(Column { number, name }) = &self.0.column {
+                write!(f, ", column {number} ({name})")?;
+            }
+            f.write_str(": ")?;
         }
         match &self.0.subject {
             Subject::None => {}

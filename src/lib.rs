@@ -34,6 +34,9 @@ decision, so late orders and replays of last month are judged as they would have
   per shard, thread or day and combine them; [`ActionRow`] is one flat row per conversion.
 - Monitoring: [`Engine::check_sighting`] says whether a code seen promoted somewhere is a
   [`Violation`]; [`PageScanner`] finds every registered code in a page of text.
+- Bulk files (feature `csv`): [`Upload::review`] parses and validates a whole CSV file against
+  the registries of its programs ([`ProgramId`]) and reports every problem with its line and
+  column; [`Upload::apply`] adds every row or none; [`export_csv`] writes the same layout back.
 - [`Error`] with [`ErrorKind`] from registration and compilation only; `attribute` never fails.
 
 # Examples
@@ -139,12 +142,18 @@ entered codes, their lengths, and the number of clicks.
 
 # Crate features
 
-None yet: the core has no optional parts.
+- `csv` (on by default): [`Upload`] reviews and applies files in the reference's bulk-upload
+  layout, and [`export_csv`] writes registries back in it. Brings in the `csv` crate and `jiff`
+  with its own copy of the IANA time-zone database (no file is read at run time).
+- `serde` (off by default): `Serialize` and `Deserialize` for definitions, orders, decisions and
+  reports, in a stable snake_case shape.
 */
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "csv")]
+mod bulk;
 mod clicks;
 mod code;
 mod decision;
@@ -164,6 +173,8 @@ mod schedule;
 mod settings;
 mod time;
 
+#[cfg(feature = "csv")]
+pub use crate::bulk::{ProgramId, Upload, UploadRow, export_csv};
 pub use crate::code::{
     Code, CodeId, CreditPolicy, MatchMode, PartnerId, RestrictedCode, TrackingCode,
 };

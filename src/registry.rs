@@ -143,7 +143,7 @@ impl Registry {
     /// back-references, matches the empty string, or compiles to more than
     /// [`MAX_REGEX_SIZE`](crate::MAX_REGEX_SIZE) bytes.
     pub fn add(&mut self, code: impl Into<Code>) -> Result<(), Error> {
-        let (code, key) = self.validate(code.into())?;
+        let (code, key) = self.validate(code.into(), &Batch::default())?;
         self.insert(code, key);
         Ok(())
     }
@@ -154,21 +154,40 @@ impl Registry {
     /// duplicate inside the batch is reported at its second occurrence. The error lists every
     /// rejected row; each [`Error::row`] is the zero-based position in the batch.
     pub fn add_all(&mut self, codes: impl IntoIterator<Item = Code>) -> Result<(), BulkError> {
-        let first_new = self.entries.len();
+        let batch = self.validate_batch(codes)?;
+        self.insert_batch(batch);
+        Ok(())
+    }
+
+    /// Validates a batch without changing the registry: each code against the registry and
+    /// the valid codes before it. Errors carry their zero-based row.
+    pub(crate) fn validate_batch(
+        &self,
+        codes: impl IntoIterator<Item = Code>,
+    ) -> Result<Batch, BulkError> {
+        let mut batch = Batch::default();
         let mut errors = Vec::new();
         let mut rows = 0;
         for (row, code) in codes.into_iter().enumerate() {
             rows += 1;
-            match self.validate(code) {
-                Ok((code, key)) => self.insert(code, key),
+            match self.validate(code, &batch) {
+                Ok((code, key)) => batch.push(code, key),
                 Err(err) => errors.push(err.at_row(row)),
             }
         }
         if errors.is_empty() {
-            Ok(())
+            Ok(batch)
         } else {
-            self.truncate(first_new);
             Err(BulkError::new(errors, rows))
+        }
+    }
+
+    /// Adds a batch [`validate_batch`](Registry::validate_batch) accepted. Cannot fail, so a
+    /// batch is never half-applied; the caller must not have changed the registry since the
+    /// batch was validated.
+    pub(crate) fn insert_batch(&mut self, batch: Batch) {
+        for (code, key) in batch.entries {
+            self.insert(code, key);
         }
     }
 
@@ -271,16 +290,21 @@ impl Registry {
         Engine::build(&self.settings, &self.entries, &self.contracts, lists)
     }
 
-    fn validate(&self, mut code: Code) -> Result<(Code, Key), Error> {
+    /// Checks one code against the registry and against the codes of `batch`, which are
+    /// validated but not yet inserted.
+    fn validate(&self, mut code: Code, batch: &Batch) -> Result<(Code, Key), Error> {
         let trimmed = code.text().trim();
         if trimmed.len() != code.text().len() {
             *code.text_mut() = trimmed.to_owned();
         }
         let (id, text, window) = (code.id(), code.text(), code.window());
         let fail = |reason| Error::code(id, text, reason);
-        if let Some(&existing) = self.by_id.get(&id) {
-            let existing_text = self.entries[existing].code.text().into();
-            return Err(fail(Reason::DuplicateId(id, existing_text)));
+        let same_id = match self.by_id.get(&id) {
+            Some(&i) => Some(&self.entries[i].code),
+            None => batch.by_id.get(&id).map(|&i| &batch.entries[i].0),
+        };
+        if let Some(existing) = same_id {
+            return Err(fail(Reason::DuplicateId(id, existing.text().into())));
         }
         if text.is_empty() {
             return Err(fail(Reason::EmptyCode));
@@ -300,12 +324,12 @@ impl Registry {
             return Ok((code, Key::Regex(hir)));
         }
         let folded = fold::fold(text);
-        let clash = self.exact.get(&folded).and_then(|same_text| {
-            same_text
-                .iter()
-                .map(|&i| &self.entries[i].code)
-                .find(|other| other.window().overlaps(&window))
-        });
+        let registered = self.exact.get(&folded).into_iter().flatten();
+        let batched = batch.exact.get(&folded).into_iter().flatten();
+        let clash = registered
+            .map(|&i| &self.entries[i].code)
+            .chain(batched.map(|&i| &batch.entries[i].0))
+            .find(|other| other.window().overlaps(&window));
         if let Some(other) = clash {
             return Err(fail(Reason::DuplicateCode {
                 existing: other.id(),
@@ -329,19 +353,30 @@ impl Registry {
             events: Vec::new(),
         });
     }
+}
 
-    /// Removes every entry from `len` on: the undo of the inserts of a failed batch.
-    fn truncate(&mut self, len: usize) {
-        for entry in self.entries.drain(len..) {
-            self.by_id.remove(&entry.code.id());
-            if let Key::Exact(folded) = &entry.key {
-                if let Some(indices) = self.exact.get_mut(folded) {
-                    indices.retain(|i| *i < len);
-                    if indices.is_empty() {
-                        self.exact.remove(folded);
-                    }
-                }
-            }
+/// Codes validated together, not yet inserted: what a later code of the same batch is checked
+/// against, besides the registry.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    entries: Vec<(Code, Key)>,
+    by_id: HashMap<CodeId, usize>,
+    exact: HashMap<String, SmallVec<[usize; 1]>>,
+}
+
+impl Batch {
+    fn push(&mut self, code: Code, key: Key) {
+        let index = self.entries.len();
+        self.by_id.insert(code.id(), index);
+        if let Key::Exact(folded) = &key {
+            self.exact.entry(folded.clone()).or_default().push(index);
         }
+        self.entries.push((code, key));
+    }
+
+    /// The number of codes.
+    #[cfg_attr(not(feature = "csv"), allow(dead_code))]
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
     }
 }

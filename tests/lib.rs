@@ -12,3 +12,5 @@ mod properties;
 mod reference;
 mod registration;
 mod reports;
+#[cfg(feature = "csv")]
+mod upload;

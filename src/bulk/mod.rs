@@ -1,0 +1,396 @@
+//! Bulk upload and download in the reference's CSV layout (SPEC §6), in two steps: review, then
+//! apply.
+
+mod export;
+mod layout;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use csv::{ByteRecord, ReaderBuilder, StringRecord};
+
+use crate::code::{Code, CodeId};
+use crate::error::{BulkError, Error, ErrorKind, Reason};
+use crate::registry::Registry;
+
+pub use export::export_csv;
+use layout::{Col, Draft, Header};
+
+/// A brand's affiliate program (the reference's program or campaign). One [`Registry`] holds
+/// the codes of one program; a bulk file may hold rows of several, told apart by `Program Id`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(transparent))]
+pub struct ProgramId(pub u64);
+
+impl fmt::Display for ProgramId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// One valid row of a reviewed bulk file: the code it would create, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UploadRow {
+    line: u64,
+    program: ProgramId,
+    code: Code,
+}
+
+impl UploadRow {
+    /// The one-based line of the file the row starts on.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// The program the row belongs to.
+    pub fn program(&self) -> ProgramId {
+        self.program
+    }
+
+    /// The code the row would create, with its id (from the `Code Id` column, or assigned).
+    pub fn code(&self) -> &Code {
+        &self.code
+    }
+}
+
+/// A bulk file, parsed and validated but not applied: the reference's upload screen.
+///
+/// [`review`](Upload::review) reads the whole file and checks every row against the program's
+/// registry and against the other rows, so a file with 10,000 rows and 40 bad ones reports all
+/// 40. [`apply`](Upload::apply) then adds every row or none.
+///
+/// # The layout
+///
+/// A header row, then one code per row. Headers are matched exactly (`Campaign Id` is accepted
+/// for `Program Id`); a leading byte-order mark is skipped, and rows whose fields are all blank
+/// (what spreadsheets leave at the end) are ignored. Values are trimmed; enum values ignore
+/// ASCII case.
+///
+/// | column | tracking row | restricted row |
+/// | --- | --- | --- |
+/// | `Promo Code` | the code, or the pattern for `RE` | the code |
+/// | `Program Id` (or `Campaign Id`) | required | required |
+/// | `Type` | `TRACKING` | `RESTRICTED` |
+/// | `Media Id` | the owner, required | blank |
+/// | `Credit Rule` | `ALWAYS`, `INVOLVED` or `WINNER`, required | blank |
+/// | `Match Mode` | `LI` (exact) or `RE` (regex), required | blank |
+/// | `Deal Id` | optional | blank |
+/// | `Active Start Date` | optional | optional |
+/// | `Active End Date` | optional | required |
+/// | `Timezone` | optional IANA name | optional IANA name |
+/// | `Code Id` | optional; assigned when blank | optional; assigned when blank |
+/// | `Priority` | optional, default 0 | blank |
+/// | `Label` | optional, kept as typed | optional, kept as typed |
+///
+/// The last three columns are this crate's, not the reference's: a download writes them so
+/// that an upload of it recreates every code as it was. A row without a `Code Id` gets the
+/// next id after the largest of its program — in the registry or in the file — in file order.
+///
+/// # Dates and time zones
+///
+/// Dates are ISO 8601 with a UTC offset, `2013-06-30T00:00:00-07:00`. A `Timezone` value (an
+/// IANA name such as `America/New_York`, from the time-zone database built into the crate, so
+/// every host reads a file the same way) overrides the offset: the local date and time are read
+/// in that zone, and a bare date is midnight there. A local time skipped by a DST change
+/// (02:30 on a spring-forward night) is moved forward by the length of the gap (03:30); one
+/// that happens twice (01:30 on a fall-back night) is the earlier of the two, as in RFC 5545.
+///
+/// # Example
+///
+/// ```
+/// use promo_attribution::{ErrorKind, ProgramId, Registry, Upload};
+///
+/// let file = "\
+/// Promo Code,Program Id,Media Id,Type,Credit Rule,Match Mode,Active End Date,Timezone
+/// SAVE10,7,101,TRACKING,ALWAYS,LI,,
+/// ^SUMMER\\d{2}$,7,102,TRACKING,INVOLVED,RE,2026-09-01,Europe/Paris
+/// STAFF50,7,,RESTRICTED,,,2027-01-01T00:00:00Z,
+/// save10,7,103,TRACKING,SOMETIMES,LI,,
+/// ";
+/// let mut registry = Registry::default();
+/// let upload = Upload::review(file, |_| Some(&registry));
+/// assert_eq!(upload.rows().len(), 3);
+/// let problems: Vec<String> = upload.problems().iter().map(|p| p.to_string()).collect();
+/// assert_eq!(problems, [
+///     r#"line 5, column 5 (Credit Rule): "SOMETIMES" is not a valid Credit Rule: expected ALWAYS, INVOLVED or WINNER"#,
+/// ]);
+///
+/// // Nothing is applied while any row is bad.
+/// assert!(upload.apply([(ProgramId(7), &mut registry)]).is_err());
+/// assert!(registry.is_empty());
+///
+/// let fixed = file.replace("SOMETIMES", "WINNER");
+/// let upload = Upload::review(&fixed, |_| Some(&registry));
+/// // The fourth row is now well-formed, and a duplicate of the first.
+/// assert_eq!(upload.problems()[0].kind(), ErrorKind::DuplicateCode);
+/// assert_eq!(upload.problems()[0].line(), Some(5));
+///
+/// let upload = Upload::review(fixed.replace("save10", "save20"), |_| Some(&registry));
+/// assert_eq!(upload.apply([(ProgramId(7), &mut registry)])?, 4);
+/// assert_eq!(registry.len(), 4);
+/// # Ok::<(), promo_attribution::BulkError>(())
+/// ```
+#[derive(Debug)]
+pub struct Upload {
+    rows: Vec<UploadRow>,
+    problems: Vec<Error>,
+    /// Data rows read, valid or not.
+    lines: usize,
+    /// The header, kept to place the errors [`apply`](Upload::apply) finds in their columns.
+    header: Option<Header>,
+}
+
+impl Upload {
+    /// Parses and validates a whole file, changing nothing.
+    ///
+    /// `registry_of` gives the registry each program's rows will be applied to; rows are
+    /// checked against it (duplicate texts, duplicate ids) as well as against each other. A
+    /// program it returns `None` for is reported as [`UnknownProgram`](ErrorKind::UnknownProgram)
+    /// once, at its first row; its rows are still checked against each other.
+    pub fn review<'r>(
+        csv: impl AsRef<[u8]>,
+        mut registry_of: impl FnMut(ProgramId) -> Option<&'r Registry>,
+    ) -> Upload {
+        let (header, drafts, mut problems, lines) = read(csv.as_ref());
+        let mut rows = Vec::with_capacity(drafts.len());
+        for (program, drafts) in by_program(drafts) {
+            let registry = registry_of(program);
+            if registry.is_none() {
+                let err = Error::bulk(Reason::UnknownProgram(program.0)).at_line(drafts[0].line);
+                problems.push(locate(header.as_ref(), err, Col::ProgramId));
+            }
+            let empty = Registry::default();
+            let registry = registry.unwrap_or(&empty);
+            let drafts = assign_ids(drafts, registry);
+            let lines: Vec<u64> = drafts.iter().map(|d| d.line).collect();
+            let mut rejected = Vec::new();
+            if let Err(err) = registry.validate_batch(drafts.iter().map(|d| d.code.clone())) {
+                rejected.extend(err.errors().iter().filter_map(Error::row));
+                problems.extend(at_lines(err, &lines, header.as_ref()));
+            }
+            rows.extend(
+                drafts
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| !rejected.contains(i))
+                    .map(|(_, d)| UploadRow {
+                        line: d.line,
+                        program: d.program,
+                        code: d.code,
+                    }),
+            );
+        }
+        rows.sort_by_key(|row| row.line);
+        // Stable: problems of one line keep the order they were found in, those without a
+        // column last.
+        problems.sort_by_key(|p| (p.line(), p.column_number().unwrap_or(usize::MAX)));
+        Upload {
+            rows,
+            problems,
+            lines,
+            header,
+        }
+    }
+
+    /// The rows that would be created, in file order. Rows with a problem are left out, so
+    /// this is the whole file only when [`problems`](Upload::problems) is empty.
+    pub fn rows(&self) -> &[UploadRow] {
+        &self.rows
+    }
+
+    /// Every problem found, in line order; each names its [`line`](Error::line) and, where
+    /// it is about one value, its [`column`](Error::column).
+    pub fn problems(&self) -> &[Error] {
+        &self.problems
+    }
+
+    /// Whether the file has no problem and can be applied.
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// The programs the file's valid rows belong to, ascending.
+    pub fn programs(&self) -> Vec<ProgramId> {
+        let mut programs: Vec<_> = self.rows.iter().map(|r| r.program).collect();
+        programs.sort_unstable();
+        programs.dedup();
+        programs
+    }
+
+    /// Adds every row to its program's registry, or nothing at all.
+    ///
+    /// Fails, changing nothing, when the review found any problem, when a program of the file
+    /// has no registry in `registries`, or when a registry changed since the review so that a
+    /// row no longer fits (each such row is reported with its line). Returns the number of
+    /// codes added.
+    pub fn apply<'a>(
+        &self,
+        registries: impl IntoIterator<Item = (ProgramId, &'a mut Registry)>,
+    ) -> Result<usize, BulkError> {
+        if !self.problems.is_empty() {
+            let copies = self.problems.iter().map(Error::clone).collect();
+            return Err(BulkError::new(copies, self.lines));
+        }
+        let mut registries: BTreeMap<_, _> = registries.into_iter().collect();
+        let mut errors = Vec::new();
+        let mut batches = Vec::new();
+        for program in self.programs() {
+            let rows: Vec<&UploadRow> = self.rows.iter().filter(|r| r.program == program).collect();
+            let Some(registry) = registries.get(&program) else {
+                let err = Error::bulk(Reason::UnknownProgram(program.0)).at_line(rows[0].line);
+                errors.push(locate(self.header.as_ref(), err, Col::ProgramId));
+                continue;
+            };
+            let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+            let codes = rows.iter().map(|r| r.code.clone());
+            match registry.validate_batch(codes) {
+                Ok(batch) => batches.push((program, batch)),
+                Err(err) => errors.extend(at_lines(err, &lines, self.header.as_ref())),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(BulkError::new(errors, self.lines));
+        }
+        let mut added = 0;
+        for (program, batch) in batches {
+            if let Some(registry) = registries.get_mut(&program) {
+                added += batch.len();
+                registry.insert_batch(batch);
+            }
+        }
+        Ok(added)
+    }
+}
+
+/// Reads the header and every data row: the header (when usable), the rows without a
+/// problem, the problems, and the number of data rows.
+fn read(data: &[u8]) -> (Option<Header>, Vec<Draft>, Vec<Error>, usize) {
+    // Spreadsheets write a byte-order mark at the start of "CSV UTF-8" files.
+    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    let mut reader = ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(data);
+    let mut problems = Vec::new();
+    let mut drafts = Vec::new();
+    let mut header: Option<Header> = None;
+    let mut header_len = 0;
+    let mut lines = 0;
+    let mut record = ByteRecord::new();
+    let mut first = true;
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(err) => {
+                let line = err.position().map_or(0, |p| p.line());
+                problems.push(Error::bulk(Reason::MalformedCsv(err.to_string())).at_line(line));
+                // A reader error is about the input stream; there is no sure way past it.
+                break;
+            }
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        let record = match StringRecord::from_byte_record(record.clone()) {
+            Ok(record) => record,
+            Err(err) => {
+                let field = err.utf8_error().field();
+                let why = format!("field {} is not valid UTF-8", field + 1);
+                let err = Error::bulk(Reason::MalformedCsv(why)).at_line(line);
+                problems.push(match (&header, first) {
+                    (Some(h), false) => h.locate_field(err, field),
+                    _ => err,
+                });
+                if first {
+                    return (None, drafts, problems, lines);
+                }
+                lines += 1;
+                continue;
+            }
+        };
+        if first {
+            first = false;
+            header_len = record.len();
+            header = Header::parse(&record, &mut problems);
+            if header.is_none() {
+                // Without the required columns, rows cannot be read meaningfully.
+                return (None, drafts, problems, lines);
+            }
+            continue;
+        }
+        if record.iter().all(|field| field.trim().is_empty()) {
+            continue;
+        }
+        lines += 1;
+        if record.len() != header_len {
+            let why = format!(
+                "the row has {} fields, the header has {header_len}",
+                record.len()
+            );
+            problems.push(Error::bulk(Reason::MalformedCsv(why)).at_line(line));
+            continue;
+        }
+        if let Some(header) = header.as_mut() {
+            drafts.extend(layout::read_row(header, &record, line, &mut problems));
+        }
+    }
+    if first {
+        problems.push(Error::bulk(Reason::MalformedCsv("the file is empty".into())).at_line(1));
+    }
+    (header, drafts, problems, lines)
+}
+
+fn by_program(drafts: Vec<Draft>) -> BTreeMap<ProgramId, Vec<Draft>> {
+    let mut groups: BTreeMap<_, Vec<Draft>> = BTreeMap::new();
+    for draft in drafts {
+        groups.entry(draft.program).or_default().push(draft);
+    }
+    groups
+}
+
+/// Gives each row without a `Code Id` the next id after the largest of the program's, in the
+/// registry or in the file, in file order.
+fn assign_ids(mut drafts: Vec<Draft>, registry: &Registry) -> Vec<Draft> {
+    let registered = registry.codes().map(|c| c.id().0).max();
+    let in_file = drafts
+        .iter()
+        .filter(|d| d.has_id)
+        .map(|d| d.code.id().0)
+        .max();
+    let mut next = registered
+        .max(in_file)
+        .map_or(1, |max| max.saturating_add(1));
+    for draft in drafts.iter_mut().filter(|d| !d.has_id) {
+        draft.code.set_id(CodeId(next));
+        next = next.saturating_add(1);
+    }
+    drafts
+}
+
+/// Turns the batch rows of registry errors into file lines, each in the column it is about.
+fn at_lines<'a>(
+    err: BulkError,
+    lines: &'a [u64],
+    header: Option<&'a Header>,
+) -> impl Iterator<Item = Error> + 'a {
+    err.into_errors().into_iter().map(move |err| {
+        let line = err
+            .row()
+            .and_then(|row| lines.get(row))
+            .copied()
+            .unwrap_or(0);
+        let col = match err.kind() {
+            ErrorKind::DuplicateId => Col::CodeId,
+            ErrorKind::InvalidWindow => Col::End,
+            _ => Col::PromoCode,
+        };
+        locate(header, err.at_line(line), col)
+    })
+}
+
+fn locate(header: Option<&Header>, err: Error, col: Col) -> Error {
+    match header {
+        Some(header) => header.locate(err, col),
+        None => err,
+    }
+}
