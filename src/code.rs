@@ -2,7 +2,24 @@
 
 use std::fmt;
 
+use crate::MAX_CODE_LEN;
+use crate::error::Reason;
 use crate::time::{Timestamp, Window};
+
+/// The rules every code text obeys (SPEC §3 rule 1), for a text already trimmed: not empty, at
+/// most [`MAX_CODE_LEN`] bytes, no control character.
+pub(crate) fn check_text(text: &str) -> Result<(), Reason> {
+    if text.is_empty() {
+        return Err(Reason::EmptyCode);
+    }
+    if text.len() > MAX_CODE_LEN {
+        return Err(Reason::CodeTooLong { len: text.len() });
+    }
+    if let Some((offset, ch)) = text.char_indices().find(|(_, c)| c.is_control()) {
+        return Err(Reason::ControlCharacter { ch, offset });
+    }
+    Ok(())
+}
 
 /// A partner (the reference's "media"): an influencer, a coupon site, a content site. The id is
 /// the host's own.

@@ -303,8 +303,25 @@ impl Engine {
     /// Whether any regex code, active or not, matches `text`.
     pub(crate) fn any_regex_matches(&self, text: &str) -> bool {
         let mut hits: SmallVec<[u32; 8]> = SmallVec::new();
-        self.inner.regex.matches(text, &mut hits);
+        self.regex_matches(text, &mut hits);
         !hits.is_empty()
+    }
+
+    /// Every regex code, active or not, that matches `text`, as code indices in precedence
+    /// order.
+    pub(crate) fn regex_matches(&self, text: &str, out: &mut SmallVec<[u32; 8]>) {
+        self.inner.regex.matches(text, out);
+    }
+
+    /// Every exact code (tracking or restricted, active or not) whose folded text is `folded`,
+    /// as code indices in registration order.
+    pub(crate) fn exact_matches(&self, folded: &str, visit: impl FnMut(u32)) {
+        self.inner.exact.for_each(folded.as_bytes(), visit);
+    }
+
+    /// The definitions, indexed by code index.
+    pub(crate) fn definitions(&self) -> &[Code] {
+        &self.inner.definitions
     }
 
     /// What `text` hits at `at`, as an entered code would, and the owner of the tracking code

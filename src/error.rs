@@ -154,6 +154,8 @@ enum Subject {
         entry: Option<usize>,
     },
     Input(String),
+    /// A code text suggested for a partner.
+    Suggestion(Box<str>),
 }
 
 // Without the csv feature, the bulk-file reasons are never built.
@@ -362,6 +364,10 @@ impl Error {
         )
     }
 
+    pub(crate) fn suggestion(text: &str, reason: Reason) -> Error {
+        Error::new(Subject::Suggestion(text.into()), reason)
+    }
+
     pub(crate) fn regex_set(message: String) -> Error {
         Error::new(Subject::None, Reason::RegexSetTooLarge { message })
     }
@@ -429,6 +435,7 @@ impl fmt::Display for Error {
                 entry: Some(entry),
             } => write!(f, "exception list {name:?}, code {entry}: ")?,
             Subject::Input(input) => write!(f, "{input} ")?,
+            Subject::Suggestion(text) => write!(f, "suggested code {text:?}: ")?,
         }
         write!(f, "{}", self.0.reason)
     }

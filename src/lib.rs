@@ -34,6 +34,10 @@ decision, so late orders and replays of last month are judged as they would have
   per shard, thread or day and combine them; [`ActionRow`] is one flat row per conversion.
 - Monitoring: [`Engine::check_sighting`] says whether a code seen promoted somewhere is a
   [`Violation`]; [`PageScanner`] finds every registered code in a page of text.
+- Code requests and conflicts: [`Engine::check_available`] says whether a partner may be given
+  a new code and what it would collide with ([`Collision`]); [`Engine::conflicts`] lists the
+  overlaps among registered codes a brand should know about ([`Conflict`]), each with an
+  example text, deciding regex overlaps exactly on their automata.
 - Bulk files (feature `csv`): [`Upload::review`] parses and validates a whole CSV file against
   the registries of its programs ([`ProgramId`]) and reports every problem with its line and
   column; [`Upload::apply`] adds every row or none; [`export_csv`] writes the same layout back.
@@ -156,6 +160,7 @@ entered codes, their lengths, and the number of clicks.
 mod bulk;
 mod clicks;
 mod code;
+mod conflicts;
 mod decision;
 mod engine;
 mod error;
@@ -165,6 +170,7 @@ mod glushkov;
 mod leaks;
 mod matcher;
 mod monitor;
+mod overlap;
 mod pattern;
 mod payout;
 mod registry;
@@ -178,6 +184,7 @@ pub use crate::bulk::{ProgramId, Upload, UploadRow, export_csv};
 pub use crate::code::{
     Code, CodeId, CreditPolicy, MatchMode, PartnerId, RestrictedCode, TrackingCode,
 };
+pub use crate::conflicts::{Availability, Collision, Conflict};
 pub use crate::decision::{
     Click, CodeHit, CodeState, Conversion, Decision, InvalidReason, NotChosen, OtherMatch, Outcome,
     Via,

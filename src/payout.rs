@@ -7,6 +7,7 @@ use regex_automata::util::primitives::NonMaxUsize;
 use regex_automata::{Input, meta};
 
 use crate::MAX_CODE_LEN;
+use crate::code::check_text;
 use crate::error::{Error, Reason};
 use crate::fold::{self, with_folded};
 use crate::pattern::MAX_REGEX_SIZE;
@@ -204,15 +205,7 @@ pub(crate) fn compile_list(list: &ExceptionList) -> Result<CompiledList, Error> 
     let mut codes = Vec::with_capacity(list.codes.len());
     for (i, code) in list.codes.iter().enumerate() {
         let text = code.trim();
-        if text.is_empty() {
-            return Err(fail(Some(i), Reason::EmptyCode));
-        }
-        if text.len() > MAX_CODE_LEN {
-            return Err(fail(Some(i), Reason::CodeTooLong { len: text.len() }));
-        }
-        if let Some((offset, ch)) = text.char_indices().find(|(_, c)| c.is_control()) {
-            return Err(fail(Some(i), Reason::ControlCharacter { ch, offset }));
-        }
+        check_text(text).map_err(|reason| fail(Some(i), reason))?;
         codes.push(fold::fold(text));
     }
     let expression = match &list.match_expression {

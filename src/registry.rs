@@ -5,13 +5,13 @@ use std::collections::HashMap;
 use regex_syntax::hir::Hir;
 use smallvec::SmallVec;
 
-use crate::code::{Code, CodeId, MatchMode, PartnerId};
+use crate::code::{Code, CodeId, MatchMode, PartnerId, check_text};
 use crate::engine::Engine;
 use crate::error::{BulkError, Error, Reason};
 use crate::payout::{CompiledList, Contract, ExceptionList, compile_list};
 use crate::settings::Settings;
 use crate::time::Timestamp;
-use crate::{MAX_CODE_LEN, fold, pattern};
+use crate::{fold, pattern};
 
 /// A manual lifecycle action on a code (the reference's Expire and Reactivate buttons).
 #[non_exhaustive]
@@ -306,15 +306,7 @@ impl Registry {
         if let Some(existing) = same_id {
             return Err(fail(Reason::DuplicateId(id, existing.text().into())));
         }
-        if text.is_empty() {
-            return Err(fail(Reason::EmptyCode));
-        }
-        if text.len() > MAX_CODE_LEN {
-            return Err(fail(Reason::CodeTooLong { len: text.len() }));
-        }
-        if let Some((offset, ch)) = text.char_indices().find(|(_, c)| c.is_control()) {
-            return Err(fail(Reason::ControlCharacter { ch, offset }));
-        }
+        check_text(text).map_err(fail)?;
         if !window.is_valid() {
             return Err(fail(Reason::InvalidWindow(window)));
         }

@@ -5,6 +5,7 @@
 
 mod adversarial;
 mod attribution;
+mod conflicts;
 mod matching;
 mod monitoring;
 mod payouts;
