@@ -24,10 +24,14 @@ pub(crate) fn check_text(text: &str) -> Result<(), Reason> {
 /// A partner (the reference's "media"): an influencer, a coupon site, a content site. The id is
 /// the host's own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(transparent))]
 pub struct PartnerId(pub u64);
 
 /// A code, tracking or restricted. The id is the host's own and unique within a registry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(transparent))]
 pub struct CodeId(pub u64);
 
 impl fmt::Display for PartnerId {
@@ -48,6 +52,8 @@ impl fmt::Display for CodeId {
 /// codes could credit, the strongest wins.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum CreditPolicy {
     /// Always credit the owner (reference `ALWAYS`). The default.
     #[default]
@@ -82,6 +88,8 @@ impl CreditPolicy {
 /// How a tracking code's text is compared with what the customer typed.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum MatchMode {
     /// The whole entered code equals the text, ignoring case (Unicode simple case folding).
     /// Reference `LI`. The default.
@@ -98,6 +106,8 @@ pub enum MatchMode {
 /// [`Registry::add`](crate::Registry::add), which validates it.
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "type", rename_all = "snake_case"))]
 pub enum Code {
     /// A code that credits its owner.
     Tracking(TrackingCode),
@@ -211,6 +221,7 @@ impl Code {
 /// The fields are public to read and adjust; construct one with [`Code::tracking`].
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TrackingCode {
     /// Unique within the registry.
     pub id: CodeId,
@@ -219,16 +230,22 @@ pub struct TrackingCode {
     /// The partner credited through this code.
     pub owner: PartnerId,
     /// When the owner is credited.
+    #[cfg_attr(feature = "serde", serde(default))]
     pub credit: CreditPolicy,
     /// Exact text or regex.
+    #[cfg_attr(feature = "serde", serde(default))]
     pub match_mode: MatchMode,
     /// When the code is scheduled to be active.
+    #[cfg_attr(feature = "serde", serde(default))]
     pub window: Window,
     /// The host's deal id; informational, never changes crediting.
+    #[cfg_attr(feature = "serde", serde(default))]
     pub deal: Option<u64>,
     /// Breaks ties between regex codes matching the same entered code: higher wins.
+    #[cfg_attr(feature = "serde", serde(default))]
     pub priority: i32,
     /// A display value for reports.
+    #[cfg_attr(feature = "serde", serde(default))]
     pub label: Option<String>,
 }
 
@@ -294,14 +311,17 @@ impl TrackingCode {
 /// The fields are public to read and adjust; construct one with [`Code::restricted`].
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct RestrictedCode {
     /// Unique within the registry (tracking and restricted codes share the id space).
     pub id: CodeId,
     /// The code text, matched exactly, ignoring case.
     pub text: String,
     /// When the restriction is in force.
+    #[cfg_attr(feature = "serde", serde(default))]
     pub window: Window,
     /// A display value for reports.
+    #[cfg_attr(feature = "serde", serde(default))]
     pub label: Option<String>,
 }
 

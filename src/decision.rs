@@ -10,6 +10,7 @@ use crate::time::Timestamp;
 
 /// A partner click on the order's path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Click {
     /// Whose click it was.
     pub partner: PartnerId,
@@ -37,6 +38,7 @@ impl Click {
 /// ```
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Conversion<'a> {
     /// When the order was placed; every state is judged at this instant.
     pub at: Timestamp,
@@ -82,6 +84,8 @@ impl<'a> Conversion<'a> {
 /// The state of a code at an instant (the reference's Pending / Active / Expired).
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum CodeState {
     /// Before its schedule starts.
     Pending,
@@ -105,6 +109,8 @@ impl CodeState {
 /// Who gets the credit, or why nobody may be paid.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "snake_case"))]
 pub enum Outcome {
     /// `partner` is credited, through a code or a click.
     Credited {
@@ -137,6 +143,8 @@ impl Outcome {
 /// How a credited partner earned the credit.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Via {
     /// A tracking code the partner owns.
     Code(CodeId),
@@ -147,6 +155,8 @@ pub enum Via {
 /// Why a sale a partner drove must not be paid.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum InvalidReason {
     /// The click winner's order used a code assigned to another partner, whose credit policy
     /// was not met.
@@ -172,6 +182,8 @@ impl InvalidReason {
 /// What one entered code hit, by the first rule that applies, in this order.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum CodeHit {
     /// Nothing left after trimming white space.
     Empty,
@@ -212,6 +224,7 @@ impl fmt::Display for CodeHit {
 
 /// A tracking code that matched an entered code but is not the one credited.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct OtherMatch {
     /// The position of the entered code in [`Conversion::codes`].
     pub entered: usize,
@@ -224,6 +237,8 @@ pub struct OtherMatch {
 /// Why a matching tracking code was not the one credited.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum NotChosen {
     /// Not active at the order's instant.
     Inactive(CodeState),
@@ -257,6 +272,7 @@ impl fmt::Display for NotChosen {
 /// why they lost, and who won on clicks alone — enough for a host to explain the decision to a
 /// brand or a partner.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Decision {
     pub(crate) outcome: Outcome,
     pub(crate) code: Option<CodeId>,

@@ -16,6 +16,7 @@ const DAY_MS: i64 = 24 * HOUR_MS;
 /// are a reasonable start for a program with hundreds of orders a day.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct LeakThresholds {
     /// A code needs at least this many uses before its share of uses without an owner click
     /// is judged. Default 20.
@@ -56,6 +57,8 @@ impl Default for LeakThresholds {
 /// Something in the traffic the host should look at. Values, not actions: the host decides.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "snake_case"))]
 pub enum LeakAlert {
     /// Most uses of the code came with no click by its owner on the path.
     NoOwnerClick {
@@ -92,6 +95,7 @@ pub enum LeakAlert {
 
 /// One code's counts.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 struct CodeUsage {
     owner: PartnerId,
     uses: u64,
@@ -140,6 +144,7 @@ impl CodeUsage {
 /// # Ok::<(), promo_attribution::Error>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct LeakMonitor {
     codes: HashMap<CodeId, CodeUsage>,
     /// Hour number (UTC hours since the epoch) → unknown codes entered.

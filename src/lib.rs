@@ -173,6 +173,8 @@ mod monitor;
 mod overlap;
 mod pattern;
 mod payout;
+#[cfg(feature = "serde")]
+mod persist;
 mod registry;
 mod report;
 mod schedule;
@@ -195,6 +197,8 @@ pub use crate::leaks::{LeakAlert, LeakMonitor, LeakThresholds};
 pub use crate::monitor::{Found, PageScanner, Sighting, SightingCheck, Violation};
 pub use crate::pattern::MAX_REGEX_SIZE;
 pub use crate::payout::{Contract, ExceptionList, Payout, PayoutSource};
+#[cfg(feature = "serde")]
+pub use crate::persist::ConversionRecord;
 pub use crate::registry::{Lifecycle, LifecycleEvent, Registry};
 pub use crate::report::{ActionRow, PerformanceReport, Stats};
 pub use crate::settings::{ClickWinner, RegexAnchoring, Settings, UnmetPolicy};

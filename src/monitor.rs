@@ -50,6 +50,8 @@ impl<'a> Sighting<'a> {
 /// Why a sighting is a problem.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Violation {
     /// An active restricted code (staff, customer service) is out in the wild.
     Restricted,
@@ -73,6 +75,7 @@ impl Violation {
 /// What [`Engine::check_sighting`] found.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SightingCheck {
     /// What the seen text hits, as an entered code would.
     pub hit: CodeHit,
@@ -134,6 +137,7 @@ impl Engine {
 /// A registered code found in a page of text by [`PageScanner::scan`].
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Found {
     /// The byte range of the code in the scanned text.
     pub start: usize,

@@ -29,6 +29,8 @@ use crate::time::Window;
 /// ```
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Payout {
     /// This many minor units per sale, whatever the order amount.
     Fixed(u64),
@@ -74,6 +76,7 @@ impl Payout {
 /// ```
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Contract {
     /// When the partner may be paid; a sale credited outside it is invalid with
     /// [`PartnerNotActive`](crate::InvalidReason::PartnerNotActive).
@@ -125,9 +128,12 @@ impl From<Window> for Contract {
 /// assert_eq!(list.name(), "brand codes");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ExceptionList {
     name: String,
+    #[cfg_attr(feature = "serde", serde(default))]
     codes: Vec<String>,
+    #[cfg_attr(feature = "serde", serde(default))]
     match_expression: Option<String>,
     payout: Payout,
 }
@@ -180,6 +186,8 @@ impl ExceptionList {
 /// Which rule set a decision's payout.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum PayoutSource {
     /// The exception list at this position in registration order.
     ExceptionList(usize),

@@ -16,6 +16,8 @@ use crate::{fold, pattern};
 /// A manual lifecycle action on a code (the reference's Expire and Reactivate buttons).
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Lifecycle {
     /// From this instant on, the code is expired, whatever its schedule says.
     Expire,
@@ -26,6 +28,7 @@ pub enum Lifecycle {
 /// A timestamped lifecycle action. Events are kept, not applied as overwrites, so that an order
 /// is always judged against the state its code had at the order's own instant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct LifecycleEvent {
     /// When the action takes effect.
     pub at: Timestamp,
@@ -79,6 +82,13 @@ pub(crate) struct Entry {
 /// assert_eq!(err.errors()[0].row(), Some(1));
 /// assert!(registry.is_empty());
 /// ```
+///
+/// # Persistence
+///
+/// With the `serde` feature, a registry serialises as a snapshot of every definition —
+/// settings, codes with their lifecycle events, contracts, exception lists — and reads back
+/// through the same validation as [`add`](Registry::add). An [`Engine`] is not serialised:
+/// compile it again from the registry read back.
 #[derive(Clone, Debug, Default)]
 pub struct Registry {
     settings: Settings,
@@ -242,6 +252,13 @@ impl Registry {
     /// Removes a partner's contract, returning it.
     pub fn remove_contract(&mut self, partner: PartnerId) -> Option<Contract> {
         self.contracts.remove(&partner)
+    }
+
+    /// Every registered contract, by partner, in no particular order.
+    pub fn contracts(&self) -> impl ExactSizeIterator<Item = (PartnerId, Contract)> + '_ {
+        self.contracts
+            .iter()
+            .map(|(&partner, &contract)| (partner, contract))
     }
 
     /// A partner's contract, if one is registered.

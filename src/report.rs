@@ -25,6 +25,7 @@ fn bucket_code(decision: &Decision) -> Option<CodeId> {
 /// [`merge`](PerformanceReport::merge) associative and commutative.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Stats {
     /// Conversions counted: credited, invalid and unattributed alike.
     pub actions: u64,
@@ -138,6 +139,7 @@ impl Stats {
 /// # Ok::<(), promo_attribution::Error>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct PerformanceReport {
     codes: HashMap<CodeId, Stats>,
     no_code: Stats,
@@ -254,6 +256,7 @@ impl PerformanceReport {
 /// ```
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ActionRow {
     /// The host's order id.
     pub order_id: String,

@@ -18,6 +18,8 @@ use crate::payout::Payout;
 /// ```
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default))]
 pub struct Settings {
     /// Whether entered codes take part in the decision at all (the reference's "enable promo
     /// code tracking for this program"). When false, codes neither credit, invalidate nor
@@ -26,6 +28,10 @@ pub struct Settings {
     /// Which qualifying click wins. Default [`ClickWinner::LastClick`].
     pub click_winner: ClickWinner,
     /// How long before the conversion a click still counts (inclusive). Default 30 days.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "lookback_ms", with = "crate::persist::millis")
+    )]
     pub lookback: Duration,
     /// What happens when codes matched but none of their credit policies is met. Default
     /// [`UnmetPolicy::Invalidate`].
@@ -62,6 +68,8 @@ impl Default for Settings {
 /// Which qualifying click wins when clicks alone decide.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum ClickWinner {
     /// The latest click (ties: the one later in the input). The default.
     #[default]
@@ -73,6 +81,8 @@ pub enum ClickWinner {
 /// What to do when codes matched but none of them may credit its owner.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum UnmetPolicy {
     /// The click winner's sale used a code assigned to someone else: it is
     /// [`Invalid`](crate::Outcome::Invalid) with
@@ -87,6 +97,8 @@ pub enum UnmetPolicy {
 /// What part of an entered code a regex code must match.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum RegexAnchoring {
     /// The pattern must match the whole entered code, as if wrapped in `^(?:…)$`; the
     /// reference's recipes `^(SUMMER).*` and `^.*(SUMMER)$` work unchanged. The default.

@@ -275,6 +275,8 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 /// assert!(Window::ALWAYS.contains(Timestamp::MIN));
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default))]
 pub struct Window {
     /// The first instant inside the window; `None` is open towards the past.
     pub from: Option<Timestamp>,

@@ -9,6 +9,8 @@ mod conflicts;
 mod matching;
 mod monitoring;
 mod payouts;
+#[cfg(feature = "serde")]
+mod persistence;
 mod properties;
 mod reference;
 mod registration;

@@ -32,7 +32,7 @@ enum CodeSpec {
 }
 
 #[derive(Clone, Debug)]
-struct Program {
+pub(crate) struct Program {
     settings: Settings,
     codes: Vec<(CodeSpec, Option<i64>, Option<i64>)>,
     events: Vec<(u64, bool, i64)>,
@@ -87,7 +87,7 @@ fn bound() -> impl Strategy<Value = Option<i64>> {
     prop::option::weighted(0.4, 0i64..10)
 }
 
-fn program() -> impl Strategy<Value = Program> {
+pub(crate) fn program() -> impl Strategy<Value = Program> {
     (
         settings(),
         prop::collection::vec((code_spec(), bound(), bound()), 0..8),
@@ -103,13 +103,13 @@ fn program() -> impl Strategy<Value = Program> {
 }
 
 #[derive(Clone, Debug)]
-struct Order {
+pub(crate) struct Order {
     at: i64,
     codes: Vec<usize>,
     clicks: Vec<(u64, i64)>,
 }
 
-fn order() -> impl Strategy<Value = Order> {
+pub(crate) fn order() -> impl Strategy<Value = Order> {
     (
         0i64..10,
         prop::collection::vec(0..ENTERED.len(), 0..4),
@@ -150,7 +150,7 @@ fn to_code(id: u64, spec: &CodeSpec, from: Option<i64>, until: Option<i64>) -> C
 
 /// Registers what the registry accepts, one definition at a time (rejections are fine: the
 /// reference mirrors what was accepted).
-fn build(program: &Program) -> (Registry, Vec<(PartnerId, Window)>) {
+pub(crate) fn build(program: &Program) -> (Registry, Vec<(PartnerId, Window)>) {
     let mut registry = Registry::new(program.settings.clone());
     for (id, (spec, from, until)) in program.codes.iter().enumerate() {
         let _ = registry.add(to_code(id as u64, spec, *from, *until));
@@ -175,7 +175,11 @@ fn build(program: &Program) -> (Registry, Vec<(PartnerId, Window)>) {
     (registry, contracts)
 }
 
-fn attribute(engine: &Engine, order: &Order, clicks: &[Click]) -> promo_attribution::Decision {
+pub(crate) fn attribute(
+    engine: &Engine,
+    order: &Order,
+    clicks: &[Click],
+) -> promo_attribution::Decision {
     let texts: Vec<&str> = order.codes.iter().map(|&i| ENTERED[i]).collect();
     engine.attribute(
         &Conversion::new(instant(order.at))
@@ -184,7 +188,7 @@ fn attribute(engine: &Engine, order: &Order, clicks: &[Click]) -> promo_attribut
     )
 }
 
-fn clicks_of(order: &Order) -> Vec<Click> {
+pub(crate) fn clicks_of(order: &Order) -> Vec<Click> {
     order
         .clicks
         .iter()
