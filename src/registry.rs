@@ -146,7 +146,7 @@ impl Registry {
     /// Validates and adds one code. On error nothing changes.
     ///
     /// The code's text is trimmed of surrounding white space first. The checks, in order:
-    /// duplicate id; empty, too long (over [`MAX_CODE_LEN`] bytes) or containing a control
+    /// duplicate id; empty, too long (over [`MAX_CODE_LEN`](crate::MAX_CODE_LEN) bytes) or containing a control
     /// character; a window that does not end after it starts; for an exact code, another
     /// exact code (tracking or restricted) with the same case-folded text and an overlapping
     /// schedule; for a regex code, a pattern that does not parse, uses look-around or
@@ -270,7 +270,7 @@ impl Registry {
     /// added: the first that names an entered code sets the payout. On error nothing changes.
     ///
     /// Each code of the list must be a valid code text (not empty after trimming, at most
-    /// [`MAX_CODE_LEN`] bytes, no control character); a match expression must compile and have
+    /// [`MAX_CODE_LEN`](crate::MAX_CODE_LEN) bytes, no control character); a match expression must compile and have
     /// exactly one capture group
     /// ([`InvalidMatchExpression`](crate::ErrorKind::InvalidMatchExpression)).
     ///
