@@ -225,24 +225,19 @@ impl Engine {
                 });
             }
         });
-        let mut seen: SmallVec<[u32; 8]> = SmallVec::new();
-        for variant in case_variants(text) {
-            let mut hits = SmallVec::new();
-            self.regex_matches(&variant, &mut hits);
-            for i in hits {
-                let code = &definitions[i as usize];
-                let Some(owner) = code.owner() else { continue };
-                if owner == partner || !code.window().overlaps(&window) || seen.contains(&i) {
-                    continue;
+        self.regex_matches_any_spelling(text, |i, example| {
+            let code = &definitions[i as usize];
+            match code.owner() {
+                Some(owner) if owner != partner && code.window().overlaps(&window) => {
+                    collisions.push(Collision::Regex {
+                        code: code.id(),
+                        owner,
+                        example: example.to_owned(),
+                    });
                 }
-                seen.push(i);
-                collisions.push(Collision::Regex {
-                    code: code.id(),
-                    owner,
-                    example: variant.clone(),
-                });
+                _ => {}
             }
-        }
+        });
         Ok(Availability { collisions })
     }
 
@@ -301,34 +296,43 @@ impl Engine {
             return;
         }
         let definitions = self.definitions();
-        let mut hits = SmallVec::new();
         for code in definitions.iter().filter(|c| !c.is_regex()) {
-            let mut seen: SmallVec<[u32; 8]> = SmallVec::new();
-            for variant in case_variants(code.text()) {
-                hits.clear();
-                self.regex_matches(&variant, &mut hits);
-                for &i in &hits {
-                    let regex = &definitions[i as usize];
-                    if seen.contains(&i)
-                        || !regex.window().overlaps(&code.window())
-                        || (code.owner().is_some() && regex.owner() == code.owner())
-                    {
-                        continue;
-                    }
+            self.regex_matches_any_spelling(code.text(), |i, example| {
+                let regex = &definitions[i as usize];
+                if !regex.window().overlaps(&code.window())
+                    || (code.owner().is_some() && regex.owner() == code.owner())
+                {
+                    return;
+                }
+                let example = example.to_owned();
+                out.push(match code {
+                    Code::Restricted(_) => Conflict::RestrictedShadowsRegex {
+                        restricted: code.id(),
+                        regex: regex.id(),
+                        example,
+                    },
+                    _ => Conflict::ExactShadowsRegex {
+                        exact: code.id(),
+                        regex: regex.id(),
+                        example,
+                    },
+                });
+            });
+        }
+    }
+
+    /// Calls `visit` once for each regex code matching some spelling of `text` a customer
+    /// might type ([`case_variants`]), with the first such spelling, in precedence order.
+    fn regex_matches_any_spelling(&self, text: &str, mut visit: impl FnMut(u32, &str)) {
+        let mut seen: SmallVec<[u32; 8]> = SmallVec::new();
+        let mut hits = SmallVec::new();
+        for variant in case_variants(text) {
+            hits.clear();
+            self.regex_matches(&variant, &mut hits);
+            for &i in &hits {
+                if !seen.contains(&i) {
                     seen.push(i);
-                    let example = variant.clone();
-                    out.push(match code {
-                        Code::Restricted(_) => Conflict::RestrictedShadowsRegex {
-                            restricted: code.id(),
-                            regex: regex.id(),
-                            example,
-                        },
-                        _ => Conflict::ExactShadowsRegex {
-                            exact: code.id(),
-                            regex: regex.id(),
-                            example,
-                        },
-                    });
+                    visit(i, &variant);
                 }
             }
         }
