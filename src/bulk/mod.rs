@@ -166,6 +166,7 @@ impl Upload {
             let lines: Vec<u64> = drafts.iter().map(|d| d.line).collect();
             let mut rejected = Vec::new();
             if let Err(err) = registry.validate_batch(drafts.iter().map(|d| d.code.clone())) {
+                // In row order, so sorted.
                 rejected.extend(err.errors().iter().filter_map(Error::row));
                 problems.extend(at_lines(err, &lines, header.as_ref()));
             }
@@ -173,7 +174,7 @@ impl Upload {
                 drafts
                     .into_iter()
                     .enumerate()
-                    .filter(|(i, _)| !rejected.contains(i))
+                    .filter(|(i, _)| rejected.binary_search(i).is_err())
                     .map(|(_, d)| UploadRow {
                         line: d.line,
                         program: d.program,
@@ -274,53 +275,34 @@ fn read(data: &[u8]) -> (Option<Header>, Vec<Draft>, Vec<Error>, usize) {
         .from_reader(data);
     let mut problems = Vec::new();
     let mut drafts = Vec::new();
-    let mut header: Option<Header> = None;
-    let mut header_len = 0;
     let mut lines = 0;
-    let mut record = ByteRecord::new();
-    let mut first = true;
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(err) => {
-                let line = err.position().map_or(0, |p| p.line());
-                problems.push(Error::bulk(Reason::MalformedCsv(err.to_string())).at_line(line));
-                // A reader error is about the input stream; there is no sure way past it.
-                break;
-            }
+    let header = match next_record(&mut reader, &mut problems) {
+        Some((_, Ok(record))) => Header::parse(&record, &mut problems).map(|h| (h, record.len())),
+        Some((line, Err((_, err)))) => {
+            problems.push(err.at_line(line));
+            None
         }
-        let line = record.position().map_or(0, |p| p.line());
-        let record = match StringRecord::from_byte_record(record.clone()) {
+        // A reader error on the first record is already reported.
+        None if !problems.is_empty() => None,
+        None => {
+            problems.push(Error::bulk(Reason::MalformedCsv("the file is empty".into())).at_line(1));
+            None
+        }
+    };
+    // Without the required columns, rows cannot be read meaningfully.
+    let Some((mut header, header_len)) = header else {
+        return (None, drafts, problems, lines);
+    };
+    while let Some((line, record)) = next_record(&mut reader, &mut problems) {
+        let record = match record {
+            Ok(record) if record.iter().all(|field| field.trim().is_empty()) => continue,
             Ok(record) => record,
-            Err(err) => {
-                let field = err.utf8_error().field();
-                let why = format!("field {} is not valid UTF-8", field + 1);
-                let err = Error::bulk(Reason::MalformedCsv(why)).at_line(line);
-                problems.push(match (&header, first) {
-                    (Some(h), false) => h.locate_field(err, field),
-                    _ => err,
-                });
-                if first {
-                    return (None, drafts, problems, lines);
-                }
+            Err((field, err)) => {
                 lines += 1;
+                problems.push(header.locate_field(err.at_line(line), field));
                 continue;
             }
         };
-        if first {
-            first = false;
-            header_len = record.len();
-            header = Header::parse(&record, &mut problems);
-            if header.is_none() {
-                // Without the required columns, rows cannot be read meaningfully.
-                return (None, drafts, problems, lines);
-            }
-            continue;
-        }
-        if record.iter().all(|field| field.trim().is_empty()) {
-            continue;
-        }
         lines += 1;
         if record.len() != header_len {
             let why = format!(
@@ -330,14 +312,38 @@ fn read(data: &[u8]) -> (Option<Header>, Vec<Draft>, Vec<Error>, usize) {
             problems.push(Error::bulk(Reason::MalformedCsv(why)).at_line(line));
             continue;
         }
-        if let Some(header) = header.as_mut() {
-            drafts.extend(layout::read_row(header, &record, line, &mut problems));
+        drafts.extend(layout::read_row(&mut header, &record, line, &mut problems));
+    }
+    (Some(header), drafts, problems, lines)
+}
+
+/// A record with a field that is not UTF-8: the field (zero-based) and the error.
+type NotUtf8 = (usize, Error);
+
+/// The next record and the line it starts on, or which field is not UTF-8. `None` at the end,
+/// and after a reader error, which is pushed onto `problems`: an error in the stream itself
+/// leaves no sure way past it.
+fn next_record(
+    reader: &mut csv::Reader<&[u8]>,
+    problems: &mut Vec<Error>,
+) -> Option<(u64, Result<StringRecord, NotUtf8>)> {
+    let mut record = ByteRecord::new();
+    match reader.read_byte_record(&mut record) {
+        Ok(true) => {}
+        Ok(false) => return None,
+        Err(err) => {
+            let line = err.position().map_or(0, |p| p.line());
+            problems.push(Error::bulk(Reason::MalformedCsv(err.to_string())).at_line(line));
+            return None;
         }
     }
-    if first {
-        problems.push(Error::bulk(Reason::MalformedCsv("the file is empty".into())).at_line(1));
-    }
-    (header, drafts, problems, lines)
+    let line = record.position().map_or(0, |p| p.line());
+    let record = StringRecord::from_byte_record(record).map_err(|err| {
+        let field = err.utf8_error().field();
+        let why = format!("field {} is not valid UTF-8", field + 1);
+        (field, Error::bulk(Reason::MalformedCsv(why)))
+    });
+    Some((line, record))
 }
 
 fn by_program(drafts: Vec<Draft>) -> BTreeMap<ProgramId, Vec<Draft>> {
