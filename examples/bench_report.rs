@@ -6,8 +6,10 @@
 //! cargo run --release --example bench_report -- --quick # 100k + 1k, a smoke test
 //! ```
 //!
-//! `BENCH_REPORT_PROFILE=hot|random|miss|regex_hit|regex_miss` loops on one kind of query and
-//! prints nothing, for `perf record`.
+//! `BENCH_REPORT_PROFILE=hot|random|miss|regex_hit|regex_near_miss|regex_miss` loops on one kind
+//! of query and prints nothing, for `perf record`; `BENCH_REPORT_ROUNDS=N` sets how many passes
+//! over the 65,536 queries it makes (200 by default). `BENCH_REPORT_PROFILE=times` prints the
+//! single-code timings alone, on stderr.
 //!
 //! Each timing is the median over several rounds of the mean time per call within a round;
 //! a round walks a pre-generated, contiguous list of inputs, so that neither generation nor
@@ -193,16 +195,33 @@ fn main() {
     let regex_misses = Texts::new(workload::regex_misses(&regex, QUERIES, 5));
 
     if let Ok(kind) = std::env::var("BENCH_REPORT_PROFILE") {
+        let kinds = [
+            ("hot", &hot),
+            ("random", &random),
+            ("miss", &misses),
+            ("regex_hit", &regex_hits),
+            ("regex_near_miss", &regex_near),
+            ("regex_miss", &regex_misses),
+        ];
+        if kind == "times" {
+            // A quick read of the single-code timings alone, while working on the hot path.
+            for (name, texts) in kinds {
+                let ns = median_ns(QUERIES, attribute_each(&engine, at, texts));
+                eprintln!("{name:>16}: {ns:7.1} ns");
+            }
+            return;
+        }
         // For `perf record`: loop on one kind of query and stop.
-        let texts = match kind.as_str() {
-            "hot" => &hot,
-            "random" => &random,
-            "miss" => &misses,
-            "regex_hit" => &regex_hits,
-            _ => &regex_misses,
+        let Some(&(_, texts)) = kinds.iter().find(|(name, _)| *name == kind) else {
+            eprintln!("unknown BENCH_REPORT_PROFILE {kind:?}");
+            std::process::exit(2);
         };
+        let rounds = std::env::var("BENCH_REPORT_ROUNDS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(200);
         let mut run = attribute_each(&engine, at, texts);
-        for _ in 0..200 {
+        for _ in 0..rounds {
             run();
         }
         return;
