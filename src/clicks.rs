@@ -3,6 +3,8 @@
 use std::cell::OnceCell;
 use std::collections::HashMap;
 
+use foldhash::fast::RandomState;
+
 use smallvec::SmallVec;
 
 use crate::code::PartnerId;
@@ -16,19 +18,24 @@ pub(crate) struct Clicks<'a> {
     all: &'a [Click],
     earliest: Timestamp,
     at: Timestamp,
-    always_owner_periods: &'a HashMap<PartnerId, Vec<Window>>,
+    always_owner_periods: &'a HashMap<PartnerId, Vec<Window>, RandomState>,
     /// The partner of the winning qualifying click.
     pub(crate) winner: Option<PartnerId>,
     /// The partners with a qualifying click, sorted; built on the first `involved` question,
-    /// so that orders whose codes never ask pay nothing for it.
-    involved: OnceCell<SmallVec<[PartnerId; 8]>>,
+    /// so that orders whose codes never ask pay nothing for it. The caller owns it, so that
+    /// returning a `Clicks` does not copy its inline buffer.
+    involved: &'a OnceCell<Involved>,
 }
+
+/// The cache behind [`Clicks::involved`].
+pub(crate) type Involved = SmallVec<[PartnerId; 8]>;
 
 impl<'a> Clicks<'a> {
     pub(crate) fn new(
         settings: &Settings,
-        always_owner_periods: &'a HashMap<PartnerId, Vec<Window>>,
+        always_owner_periods: &'a HashMap<PartnerId, Vec<Window>, RandomState>,
         conversion: &Conversion<'a>,
+        involved: &'a OnceCell<Involved>,
     ) -> Clicks<'a> {
         let mut clicks = Clicks {
             all: conversion.clicks,
@@ -36,7 +43,7 @@ impl<'a> Clicks<'a> {
             at: conversion.at,
             always_owner_periods,
             winner: None,
-            involved: OnceCell::new(),
+            involved,
         };
         let mut best: Option<(Timestamp, PartnerId)> = None;
         for click in clicks.all.iter().filter(|c| clicks.qualifies(c)) {
@@ -66,7 +73,7 @@ impl<'a> Clicks<'a> {
     /// Whether `partner` has a qualifying click.
     pub(crate) fn involved(&self, partner: PartnerId) -> bool {
         let involved = self.involved.get_or_init(|| {
-            let mut partners: SmallVec<[PartnerId; 8]> = self
+            let mut partners: Involved = self
                 .all
                 .iter()
                 .filter(|c| self.qualifies(c))

@@ -1,5 +1,6 @@
 //! The compiled, immutable snapshot of a registry, and the attribution decision.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -15,7 +16,7 @@ use crate::decision::{
 };
 use crate::error::Error;
 use crate::exact::{ExactIndex, Hashing};
-use crate::fold::with_folded;
+use crate::fold::{self, with_folded_bytes};
 use crate::matcher::RegexMatcher;
 use crate::payout::{CompiledList, Contract, ExceptionLists, Payout, PayoutSource};
 use crate::registry::{Entry, Key};
@@ -66,11 +67,11 @@ struct Inner {
     /// Case-folded exact text → codes (tracking and restricted) in registration order.
     exact: ExactIndex,
     regex: RegexMatcher,
-    contracts: HashMap<PartnerId, Contract>,
+    contracts: HashMap<PartnerId, Contract, RandomState>,
     exception_lists: ExceptionLists,
     /// For `suppress_always_owner_clicks`: per partner, the merged periods in which the
     /// partner owns an active `Always` code. Empty unless that setting is on.
-    always_owner_periods: HashMap<PartnerId, Vec<Window>>,
+    always_owner_periods: HashMap<PartnerId, Vec<Window>, RandomState>,
 }
 
 /// What attribution needs of a code, without the text and label of its definition.
@@ -179,7 +180,8 @@ impl Engine {
         let patterns = patterns.into_iter().map(|(_, i, hir)| (hir, i)).collect();
         let regex = RegexMatcher::build(patterns, settings.regex_anchoring)?;
 
-        let mut always_owner_periods: HashMap<PartnerId, Vec<Window>> = HashMap::new();
+        let mut always_owner_periods: HashMap<PartnerId, Vec<Window>, RandomState> =
+            HashMap::default();
         if settings.suppress_always_owner_clicks && settings.tracking_enabled {
             for compiled in &codes {
                 if compiled.credit == Some(CreditPolicy::Always) {
@@ -201,7 +203,7 @@ impl Engine {
                 by_id,
                 exact,
                 regex,
-                contracts: contracts.clone(),
+                contracts: contracts.iter().map(|(&p, &c)| (p, c)).collect(),
                 exception_lists: ExceptionLists::build(exception_lists),
                 always_owner_periods,
             }),
@@ -387,35 +389,44 @@ impl Engine {
     /// assert_eq!(decision.click_winner(), Some(PartnerId(2)));
     /// # Ok::<(), promo_attribution::Error>(())
     /// ```
+    #[inline]
     pub fn attribute(&self, conversion: &Conversion<'_>) -> Decision {
+        // Inlined into the caller, this is filled in the caller's own slot: a `Decision` is
+        // ~270 bytes, and returning one built in the function that decides copied it.
+        let mut decision = Decision {
+            outcome: Outcome::Unattributed,
+            code: None,
+            click_winner: None,
+            entered: SmallVec::new(),
+            others: SmallVec::new(),
+            payout: 0,
+            payout_source: None,
+        };
+        self.decide(conversion, &mut decision);
+        decision
+    }
+
+    /// [`attribute`](Engine::attribute) into an empty decision.
+    fn decide(&self, conversion: &Conversion<'_>, decision: &mut Decision) {
         let inner = &*self.inner;
         let settings = &inner.settings;
         let at = conversion.at;
-        let clicks = Clicks::new(settings, &inner.always_owner_periods, conversion);
-
-        let mut entered = SmallVec::with_capacity(conversion.codes.len());
-        let mut others: SmallVec<[OtherMatch; 4]> = SmallVec::new();
+        let involved = OnceCell::new();
+        let clicks = Clicks::new(settings, &inner.always_owner_periods, conversion, &involved);
+        decision.click_winner = clicks.winner;
+        decision.entered.reserve(conversion.codes.len());
         // (entered position, code index) of each entered code that resolved to a tracking code.
         let mut matched: SmallVec<[(usize, u32); 4]> = SmallVec::new();
         let mut restricted = false;
         for (position, text) in conversion.codes.iter().enumerate() {
-            let resolved = self.resolve(text, at, position, &mut others);
-            entered.push(resolved.hit);
+            let resolved = self.resolve(text, at, position, &mut decision.others);
+            decision.entered.push(resolved.hit);
             restricted |= resolved.restricted;
             if let Some(code) = resolved.tracking {
                 matched.push((position, code));
             }
         }
 
-        let mut decision = Decision {
-            outcome: Outcome::Unattributed,
-            code: None,
-            click_winner: clicks.winner,
-            entered,
-            others,
-            payout: 0,
-            payout_source: None,
-        };
         let by_click = clicks.winner.map(|partner| Outcome::Credited {
             partner,
             via: Via::Click,
@@ -500,7 +511,6 @@ impl Engine {
                 decision.payout_source = Some(source);
             }
         }
-        decision
     }
 
     /// The rule that pays a credited sale: the first exception list naming an entered code,
@@ -525,7 +535,7 @@ impl Engine {
         others: &mut SmallVec<[OtherMatch; 4]>,
     ) -> Resolved {
         let inner = &*self.inner;
-        let text = raw.trim();
+        let text = fold::trim(raw);
         let unresolved = |hit| Resolved {
             hit,
             tracking: None,
@@ -570,15 +580,13 @@ impl Engine {
         };
 
         if inner.exact.len() > 0 {
-            with_folded(text, |key| {
-                inner
-                    .exact
-                    .for_each(key.as_bytes(), |i| consider(i, others));
+            with_folded_bytes(text, |key| {
+                inner.exact.for_each(key, |i| consider(i, others));
             });
         }
         let mut regex_hits: SmallVec<[u32; 8]> = SmallVec::new();
         inner.regex.matches(text, &mut regex_hits);
-        for i in regex_hits {
+        for &i in &regex_hits {
             consider(i, others);
         }
 

@@ -29,25 +29,35 @@ pub(crate) const SMALL_BUF_LEN: usize = 48;
 /// [`MAX_CODE_LEN`] bytes (callers reject such texts before folding) or the folded text does
 /// not fit in `buf`, which cannot happen for a buffer of [`FOLD_BUF_LEN`] bytes.
 pub(crate) fn fold_into<'b>(text: &str, buf: &'b mut [u8]) -> Option<&'b str> {
+    let len = fold_bytes_into(text, buf)?.len();
+    std::str::from_utf8(&buf[..len]).ok()
+}
+
+/// [`fold_into`] as bytes, for lookups that compare bytes: the folded text of a `str` is
+/// UTF-8, and checking it again costs as much as the fold itself.
+#[inline]
+fn fold_bytes_into<'b>(text: &str, buf: &'b mut [u8]) -> Option<&'b [u8]> {
     if text.len() > MAX_CODE_LEN {
         return None;
     }
-    let len = if text.is_ascii() {
-        let out = buf.get_mut(..text.len())?;
-        out.copy_from_slice(text.as_bytes());
-        out.make_ascii_lowercase();
-        text.len()
-    } else {
-        let mut len = 0;
-        for c in text.chars() {
-            let folded = fold_char(c);
-            let slot = buf.get_mut(len..len + folded.len_utf8())?;
-            folded.encode_utf8(slot);
-            len += folded.len_utf8();
-        }
-        len
-    };
-    std::str::from_utf8(&buf[..len]).ok()
+    // ASCII, nearly every code, in one pass that the compiler vectorises: lower-case each byte
+    // and note whether any byte is not ASCII, in which case the text is folded again below.
+    let mut high_bits = 0;
+    for (o, &b) in buf.get_mut(..text.len())?.iter_mut().zip(text.as_bytes()) {
+        high_bits |= b;
+        *o = b | (u8::from(b.is_ascii_uppercase()) << 5);
+    }
+    if high_bits.is_ascii() {
+        return Some(&buf[..text.len()]);
+    }
+    let mut len = 0;
+    for c in text.chars() {
+        let folded = fold_char(c);
+        let slot = buf.get_mut(len..len + folded.len_utf8())?;
+        folded.encode_utf8(slot);
+        len += folded.len_utf8();
+    }
+    Some(&buf[..len])
 }
 
 /// Folds `text` on the stack and passes the folded text to `f`; `None` when `text` is longer
@@ -60,6 +70,28 @@ pub(crate) fn with_folded<R>(text: &str, f: impl FnOnce(&str) -> R) -> Option<R>
     } else {
         let mut buf = [0u8; FOLD_BUF_LEN];
         fold_into(text, &mut buf).map(f)
+    }
+}
+
+/// [`with_folded`] as bytes.
+#[inline]
+pub(crate) fn with_folded_bytes<R>(text: &str, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+    if text.len() <= SMALL_TEXT_LEN {
+        let mut buf = [0u8; SMALL_BUF_LEN];
+        fold_bytes_into(text, &mut buf).map(f)
+    } else {
+        let mut buf = [0u8; FOLD_BUF_LEN];
+        fold_bytes_into(text, &mut buf).map(f)
+    }
+}
+
+/// [`str::trim`], without its scan for Unicode white space when both ends are visible ASCII,
+/// as nearly every entered code's are.
+#[inline]
+pub(crate) fn trim(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        _ => text.trim(),
     }
 }
 
@@ -94,6 +126,28 @@ mod tests {
             assert_eq!(fold(input), expected, "{input}");
             let mut buf = [0; FOLD_BUF_LEN];
             assert_eq!(fold_into(input, &mut buf), Some(expected), "{input}");
+            let bytes = with_folded_bytes(input, <[u8]>::to_vec);
+            assert_eq!(bytes.as_deref(), Some(expected.as_bytes()), "{input}");
+        }
+    }
+
+    #[test]
+    fn trims_like_str_trim() {
+        let cases = [
+            "SAVE10",
+            " SAVE10",
+            "SAVE10\t",
+            "\u{0B}SAVE10\u{0C}",
+            "\u{A0}SAVE10\u{3000}",
+            "\u{85}X",
+            "X\u{2028}",
+            "",
+            " ",
+            "é",
+            "a b",
+        ];
+        for text in cases {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
         }
     }
 

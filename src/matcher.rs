@@ -157,7 +157,8 @@ impl RegexMatcher {
         }
         candidates.sort_unstable();
         let mut last_matched = None;
-        for (pid, start) in candidates {
+        // By reference: iterating by value moves the whole inline buffer first.
+        for &(pid, start) in &candidates {
             if last_matched == Some(pid) {
                 continue;
             }

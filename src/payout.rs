@@ -294,7 +294,7 @@ impl ExceptionLists {
         let texts = || {
             entered
                 .iter()
-                .map(|raw| raw.trim())
+                .map(|raw| fold::trim(raw))
                 .filter(|t| !t.is_empty() && t.len() <= MAX_CODE_LEN)
         };
         let mut best = texts()
