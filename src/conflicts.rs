@@ -305,7 +305,7 @@ impl Engine {
                     return;
                 }
                 let example = example.to_owned();
-                out.push(match code {
+                out.push(match &**code {
                     Code::Restricted(_) => Conflict::RestrictedShadowsRegex {
                         restricted: code.id(),
                         regex: regex.id(),
@@ -343,7 +343,7 @@ impl Engine {
         let whole_code = self.settings().regex_anchoring == RegexAnchoring::WholeCode;
         let mut regexes: Vec<Regex<'_>> = Vec::new();
         for (i, code) in self.definitions().iter().enumerate() {
-            let Code::Tracking(t) = code else { continue };
+            let Code::Tracking(t) = &**code else { continue };
             if !code.is_regex() {
                 continue;
             }

@@ -19,7 +19,7 @@ use crate::exact::{ExactIndex, Hashing};
 use crate::fold::{self, with_folded_bytes};
 use crate::matcher::RegexMatcher;
 use crate::payout::{CompiledList, Contract, ExceptionLists, Payout, PayoutSource};
-use crate::registry::{Entry, Key};
+use crate::registry::{Entry, IdIndex, Key};
 use crate::schedule::{active_periods, in_periods, merge};
 use crate::settings::{Settings, UnmetPolicy};
 use crate::time::{Timestamp, Window};
@@ -61,9 +61,10 @@ struct Inner {
     settings: Settings,
     /// What attribution reads of each code, compact; indexed by code index.
     codes: Vec<Compiled>,
-    /// The full definitions, for [`Engine::code`]; same indices.
-    definitions: Vec<Code>,
-    by_id: HashMap<CodeId, u32, RandomState>,
+    /// The full definitions, for [`Engine::code`]; same indices. Shared with the registry.
+    definitions: Vec<Arc<Code>>,
+    /// Shared with the registry compiled from.
+    by_id: Arc<IdIndex>,
     /// Case-folded exact text → codes (tracking and restricted) in registration order.
     exact: ExactIndex,
     regex: RegexMatcher,
@@ -145,6 +146,7 @@ impl Engine {
     pub(crate) fn build<'a>(
         settings: &Settings,
         entries: &[Entry],
+        by_id: &Arc<IdIndex>,
         contracts: &HashMap<PartnerId, Contract>,
         exception_lists: impl IntoIterator<Item = &'a CompiledList>,
     ) -> Result<Engine, Error> {
@@ -152,15 +154,13 @@ impl Engine {
             u32::try_from(i).map_err(|_| Error::regex_set("more than 2^32 codes".to_owned()))
         };
         let mut codes = Vec::with_capacity(entries.len());
-        let mut by_id = HashMap::with_capacity_and_hasher(entries.len(), RandomState::default());
         let mut exact = Vec::with_capacity(entries.len());
         let mut patterns = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
             let i = index(i)?;
-            by_id.insert(entry.code.id(), i);
             match &entry.key {
                 Key::Regex(hir) => {
-                    let priority = match &entry.code {
+                    let priority = match &*entry.code {
                         Code::Tracking(t) => t.priority,
                         Code::Restricted(_) => 0,
                     };
@@ -199,8 +199,8 @@ impl Engine {
             inner: Arc::new(Inner {
                 settings: settings.clone(),
                 codes,
-                definitions: entries.iter().map(|e| e.code.clone()).collect(),
-                by_id,
+                definitions: entries.iter().map(|e| Arc::clone(&e.code)).collect(),
+                by_id: Arc::clone(by_id),
                 exact,
                 regex,
                 contracts: contracts.iter().map(|(&p, &c)| (p, c)).collect(),
@@ -229,6 +229,10 @@ impl Engine {
     /// the capacities of its tables. It leaves out the per-thread caches of the general regex
     /// engine, which only the rare regex code the matcher cannot compile itself uses.
     ///
+    /// The code definitions are shared with the registry the engine was compiled from (and with
+    /// other engines compiled from it) rather than copied; they count here in full, since the
+    /// engine keeps them alive on its own once the registry is dropped.
+    ///
     /// ```
     /// use promo_attribution::{Code, CodeId, PartnerId, Registry};
     ///
@@ -248,9 +252,12 @@ impl Engine {
                 0
             }
         };
-        let definition_heap = |code: &Code| {
-            code.text().len()
-                + match code {
+        // The shared allocation: the definition and the two reference counts.
+        let definition_heap = |code: &Arc<Code>| {
+            size_of::<Code>()
+                + 2 * size_of::<usize>()
+                + code.text().len()
+                + match &**code {
                     Code::Tracking(t) => t.label.as_ref().map_or(0, String::capacity),
                     Code::Restricted(r) => r.label.as_ref().map_or(0, String::capacity),
                 }
@@ -261,9 +268,9 @@ impl Engine {
                 .iter()
                 .map(|c| spilled(&c.active))
                 .sum::<usize>()
-            + inner.definitions.capacity() * size_of::<Code>()
+            + inner.definitions.capacity() * size_of::<Arc<Code>>()
             + inner.definitions.iter().map(definition_heap).sum::<usize>()
-            + inner.by_id.capacity() * (size_of::<(CodeId, u32)>() + 1)
+            + inner.by_id.capacity() * (size_of::<(CodeId, usize)>() + 1)
             + inner.contracts.capacity() * (size_of::<(PartnerId, Contract)>() + 1)
             + inner
                 .always_owner_periods
@@ -280,7 +287,7 @@ impl Engine {
     /// The definition of a code.
     pub fn code(&self, id: CodeId) -> Option<&Code> {
         let &i = self.inner.by_id.get(&id)?;
-        self.inner.definitions.get(i as usize)
+        self.inner.definitions.get(i).map(|code| &**code)
     }
 
     /// A code's state at `t`: pending, active or expired, with manual expiry applied.
@@ -290,7 +297,7 @@ impl Engine {
 
     fn compiled(&self, id: CodeId) -> Option<&Compiled> {
         let &i = self.inner.by_id.get(&id)?;
-        self.inner.codes.get(i as usize)
+        self.inner.codes.get(i)
     }
 
     /// The case-folded text of every exact code (tracking or restricted), each once.
@@ -322,7 +329,7 @@ impl Engine {
     }
 
     /// The definitions, indexed by code index.
-    pub(crate) fn definitions(&self) -> &[Code] {
+    pub(crate) fn definitions(&self) -> &[Arc<Code>] {
         &self.inner.definitions
     }
 

@@ -1,6 +1,7 @@
 //! The mutable, validating set of one program's code definitions.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use regex_syntax::hir::Hir;
 use smallvec::SmallVec;
@@ -46,9 +47,14 @@ pub(crate) enum Key {
 }
 
 /// One registered code with what registration derived from it.
+/// Code id → index of the code in a registry, and in the engines compiled from it.
+pub(crate) type IdIndex = HashMap<CodeId, usize, foldhash::fast::RandomState>;
+
 #[derive(Clone, Debug)]
 pub(crate) struct Entry {
-    pub(crate) code: Code,
+    /// Shared with every engine compiled from the registry: definitions never change once
+    /// added, and compiling a million codes should not copy a million of them.
+    pub(crate) code: Arc<Code>,
     pub(crate) key: Key,
     /// In time order; events at the same instant keep the order they were recorded in.
     pub(crate) events: Vec<LifecycleEvent>,
@@ -93,7 +99,10 @@ pub(crate) struct Entry {
 pub struct Registry {
     settings: Settings,
     entries: Vec<Entry>,
-    by_id: HashMap<CodeId, usize>,
+    /// Code id → index in `entries`. Shared with the engines compiled from the registry, which
+    /// index their codes the same way; the registry copies it on its next change if an engine
+    /// still holds it (a copy of a flat table, far cheaper than building it again).
+    by_id: Arc<IdIndex>,
     /// Case-folded text of exact codes (tracking and restricted) → entries, in registration
     /// order.
     exact: HashMap<String, SmallVec<[usize; 1]>>,
@@ -128,12 +137,12 @@ impl Registry {
 
     /// The code with this id.
     pub fn get(&self, id: CodeId) -> Option<&Code> {
-        self.by_id.get(&id).map(|&i| &self.entries[i].code)
+        self.by_id.get(&id).map(|&i| &*self.entries[i].code)
     }
 
     /// Every code, in registration order.
     pub fn codes(&self) -> impl ExactSizeIterator<Item = &Code> + '_ {
-        self.entries.iter().map(|e| &e.code)
+        self.entries.iter().map(|e| &*e.code)
     }
 
     /// The lifecycle events recorded for a code, in time order; `None` for an unknown id.
@@ -304,7 +313,13 @@ impl Registry {
     /// matcher can compile.
     pub fn compile(&self) -> Result<Engine, Error> {
         let lists = self.exception_lists.iter().map(|(_, compiled)| compiled);
-        Engine::build(&self.settings, &self.entries, &self.contracts, lists)
+        Engine::build(
+            &self.settings,
+            &self.entries,
+            &self.by_id,
+            &self.contracts,
+            lists,
+        )
     }
 
     /// Checks one code against the registry and against the codes of `batch`, which are
@@ -317,7 +332,7 @@ impl Registry {
         let (id, text, window) = (code.id(), code.text(), code.window());
         let fail = |reason| Error::code(id, text, reason);
         let same_id = match self.by_id.get(&id) {
-            Some(&i) => Some(&self.entries[i].code),
+            Some(&i) => Some(&*self.entries[i].code),
             None => batch.by_id.get(&id).map(|&i| &batch.entries[i].0),
         };
         if let Some(existing) = same_id {
@@ -336,7 +351,7 @@ impl Registry {
         let registered = self.exact.get(&folded).into_iter().flatten();
         let batched = batch.exact.get(&folded).into_iter().flatten();
         let clash = registered
-            .map(|&i| &self.entries[i].code)
+            .map(|&i| &*self.entries[i].code)
             .chain(batched.map(|&i| &batch.entries[i].0))
             .find(|other| other.window().overlaps(&window));
         if let Some(other) = clash {
@@ -352,12 +367,12 @@ impl Registry {
 
     fn insert(&mut self, code: Code, key: Key) {
         let index = self.entries.len();
-        self.by_id.insert(code.id(), index);
+        Arc::make_mut(&mut self.by_id).insert(code.id(), index);
         if let Key::Exact(folded) = &key {
             self.exact.entry(folded.clone()).or_default().push(index);
         }
         self.entries.push(Entry {
-            code,
+            code: Arc::new(code),
             key,
             events: Vec::new(),
         });

@@ -1,7 +1,7 @@
 //! Registration rules (SPEC §3): what is rejected, with which kind, and what the message names.
 
 use promo_attribution::{
-    Code, CodeId, Contract, ErrorKind, PartnerId, Registry, Timestamp, Window,
+    Code, CodeId, CodeState, Contract, ErrorKind, PartnerId, Registry, Timestamp, Window,
 };
 
 fn t(s: &str) -> Timestamp {
@@ -390,4 +390,19 @@ fn compiled_engines_are_snapshots() {
         .unwrap();
     assert_eq!((engine.len(), registry.compile().unwrap().len()), (1, 2));
     assert!(engine.code(CodeId(2)).is_none());
+    // Engines share the registry's definitions and id index; a change after compiling must
+    // leave what an engine sees as it was.
+    assert_eq!(engine.code(CodeId(1)).map(Code::text), Some("A"));
+    let later = registry.compile().unwrap();
+    assert_eq!(later.code(CodeId(2)).map(Code::text), Some("B"));
+    registry
+        .expire(CodeId(1), Timestamp::from_unix_seconds(0))
+        .unwrap();
+    let at = Timestamp::from_unix_seconds(10);
+    assert_eq!(engine.state(CodeId(1), at), Some(CodeState::Active));
+    assert_eq!(later.state(CodeId(1), at), Some(CodeState::Active));
+    assert_eq!(
+        registry.compile().unwrap().state(CodeId(1), at),
+        Some(CodeState::Expired)
+    );
 }
