@@ -29,7 +29,9 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
-use promo_attribution::{Conversion, Engine, PageScanner, PartnerId, Registry, Timestamp, Window};
+use promo_attribution::{
+    Code, CodeId, Conversion, Engine, PageScanner, PartnerId, Registry, Timestamp, Window,
+};
 use serde_json::{Value, json};
 use workload::{RegexCode, Rng, Texts};
 
@@ -136,6 +138,26 @@ fn machine() -> Value {
     })
 }
 
+/// The cost of one dependent memory access that misses every cache, the floor under a random
+/// lookup in a large table: a chase through a random cycle over `bytes` of `u32` links
+/// (Sattolo's shuffle, so the cycle visits every slot), median over rounds of the mean step.
+fn dependent_miss_ns(bytes: usize) -> f64 {
+    let n = bytes / size_of::<u32>();
+    let mut next: Vec<u32> = (0..n as u32).collect();
+    let mut rng = Rng(9);
+    for i in (1..n).rev() {
+        next.swap(i, rng.below(i));
+    }
+    let steps = 1 << 20;
+    let mut at = 0u32;
+    median_ns(steps, || {
+        for _ in 0..steps {
+            at = next[at as usize];
+        }
+        black_box(at);
+    })
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let (n_exact, n_regex) = if quick {
@@ -173,11 +195,21 @@ fn main() {
 
     phase(started, "compiled each part");
     let start = Instant::now();
-    let registry: Registry = workload::registry(&exact, &regex);
+    let mut registry: Registry = workload::registry(&exact, &regex);
     let register_time = start.elapsed();
     let start = Instant::now();
     let engine = registry.compile().expect("compiles");
     let compile_all = start.elapsed();
+    // The engine shares the registry's id index: the first change while it lives copies it.
+    let start = Instant::now();
+    registry
+        .add(Code::tracking(
+            CodeId(u64::MAX),
+            "NOT-GENERATED",
+            PartnerId(1),
+        ))
+        .expect("the code is new");
+    let first_change = start.elapsed();
 
     phase(started, "registered and compiled everything");
     // Queries.
@@ -290,6 +322,11 @@ fn main() {
         }
     });
 
+    drop(regex_set);
+    // The memory floor: one dependent access to a random place in 256 MiB, as a lookup in
+    // the 1M table makes two or three of.
+    let dram_ns = dependent_miss_ns(256 << 20);
+
     phase(started, "timed the baselines");
     // The page scan over every code: build once, then scan a 1 MiB page of prose with a code
     // every ~40 words (exact codes in mixed case, regex hits, near misses).
@@ -353,17 +390,20 @@ fn main() {
             "hashmap_to_lowercase_miss": round1(naive_miss_ns),
             "regexset_matches_hit": round1(regex_set_hit_ns),
             "regexset_matches_miss": round1(regex_set_miss_ns),
+            "dependent_miss_256mib": round1(dram_ns),
         },
         "ratios": {
             "regex_hit_vs_regexset": round1(regex_set_hit_ns / regex_hit_ns),
             "regex_miss_vs_regexset": round1(regex_set_miss_ns / regex_miss_ns),
             "exact_random_vs_hashmap": (random_ns / naive_random_ns * 100.0).round() / 100.0,
+            "exact_random_in_dependent_misses": (random_ns / dram_ns * 100.0).round() / 100.0,
         },
         "build_ms": {
             "register_all": register_time.as_millis(),
             "compile_exact_only": compile_exact.as_millis(),
             "compile_regex_only": compile_regex.as_millis(),
             "compile_all": compile_all.as_millis(),
+            "first_registry_change_after_compile": round1(first_change.as_secs_f64() * 1e3),
             "regexset_baseline": regex_set_build.as_millis(),
         },
         "memory": {

@@ -3,9 +3,10 @@
 //! An open-addressing table with linear probing, sized to at most two-thirds full. Beside the
 //! slots runs a control array of one byte per slot (empty, or 7 bits of the text's hash), as in
 //! SwissTable: 1.5 MB for a million codes, small enough to stay in the last-level cache, so a
-//! miss is usually answered without touching the 16-byte slots at all. A slot holds 32 more
-//! bits of the hash, the code, and where its folded text lies in one shared arena; a hit reads
-//! the control bytes, one slot, then the text.
+//! miss is usually answered from them. A slot holds 32 more bits of the hash, the code, and
+//! where its folded text lies in one shared arena. A lookup reads the home slot together with
+//! the control bytes, since most keys sit at home, so that a hit costs two dependent reads (the
+//! slot, then the text) rather than three; a miss mostly pays for the slot read in parallel.
 //! Several codes may share a text (a schedule's successive codes, a tracking code and a
 //! restricted one); they sit in registration order along the probe sequence, and a flag on each
 //! says whether another follows, so that a lookup stops at the last one instead of probing on
@@ -195,6 +196,19 @@ impl ExactIndex {
         let tag = hash as u32;
         let wanted = control_byte(hash);
         let mut at = home(hash, self.homes);
+        // Most keys sit in their home slot. Reading it together with the control bytes, instead
+        // of after them, lets a random hit's reads overlap: one DRAM round trip fewer.
+        let mut skip_home = 0;
+        if let (Some(&control), Some(slot)) = (self.control.get(at), self.slots.get(at)) {
+            if control == wanted && slot.tag == tag && text_of(slot, &self.texts) == key {
+                visit(slot.code);
+                if !slot.more {
+                    return;
+                }
+                // Found there: the group scan below must not visit it again.
+                skip_home = 0x80;
+            }
+        }
         // Eight control bytes at a time, compared as one u64 (SWAR, as hashbrown's portable
         // fallback does): most lookups settle within the first group, without a branch per
         // slot.
@@ -209,7 +223,9 @@ impl ExactIndex {
             } else {
                 (free & free.wrapping_neg()) - 1
             };
-            let mut candidates = zero_bytes(group ^ (LOW_BITS * u64::from(wanted))) & before_free;
+            let mut candidates =
+                zero_bytes(group ^ (LOW_BITS * u64::from(wanted))) & before_free & !skip_home;
+            skip_home = 0;
             while candidates != 0 {
                 let i = at + (candidates.trailing_zeros() / 8) as usize;
                 candidates &= candidates - 1;
