@@ -396,31 +396,24 @@ impl Engine {
     /// assert_eq!(decision.click_winner(), Some(PartnerId(2)));
     /// # Ok::<(), promo_attribution::Error>(())
     /// ```
-    #[inline]
     pub fn attribute(&self, conversion: &Conversion<'_>) -> Decision {
-        // Inlined into the caller, this is filled in the caller's own slot: a `Decision` is
-        // ~270 bytes, and returning one built in the function that decides copied it.
-        let mut decision = Decision {
-            outcome: Outcome::Unattributed,
-            code: None,
-            click_winner: None,
-            entered: SmallVec::new(),
-            others: SmallVec::new(),
-            payout: 0,
-            payout_source: None,
-        };
-        self.decide(conversion, &mut decision);
-        decision
-    }
-
-    /// [`attribute`](Engine::attribute) into an empty decision.
-    fn decide(&self, conversion: &Conversion<'_>, decision: &mut Decision) {
         let inner = &*self.inner;
         let settings = &inner.settings;
         let at = conversion.at;
         let involved = OnceCell::new();
         let clicks = Clicks::new(settings, &inner.always_owner_periods, conversion, &involved);
-        decision.click_winner = clicks.winner;
+        // Built in place: assembled from parts at the end, its inline buffers were copied once
+        // more. (Returning it still copies it once: the compiler does not build a returned
+        // local in the caller's slot.)
+        let mut decision = Decision {
+            outcome: Outcome::Unattributed,
+            code: None,
+            click_winner: clicks.winner,
+            entered: SmallVec::new(),
+            others: SmallVec::new(),
+            payout: 0,
+            payout_source: None,
+        };
         decision.entered.reserve(conversion.codes.len());
         // (entered position, code index) of each entered code that resolved to a tracking code.
         let mut matched: SmallVec<[(usize, u32); 4]> = SmallVec::new();
@@ -518,6 +511,7 @@ impl Engine {
                 decision.payout_source = Some(source);
             }
         }
+        decision
     }
 
     /// The rule that pays a credited sale: the first exception list naming an entered code,
