@@ -46,10 +46,11 @@ pub(crate) enum Key {
     Regex(Hir),
 }
 
-/// One registered code with what registration derived from it.
-/// Code id → index of the code in a registry, and in the engines compiled from it.
+/// Code id → index of the code in a registry, and in the engines compiled from it. Seeded
+/// `foldhash`, as the engine's tables: ids come from hosts, and SipHash cost more here.
 pub(crate) type IdIndex = HashMap<CodeId, usize, foldhash::fast::RandomState>;
 
+/// One registered code with what registration derived from it.
 #[derive(Clone, Debug)]
 pub(crate) struct Entry {
     /// Shared with every engine compiled from the registry: definitions never change once
