@@ -25,18 +25,12 @@ pub(crate) const SMALL_TEXT_LEN: usize = SMALL_BUF_LEN * 2 / 3;
 /// A stack buffer for the common short code: cheaper to set up than [`FOLD_BUF_LEN`] bytes.
 pub(crate) const SMALL_BUF_LEN: usize = 48;
 
-/// Folds `text` into `buf` without allocating. `None` when `text` is longer than
-/// [`MAX_CODE_LEN`] bytes (callers reject such texts before folding) or the folded text does
-/// not fit in `buf`, which cannot happen for a buffer of [`FOLD_BUF_LEN`] bytes.
-pub(crate) fn fold_into<'b>(text: &str, buf: &'b mut [u8]) -> Option<&'b str> {
-    let len = fold_bytes_into(text, buf)?.len();
-    std::str::from_utf8(&buf[..len]).ok()
-}
-
-/// [`fold_into`] as bytes, for lookups that compare bytes: the folded text of a `str` is
-/// UTF-8, and checking it again costs as much as the fold itself.
+/// Folds `text` into `buf` without allocating, as bytes: lookups compare bytes, and the fold
+/// of a `str` is UTF-8 already. `None` when `text` is longer than [`MAX_CODE_LEN`] bytes
+/// (callers reject such texts before folding) or the folded text does not fit in `buf`, which
+/// cannot happen for a buffer of [`FOLD_BUF_LEN`] bytes.
 #[inline]
-fn fold_bytes_into<'b>(text: &str, buf: &'b mut [u8]) -> Option<&'b [u8]> {
+fn fold_into<'b>(text: &str, buf: &'b mut [u8]) -> Option<&'b [u8]> {
     if text.len() > MAX_CODE_LEN {
         return None;
     }
@@ -64,13 +58,8 @@ fn fold_bytes_into<'b>(text: &str, buf: &'b mut [u8]) -> Option<&'b [u8]> {
 /// than [`MAX_CODE_LEN`] bytes.
 #[inline]
 pub(crate) fn with_folded<R>(text: &str, f: impl FnOnce(&str) -> R) -> Option<R> {
-    if text.len() <= SMALL_TEXT_LEN {
-        let mut buf = [0u8; SMALL_BUF_LEN];
-        fold_into(text, &mut buf).map(f)
-    } else {
-        let mut buf = [0u8; FOLD_BUF_LEN];
-        fold_into(text, &mut buf).map(f)
-    }
+    // The fold of a `str` is UTF-8: the check cannot fail, it only proves it to the compiler.
+    with_folded_bytes(text, |folded| std::str::from_utf8(folded).ok().map(f)).flatten()
 }
 
 /// [`with_folded`] as bytes.
@@ -78,10 +67,10 @@ pub(crate) fn with_folded<R>(text: &str, f: impl FnOnce(&str) -> R) -> Option<R>
 pub(crate) fn with_folded_bytes<R>(text: &str, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
     if text.len() <= SMALL_TEXT_LEN {
         let mut buf = [0u8; SMALL_BUF_LEN];
-        fold_bytes_into(text, &mut buf).map(f)
+        fold_into(text, &mut buf).map(f)
     } else {
         let mut buf = [0u8; FOLD_BUF_LEN];
-        fold_bytes_into(text, &mut buf).map(f)
+        fold_into(text, &mut buf).map(f)
     }
 }
 
@@ -124,8 +113,7 @@ mod tests {
         ];
         for &(input, expected) in CASES {
             assert_eq!(fold(input), expected, "{input}");
-            let mut buf = [0; FOLD_BUF_LEN];
-            assert_eq!(fold_into(input, &mut buf), Some(expected), "{input}");
+            assert_eq!(with_folded(input, str::to_owned).as_deref(), Some(expected));
             let bytes = with_folded_bytes(input, <[u8]>::to_vec);
             assert_eq!(bytes.as_deref(), Some(expected.as_bytes()), "{input}");
         }
@@ -173,12 +161,8 @@ mod tests {
     fn buffer_holds_the_longest_growth() {
         // 'Ⱥ' is two bytes and folds to three: the worst ratio in the tables.
         let text = "Ⱥ".repeat(MAX_CODE_LEN / 2);
-        let mut buf = [0; FOLD_BUF_LEN];
-        assert_eq!(
-            fold_into(&text, &mut buf).map(str::len),
-            Some(MAX_CODE_LEN / 2 * 3)
-        );
+        assert_eq!(with_folded(&text, str::len), Some(MAX_CODE_LEN / 2 * 3));
         let too_long = "A".repeat(MAX_CODE_LEN + 1);
-        assert_eq!(fold_into(&too_long, &mut buf), None);
+        assert_eq!(with_folded(&too_long, str::len), None);
     }
 }
