@@ -61,9 +61,8 @@ fn main() -> Result<(), Box<dyn Error>> {
             let leak = (day >= 3).then_some(("JANE15", 35));
             let mut daily = LeakMonitor::new();
             for order in demo::day(start, 3_000, 0xD1A7 + day as u64, leak) {
-                let codes = order.code_refs();
                 let conversion = Conversion::new(order.at)
-                    .codes(&codes)
+                    .codes(&order.codes)
                     .clicks(&order.clicks)
                     .amount(order.amount);
                 daily.add(&engine, &conversion, &engine.attribute(&conversion));

@@ -50,16 +50,15 @@ fn run(csv: bool) -> Result<(), Box<dyn Error>> {
         let mut out = csv::Writer::from_writer(std::io::stdout().lock());
         out.write_record(ActionRow::HEADER)?;
         for order in &orders {
-            let codes = order.code_refs();
             let conversion = Conversion::new(order.at)
-                .codes(&codes)
+                .codes(&order.codes)
                 .clicks(&order.clicks)
                 .amount(order.amount);
             let row = ActionRow::new(
+                &engine,
                 order.id.as_str(),
                 &conversion,
                 &engine.attribute(&conversion),
-                &engine,
             );
             out.write_record(row.fields())?;
         }
@@ -141,9 +140,8 @@ fn run(csv: bool) -> Result<(), Box<dyn Error>> {
 fn shard_report(engine: &Engine, orders: &[demo::Order]) -> PerformanceReport {
     let mut report = PerformanceReport::new();
     for order in orders {
-        let codes = order.code_refs();
         let conversion = Conversion::new(order.at)
-            .codes(&codes)
+            .codes(&order.codes)
             .clicks(&order.clicks)
             .amount(order.amount);
         report.add(&conversion, &engine.attribute(&conversion));

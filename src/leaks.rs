@@ -3,11 +3,10 @@
 //! demand against thresholds the host chooses.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 
-use crate::code::{CodeId, PartnerId};
-use crate::decision::{CodeHit, Conversion, Decision};
 use crate::engine::Engine;
-use crate::time::Timestamp;
+use crate::model::{CodeHit, CodeId, Conversion, Decision, PartnerId, Timestamp};
 
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
@@ -91,6 +90,46 @@ pub enum LeakAlert {
         /// The mean per hour over the baseline hours before.
         baseline: f64,
     },
+}
+
+impl fmt::Display for LeakAlert {
+    /// One line a person can read: `code 10 of partner 1: 28 of 30 uses without a click by the
+    /// owner`, `code 10: 45 uses on the day from 2026-03-10T00:00:00Z, against a baseline of
+    /// 3.1 a day`, `120 unknown codes in the hour from 2026-03-10T14:00:00Z, against a baseline
+    /// of 4.2 an hour`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            LeakAlert::NoOwnerClick {
+                code,
+                owner,
+                uses,
+                without_owner_click,
+            } => write!(
+                f,
+                "code {code} of partner {owner}: {without_owner_click} of {uses} uses without a \
+                 click by the owner"
+            ),
+            LeakAlert::UsageSpike {
+                code,
+                day,
+                uses,
+                baseline,
+            } => write!(
+                f,
+                "code {code}: {uses} uses on the day from {day}, against a baseline of \
+                 {baseline:.1} a day"
+            ),
+            LeakAlert::UnknownCodeBurst {
+                hour,
+                unknown,
+                baseline,
+            } => write!(
+                f,
+                "{unknown} unknown codes in the hour from {hour}, against a baseline of \
+                 {baseline:.1} an hour"
+            ),
+        }
+    }
 }
 
 /// One code's counts.

@@ -9,6 +9,11 @@ partner contracts bound when a partner may be paid. Given an order — its insta
 at checkout, the partner clicks on its path — [`Engine::attribute`] decides who gets the credit,
 or why the sale is invalid, and says why.
 
+The behaviour follows *the reference*: the tracking promo codes of impact.com's partner
+platform, as its brand help pages describe them (creating a code, regex codes, bulk upload,
+expire and reactivate, exception lists, monitoring, the performance-by-promo-code and
+action-listing reports). Where those pages are silent, these docs say what the crate chose.
+
 The crate does no I/O and never reads a clock: the host loads definitions from its own storage,
 passes every instant in, and stores what comes back. The same inputs always give the same
 decision, so late orders and replays of last month are judged as they would have been on the day.
@@ -22,8 +27,9 @@ decision, so late orders and replays of last month are judged as they would have
   through an index of their literal prefixes and each checked by a small automaton of its own,
   so the cost of a lookup does not grow with the number of codes. [`Engine::memory_usage`]
   says what it holds; `BENCHMARKS.md` what it costs at 1,000,000 codes.
-- [`Conversion`] in, [`Decision`] out: an [`Outcome`] plus, for every entered code, what it hit
-  ([`CodeHit`]), and the codes that matched but lost ([`OtherMatch`]).
+- [`Conversion`] in (its codes as [`EnteredCodes`]: `&str`s or `String`s, borrowed), [`Decision`]
+  out: an [`Outcome`] plus, for every entered code, what it hit ([`CodeHit`]), and the codes
+  that matched but lost ([`OtherMatch`]).
 - Payouts: the program's default [`Payout`] in [`Settings::payout`], a partner's own rate in
   its [`Contract`], and [`ExceptionList`]s of codes that pay differently (`$0` included). A
   credited [`Decision`] carries its [`payout`](Decision::payout) and the rule that set it
@@ -117,6 +123,21 @@ assert_eq!(err.kind(), ErrorKind::MatchesEmpty);
 assert_eq!(err.to_string(), r#"code 20 ".*": regex matches the empty string, so it would match every code"#);
 ```
 
+Codes held as `String`s go in as they are, and a decision reads as a sentence:
+
+```
+use promo_attribution::{Code, CodeId, Conversion, PartnerId, Registry, Timestamp};
+
+let mut registry = Registry::default();
+registry.add(Code::tracking(CodeId(10), "SAVE10", PartnerId(1)))?;
+let engine = registry.compile()?;
+
+let typed: Vec<String> = vec![" save10 ".to_owned()];
+let order = Conversion::new(Timestamp::from_unix_seconds(1_773_144_000)).codes(&typed);
+assert_eq!(engine.attribute(&order).to_string(), "credited partner 1 via code 10");
+# Ok::<(), promo_attribution::Error>(())
+```
+
 # Matching and precedence
 
 - Entered codes are trimmed of surrounding white space. Empty or longer than [`MAX_CODE_LEN`]
@@ -144,89 +165,66 @@ back-references are not supported); every regex code is bounded at registration 
 [`MAX_REGEX_SIZE`] bytes compiled. The cost of an order is linear in its size: the number of
 entered codes, their lengths, and the number of clicks.
 
+# Debug builds of your own program
+
+Registering and compiling regex codes builds automata with `regex-automata`, which is slow
+without optimisation: this crate's own tests set `opt-level = 3` for it, but a dependency's
+profile settings do not reach your build. In a debug build of your program,
+[`Engine::conflicts`] measured 4× slower and compiling thousands of regex codes takes seconds.
+Add to your `Cargo.toml`:
+
+```toml
+[profile.dev.package.regex-automata]
+opt-level = 3
+
+[profile.dev.package.regex-syntax]
+opt-level = 3
+```
+
 # Crate features
 
 - `csv` (on by default): [`Upload`] reviews and applies files in the reference's bulk-upload
-  layout, and [`export_csv`] writes registries back in it. Brings in the `csv` crate and `jiff`
-  with its own copy of the IANA time-zone database (no file is read at run time).
+  layout, and [`export_csv`] writes registries back in it. Brings in the `csv` crate and `jiff`'s
+  own copy of the IANA time-zone database (no file is read at run time).
 - `serde` (off by default): `Serialize` and `Deserialize` for definitions, orders, decisions and
   reports, in a stable snake_case shape.
 */
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "csv")]
 mod bulk;
-mod clicks;
-mod code;
-mod conflicts;
-mod decision;
+mod definitions;
 mod engine;
-mod error;
-mod exact;
-mod fold;
-mod glushkov;
 mod leaks;
-mod matcher;
+mod matching;
+mod model;
 mod monitor;
-mod overlap;
-mod pattern;
-mod payout;
 #[cfg(feature = "serde")]
 mod persist;
 mod registry;
 mod report;
-mod schedule;
-mod settings;
-mod time;
 
 #[cfg(feature = "csv")]
-pub use crate::bulk::{ProgramId, Upload, UploadRow, export_csv};
-pub use crate::code::{
-    Code, CodeId, CreditPolicy, MatchMode, PartnerId, RestrictedCode, TrackingCode,
-};
-pub use crate::conflicts::{Availability, Collision, Conflict};
-pub use crate::decision::{
-    Click, CodeHit, CodeState, Conversion, Decision, InvalidReason, NotChosen, OtherMatch, Outcome,
-    Via,
-};
-pub use crate::engine::{Engine, MemoryUsage};
-pub use crate::error::{BulkError, Error, ErrorKind};
+pub use crate::bulk::{Upload, UploadRow, export_csv, export_csv_to};
+pub use crate::engine::Engine;
 pub use crate::leaks::{LeakAlert, LeakMonitor, LeakThresholds};
-pub use crate::monitor::{Found, PageScanner, Sighting, SightingCheck, Violation};
-pub use crate::pattern::MAX_REGEX_SIZE;
-pub use crate::payout::{Contract, ExceptionList, Payout, PayoutSource};
+pub use crate::model::{
+    AlwaysOwnerClicks, Availability, BulkError, Click, ClickWinner, Code, CodeHit, CodeId,
+    CodeState, CodeTracking, Collision, Conflict, Contract, Contracts, Conversion, CreditPolicy,
+    Decision, EnteredCodes, EnteredCodesIter, Error, ErrorKind, ExceptionList, InvalidReason,
+    Lifecycle, LifecycleEvent, MAX_CODE_LEN, MAX_REGEX_SIZE, MatchMode, MemoryUsage, NotChosen,
+    OtherMatch, Outcome, PartnerId, Payout, PayoutSource, ProgramId, RegexAnchoring,
+    RestrictedCode, Settings, Sighting, SightingCheck, Timestamp, TrackingCode, UnmetPolicy, Via,
+    Violation, Window,
+};
+pub use crate::monitor::{Found, PageScanner};
 #[cfg(feature = "serde")]
 pub use crate::persist::ConversionRecord;
-pub use crate::registry::{Lifecycle, LifecycleEvent, Registry};
+pub use crate::registry::Registry;
 pub use crate::report::{ActionRow, PerformanceReport, Stats};
-pub use crate::settings::{ClickWinner, RegexAnchoring, Settings, UnmetPolicy};
-pub use crate::time::{Timestamp, Window};
-
-/// The longest code, registered or entered, in bytes after trimming: 256.
-pub const MAX_CODE_LEN: usize = 256;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn assert_thread_safe<T: Send + Sync + std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
-
-    #[test]
-    fn public_types_are_send_sync_and_unwind_safe() {
-        assert_thread_safe::<Engine>();
-        assert_thread_safe::<Registry>();
-        assert_thread_safe::<Decision>();
-        assert_thread_safe::<Conversion<'static>>();
-        assert_thread_safe::<Error>();
-        assert_thread_safe::<BulkError>();
-        assert_thread_safe::<Code>();
-        assert_thread_safe::<Settings>();
-        assert_thread_safe::<Timestamp>();
-        assert_thread_safe::<Window>();
-    }
-}
 
 // The README's example is compiled and run as a doctest, so it cannot rot.
 #[cfg(doctest)]

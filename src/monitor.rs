@@ -1,138 +1,11 @@
-//! Misuse monitoring: is a code seen out in the wild a violation, and which registered codes
-//! does a page of text show.
+//! Misuse monitoring: which registered codes a page of text shows. (Whether one code seen out
+//! in the wild is a violation is [`Engine::check_sighting`].)
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
-use crate::code::PartnerId;
-use crate::decision::CodeHit;
 use crate::engine::Engine;
-use crate::error::Error;
-use crate::fold;
-use crate::time::Timestamp;
-
-/// A code seen promoted somewhere — on a coupon site's page, in a browser extension's list —
-/// at an instant, and who promoted it, when known.
-///
-/// ```
-/// use promo_attribution::{PartnerId, Sighting, Timestamp};
-///
-/// let seen = Sighting::new("SAVE10", Timestamp::from_unix_seconds(1_773_144_000)).promoted_by(PartnerId(7));
-/// assert_eq!(seen.promoted_by, Some(PartnerId(7)));
-/// ```
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Sighting<'a> {
-    /// The code as seen.
-    pub code: &'a str,
-    /// When it was seen.
-    pub at: Timestamp,
-    /// The partner who promoted it, if the place belongs to one.
-    pub promoted_by: Option<PartnerId>,
-}
-
-impl<'a> Sighting<'a> {
-    /// `code` seen at `at`, by no known partner.
-    pub const fn new(code: &'a str, at: Timestamp) -> Sighting<'a> {
-        Sighting {
-            code,
-            at,
-            promoted_by: None,
-        }
-    }
-
-    /// Sets the partner who promoted it.
-    pub const fn promoted_by(mut self, partner: PartnerId) -> Self {
-        self.promoted_by = Some(partner);
-        self
-    }
-}
-
-/// Why a sighting is a problem.
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum Violation {
-    /// An active restricted code (staff, customer service) is out in the wild.
-    Restricted,
-    /// A partner promotes a tracking code another partner owns.
-    NotAuthorized,
-    /// The tracking code is not active at the instant it was seen: expired, or not yet started.
-    Expired,
-}
-
-impl Violation {
-    /// The stable snake_case name: `restricted`, `not_authorized`, `expired`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Violation::Restricted => "restricted",
-            Violation::NotAuthorized => "not_authorized",
-            Violation::Expired => "expired",
-        }
-    }
-}
-
-/// What [`Engine::check_sighting`] found.
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct SightingCheck {
-    /// What the seen text hits, as an entered code would.
-    pub hit: CodeHit,
-    /// The owner of the tracking code hit, active or not.
-    pub owner: Option<PartnerId>,
-    /// The violation, if any; see [`Engine::check_sighting`] for which one wins.
-    pub violation: Option<Violation>,
-}
-
-impl Engine {
-    /// Whether a code seen promoted somewhere is a violation (the reference's monitoring).
-    ///
-    /// The text resolves as an entered code would at the sighting's instant. Then, the first
-    /// that applies: it hits an active restricted code → [`Violation::Restricted`]; it hits a
-    /// tracking code (active or not) whose owner is not the promoting partner →
-    /// [`Violation::NotAuthorized`]; it hits a tracking code that is not active →
-    /// [`Violation::Expired`] (the [`hit`](SightingCheck::hit) carries the state). A code the
-    /// registry does not know is no violation: it credits nobody.
-    ///
-    /// ```
-    /// use promo_attribution::{Code, CodeId, PartnerId, Registry, Sighting, Timestamp, Violation};
-    ///
-    /// let t = |s: &str| s.parse::<Timestamp>();
-    /// let mut registry = Registry::default();
-    /// registry.add(Code::tracking(CodeId(10), "JANE15", PartnerId(1)))?;
-    /// registry.add(Code::tracking(CodeId(11), "WINTER25", PartnerId(2)).ends_at(t("2026-03-01T00:00:00Z")?))?;
-    /// let engine = registry.compile()?;
-    ///
-    /// let at = t("2026-03-10T12:00:00Z")?;
-    /// let check = |text, by| engine.check_sighting(&Sighting::new(text, at).promoted_by(PartnerId(by))).violation;
-    /// assert_eq!(check("jane15", 1), None);
-    /// assert_eq!(check("jane15", 7), Some(Violation::NotAuthorized));
-    /// assert_eq!(check("WINTER25", 2), Some(Violation::Expired));
-    /// # Ok::<(), promo_attribution::Error>(())
-    /// ```
-    pub fn check_sighting(&self, sighting: &Sighting<'_>) -> SightingCheck {
-        let (hit, owner) = self.resolve_text(sighting.code, sighting.at);
-        let violation = match hit {
-            CodeHit::Restricted(_) => Some(Violation::Restricted),
-            _ if owner.is_some()
-                && sighting.promoted_by.is_some()
-                && sighting.promoted_by != owner =>
-            {
-                Some(Violation::NotAuthorized)
-            }
-            // An inactive hit with an owner is a tracking code; an inactive restricted code
-            // no longer blocks anything, so seeing it is harmless.
-            CodeHit::Inactive { .. } if owner.is_some() => Some(Violation::Expired),
-            _ => None,
-        };
-        SightingCheck {
-            hit,
-            owner,
-            violation,
-        }
-    }
-}
+use crate::matching::fold;
+use crate::model::{CodeHit, Error, MAX_CODE_LEN, PartnerId, Timestamp};
 
 /// A registered code found in a page of text by [`PageScanner::scan`].
 #[non_exhaustive]
@@ -193,7 +66,8 @@ fn is_token_char(c: char) -> bool {
 
 impl PageScanner {
     /// Builds the scanner for an engine's codes. Fails only when the automaton over the exact
-    /// codes would exceed the Aho-Corasick library's limits.
+    /// codes would exceed the Aho-Corasick library's limits
+    /// ([`CapacityExceeded`](crate::ErrorKind::CapacityExceeded)).
     pub fn new(engine: &Engine) -> Result<PageScanner, Error> {
         // The index already holds every exact code's folded text once: no folding again.
         let texts: Vec<&[u8]> = engine.exact_keys().collect();
@@ -203,7 +77,11 @@ impl PageScanner {
             let automaton = AhoCorasick::builder()
                 .match_kind(MatchKind::Standard)
                 .build(&texts)
-                .map_err(|e| Error::regex_set(format!("page scanner: {e}")))?;
+                .map_err(|e| {
+                    Error::capacity(format!(
+                        "the exact codes outgrow the page scanner's automaton: {e}"
+                    ))
+                })?;
             Some(automaton)
         };
         Ok(PageScanner {
@@ -234,7 +112,7 @@ impl PageScanner {
         }
         if self.engine.has_regex_codes() {
             for (start, token) in tokens(text) {
-                if token.len() <= crate::MAX_CODE_LEN && self.engine.any_regex_matches(token) {
+                if token.len() <= MAX_CODE_LEN && self.engine.any_regex_matches(token) {
                     spans.push((start, start + token.len()));
                 }
             }

@@ -1,47 +1,14 @@
-//! Serde support (feature `serde`): instants as RFC 3339 text, durations as milliseconds, and
-//! registry snapshots that are validated again when read.
-
-use std::borrow::Cow;
-use std::time::Duration;
+//! Serde support (feature `serde`) for what is not plain data: registry snapshots, validated
+//! again when read, and orders in owned form.
 
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::code::{Code, PartnerId};
-use crate::decision::{Click, Conversion};
-use crate::payout::{Contract, ExceptionList};
-use crate::registry::{Lifecycle, LifecycleEvent, Registry};
-use crate::settings::Settings;
-use crate::time::Timestamp;
-
-/// `"2026-03-10T12:00:00Z"`: readable, and what the conformance vectors use.
-impl Serialize for Timestamp {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for Timestamp {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Timestamp, D::Error> {
-        let text = Cow::<str>::deserialize(deserializer)?;
-        text.parse().map_err(D::Error::custom)
-    }
-}
-
-/// A [`Duration`] as whole milliseconds, the precision every instant has.
-pub(crate) mod millis {
-    use super::*;
-
-    pub(crate) fn serialize<S: Serializer>(d: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-    }
-
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Duration, D::Error> {
-        u64::deserialize(deserializer).map(Duration::from_millis)
-    }
-}
+use crate::model::{
+    Click, Code, Contract, Conversion, ExceptionList, Lifecycle, LifecycleEvent, PartnerId,
+    Settings, Timestamp,
+};
+use crate::registry::Registry;
 
 /// One code of a snapshot with its lifecycle events.
 #[derive(Serialize, Deserialize)]
@@ -73,6 +40,7 @@ struct Snapshot<C, L> {
 /// A snapshot of every definition: settings, codes with their lifecycle events, contracts
 /// (sorted by partner) and exception lists. An [`Engine`](crate::Engine) is never serialised:
 /// compile it again from the registry read back.
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 impl Serialize for Registry {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut contracts: Vec<SnapshotContract> = self
@@ -99,6 +67,7 @@ impl Serialize for Registry {
 /// Reads a snapshot back through the registry's own validation: a snapshot edited by hand into
 /// something the registry would reject (a duplicate code, a bad regex) fails with that error's
 /// message, naming the code.
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 impl<'de> Deserialize<'de> for Registry {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Registry, D::Error> {
         let snapshot = Snapshot::<Code, ExceptionList>::deserialize(deserializer)?;
@@ -110,8 +79,13 @@ impl<'de> Deserialize<'de> for Registry {
             entry.code
         });
         registry.add_all(codes.collect::<Vec<_>>()).map_err(|err| {
+            // Every error, each once: the batch error's own message repeats the first.
             let all: Vec<String> = err.errors().iter().map(ToString::to_string).collect();
-            D::Error::custom(format!("{err}: {}", all.join("; ")))
+            D::Error::custom(format!(
+                "{} of the snapshot's codes rejected: {}",
+                all.len(),
+                all.join("; ")
+            ))
         })?;
         for (id, event) in events {
             let recorded = match event.action {
@@ -147,10 +121,11 @@ impl<'de> Deserialize<'de> for Registry {
 ///     "amount": 5000
 /// }"#)?;
 /// let engine = Registry::default().compile()?;
-/// let decision = engine.attribute(&record.conversion(&mut Vec::new()));
+/// let decision = engine.attribute(&record.conversion());
 /// assert_eq!(decision.outcome().partner().map(|p| p.0), Some(2));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversionRecord {
     /// When the order was placed.
@@ -167,13 +142,11 @@ pub struct ConversionRecord {
 }
 
 impl ConversionRecord {
-    /// The conversion to attribute, borrowing this record; `codes` is scratch space for the
-    /// list of code texts, reusable from one record to the next.
-    pub fn conversion<'a>(&'a self, codes: &'a mut Vec<&'a str>) -> Conversion<'a> {
-        codes.clear();
-        codes.extend(self.codes.iter().map(String::as_str));
+    /// The conversion to attribute, borrowing this record: its codes are borrowed as the
+    /// `String`s they are, so nothing is allocated or copied.
+    pub fn conversion(&self) -> Conversion<'_> {
         Conversion::new(self.at)
-            .codes(codes)
+            .codes(&self.codes)
             .clicks(&self.clicks)
             .amount(self.amount)
     }
@@ -183,7 +156,7 @@ impl From<&Conversion<'_>> for ConversionRecord {
     fn from(conversion: &Conversion<'_>) -> ConversionRecord {
         ConversionRecord {
             at: conversion.at,
-            codes: conversion.codes.iter().map(|&c| c.to_owned()).collect(),
+            codes: conversion.codes.iter().map(str::to_owned).collect(),
             clicks: conversion.clicks.to_vec(),
             amount: conversion.amount,
         }

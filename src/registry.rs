@@ -3,63 +3,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use regex_syntax::hir::Hir;
-use smallvec::SmallVec;
-
-use crate::code::{Code, CodeId, MatchMode, PartnerId, check_text};
+use crate::definitions::{
+    Definition, Entry, IdIndex, Key, TextIndex, ValidatedList, validate_list,
+};
 use crate::engine::Engine;
-use crate::error::{BulkError, Error, Reason};
-use crate::payout::{CompiledList, Contract, ExceptionList, compile_list};
-use crate::settings::Settings;
-use crate::time::Timestamp;
-use crate::{fold, pattern};
-
-/// A manual lifecycle action on a code (the reference's Expire and Reactivate buttons).
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum Lifecycle {
-    /// From this instant on, the code is expired, whatever its schedule says.
-    Expire,
-    /// From this instant on, a manual expiry no longer applies; the schedule still does.
-    Reactivate,
-}
-
-/// A timestamped lifecycle action. Events are kept, not applied as overwrites, so that an order
-/// is always judged against the state its code had at the order's own instant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct LifecycleEvent {
-    /// When the action takes effect.
-    pub at: Timestamp,
-    /// What happens.
-    pub action: Lifecycle,
-}
-
-/// What registration derived from a code's text, so that nothing is parsed or folded twice.
-#[derive(Clone, Debug)]
-pub(crate) enum Key {
-    /// The case-folded text of an exact code (tracking or restricted).
-    Exact(String),
-    /// The parsed pattern of a regex code.
-    Regex(Hir),
-}
-
-/// Code id → index of the code in a registry, and in the engines compiled from it. Seeded
-/// `foldhash`, as the engine's tables: ids come from hosts, and SipHash cost more here.
-pub(crate) type IdIndex = HashMap<CodeId, usize, foldhash::fast::RandomState>;
-
-/// One registered code with what registration derived from it.
-#[derive(Clone, Debug)]
-pub(crate) struct Entry {
-    /// Shared with every engine compiled from the registry: definitions never change once
-    /// added, and compiling a million codes should not copy a million of them.
-    pub(crate) code: Arc<Code>,
-    pub(crate) key: Key,
-    /// In time order; events at the same instant keep the order they were recorded in.
-    pub(crate) events: Vec<LifecycleEvent>,
-}
+use crate::model::{
+    BulkError, Code, CodeId, Contract, Error, ExceptionList, Lifecycle, LifecycleEvent, PartnerId,
+    Reason, Settings, Timestamp, check_text,
+};
 
 /// The mutable set of code definitions of one program, validated as they are added.
 ///
@@ -106,10 +57,10 @@ pub struct Registry {
     by_id: Arc<IdIndex>,
     /// Case-folded text of exact codes (tracking and restricted) → entries, in registration
     /// order.
-    exact: HashMap<String, SmallVec<[usize; 1]>>,
+    exact: TextIndex,
     contracts: HashMap<PartnerId, Contract>,
     /// In registration order, each with its validated form.
-    exception_lists: Vec<(ExceptionList, CompiledList)>,
+    exception_lists: Vec<(ExceptionList, ValidatedList)>,
 }
 
 impl Registry {
@@ -138,12 +89,14 @@ impl Registry {
 
     /// The code with this id.
     pub fn get(&self, id: CodeId) -> Option<&Code> {
-        self.by_id.get(&id).map(|&i| &*self.entries[i].code)
+        self.by_id
+            .get(&id)
+            .map(|&i| &self.entries[i].definition.code)
     }
 
     /// Every code, in registration order.
     pub fn codes(&self) -> impl ExactSizeIterator<Item = &Code> + '_ {
-        self.entries.iter().map(|e| &*e.code)
+        self.entries.iter().map(|e| &e.definition.code)
     }
 
     /// The lifecycle events recorded for a code, in time order; `None` for an unknown id.
@@ -156,15 +109,15 @@ impl Registry {
     /// Validates and adds one code. On error nothing changes.
     ///
     /// The code's text is trimmed of surrounding white space first. The checks, in order:
-    /// duplicate id; empty, too long (over [`MAX_CODE_LEN`](crate::MAX_CODE_LEN) bytes) or containing a control
-    /// character; a window that does not end after it starts; for an exact code, another
+    /// duplicate id; empty, too long (over [`MAX_CODE_LEN`](crate::MAX_CODE_LEN) bytes) or
+    /// containing a control character; a window that does not end after it starts; for an exact code, another
     /// exact code (tracking or restricted) with the same case-folded text and an overlapping
     /// schedule; for a regex code, a pattern that does not parse, uses look-around or
     /// back-references, matches the empty string, or compiles to more than
     /// [`MAX_REGEX_SIZE`](crate::MAX_REGEX_SIZE) bytes.
     pub fn add(&mut self, code: impl Into<Code>) -> Result<(), Error> {
-        let (code, key) = self.validate(code.into(), &Batch::default())?;
-        self.insert(code, key);
+        let definition = self.validate(code.into(), &Batch::default())?;
+        self.insert(definition);
         Ok(())
     }
 
@@ -191,7 +144,7 @@ impl Registry {
         for (row, code) in codes.into_iter().enumerate() {
             rows += 1;
             match self.validate(code, &batch) {
-                Ok((code, key)) => batch.push(code, key),
+                Ok(definition) => batch.push(definition),
                 Err(err) => errors.push(err.at_row(row)),
             }
         }
@@ -206,8 +159,8 @@ impl Registry {
     /// batch is never half-applied; the caller must not have changed the registry since the
     /// batch was validated.
     pub(crate) fn insert_batch(&mut self, batch: Batch) {
-        for (code, key) in batch.entries {
-            self.insert(code, key);
+        for definition in batch.definitions {
+            self.insert(definition);
         }
     }
 
@@ -252,9 +205,10 @@ impl Registry {
         contract: impl Into<Contract>,
     ) -> Result<(), Error> {
         let contract = contract.into();
-        if !contract.window.is_valid() {
-            return Err(Error::contract(partner, contract.window));
-        }
+        contract
+            .window
+            .check()
+            .map_err(|reason| Error::contract(partner, reason))?;
         self.contracts.insert(partner, contract);
         Ok(())
     }
@@ -280,8 +234,8 @@ impl Registry {
     /// added: the first that names an entered code sets the payout. On error nothing changes.
     ///
     /// Each code of the list must be a valid code text (not empty after trimming, at most
-    /// [`MAX_CODE_LEN`](crate::MAX_CODE_LEN) bytes, no control character); a match expression must compile and have
-    /// exactly one capture group
+    /// [`MAX_CODE_LEN`](crate::MAX_CODE_LEN) bytes, no control character); a match expression
+    /// must compile and have exactly one capture group
     /// ([`InvalidMatchExpression`](crate::ErrorKind::InvalidMatchExpression)).
     ///
     /// ```
@@ -297,8 +251,8 @@ impl Registry {
     /// # Ok::<(), promo_attribution::Error>(())
     /// ```
     pub fn add_exception_list(&mut self, list: ExceptionList) -> Result<(), Error> {
-        let compiled = compile_list(&list)?;
-        self.exception_lists.push((list, compiled));
+        let validated = validate_list(&list)?;
+        self.exception_lists.push((list, validated));
         Ok(())
     }
 
@@ -310,11 +264,13 @@ impl Registry {
     /// Compiles an immutable [`Engine`] from the current definitions.
     ///
     /// The registry is left as it is, so it can be changed and compiled again; engines already
-    /// compiled are unaffected. Fails only when the regex codes together exceed what the
-    /// matcher can compile.
+    /// compiled are unaffected. Every code was validated when it was added, so compiling fails
+    /// only when the registry outgrows the engine's 32-bit tables
+    /// ([`CapacityExceeded`](crate::ErrorKind::CapacityExceeded)): more than 2^32 − 1 codes, or
+    /// more than 4 GiB of exact code text or of regex prefixes.
     pub fn compile(&self) -> Result<Engine, Error> {
-        let lists = self.exception_lists.iter().map(|(_, compiled)| compiled);
-        Engine::build(
+        let lists = self.exception_lists.iter().map(|(_, validated)| validated);
+        Engine::compile(
             &self.settings,
             &self.entries,
             &self.by_id,
@@ -325,7 +281,7 @@ impl Registry {
 
     /// Checks one code against the registry and against the codes of `batch`, which are
     /// validated but not yet inserted.
-    fn validate(&self, mut code: Code, batch: &Batch) -> Result<(Code, Key), Error> {
+    fn validate(&self, mut code: Code, batch: &Batch) -> Result<Definition, Error> {
         let trimmed = code.text().trim();
         if trimmed.len() != code.text().len() {
             *code.text_mut() = trimmed.to_owned();
@@ -333,48 +289,50 @@ impl Registry {
         let (id, text, window) = (code.id(), code.text(), code.window());
         let fail = |reason| Error::code(id, text, reason);
         let same_id = match self.by_id.get(&id) {
-            Some(&i) => Some(&*self.entries[i].code),
-            None => batch.by_id.get(&id).map(|&i| &batch.entries[i].0),
+            Some(&i) => Some(&self.entries[i].definition.code),
+            None => batch.by_id.get(&id).map(|&i| &batch.definitions[i].code),
         };
         if let Some(existing) = same_id {
             return Err(fail(Reason::DuplicateId(id, existing.text().into())));
         }
         check_text(text).map_err(fail)?;
-        if !window.is_valid() {
-            return Err(fail(Reason::InvalidWindow(window)));
+        window.check().map_err(fail)?;
+        let key = Key::of(&code).map_err(fail)?;
+        if let Some(folded) = key.folded() {
+            let registered = self
+                .exact
+                .candidates(folded)
+                .iter()
+                .map(|&i| &*self.entries[i].definition);
+            let batched = batch
+                .exact
+                .candidates(folded)
+                .iter()
+                .map(|&i| &batch.definitions[i]);
+            let clash = registered.chain(batched).find(|other| {
+                other.key.folded() == Some(folded) && other.code.window().overlaps(&window)
+            });
+            if let Some(other) = clash {
+                let other = &other.code;
+                return Err(fail(Reason::DuplicateCode {
+                    existing: other.id(),
+                    existing_text: other.text().into(),
+                    existing_window: other.window().to_string().into(),
+                    window: window.to_string().into(),
+                }));
+            }
         }
-        let is_regex = matches!(&code, Code::Tracking(t) if t.match_mode == MatchMode::Regex);
-        if is_regex {
-            let hir = pattern::parse(text).map_err(fail)?;
-            return Ok((code, Key::Regex(hir)));
-        }
-        let folded = fold::fold(text);
-        let registered = self.exact.get(&folded).into_iter().flatten();
-        let batched = batch.exact.get(&folded).into_iter().flatten();
-        let clash = registered
-            .map(|&i| &*self.entries[i].code)
-            .chain(batched.map(|&i| &batch.entries[i].0))
-            .find(|other| other.window().overlaps(&window));
-        if let Some(other) = clash {
-            return Err(fail(Reason::DuplicateCode {
-                existing: other.id(),
-                existing_text: other.text().into(),
-                existing_window: other.window(),
-                window,
-            }));
-        }
-        Ok((code, Key::Exact(folded)))
+        Ok(Definition { code, key })
     }
 
-    fn insert(&mut self, code: Code, key: Key) {
+    fn insert(&mut self, definition: Definition) {
         let index = self.entries.len();
-        Arc::make_mut(&mut self.by_id).insert(code.id(), index);
-        if let Key::Exact(folded) = &key {
-            self.exact.entry(folded.clone()).or_default().push(index);
+        Arc::make_mut(&mut self.by_id).insert(definition.code.id(), index);
+        if let Some(folded) = definition.key.folded() {
+            self.exact.insert(folded, index);
         }
         self.entries.push(Entry {
-            code: Arc::new(code),
-            key,
+            definition: Arc::new(definition),
             events: Vec::new(),
         });
     }
@@ -384,24 +342,24 @@ impl Registry {
 /// against, besides the registry.
 #[derive(Debug, Default)]
 pub(crate) struct Batch {
-    entries: Vec<(Code, Key)>,
+    definitions: Vec<Definition>,
     by_id: HashMap<CodeId, usize>,
-    exact: HashMap<String, SmallVec<[usize; 1]>>,
+    exact: TextIndex,
 }
 
 impl Batch {
-    fn push(&mut self, code: Code, key: Key) {
-        let index = self.entries.len();
-        self.by_id.insert(code.id(), index);
-        if let Key::Exact(folded) = &key {
-            self.exact.entry(folded.clone()).or_default().push(index);
+    fn push(&mut self, definition: Definition) {
+        let index = self.definitions.len();
+        self.by_id.insert(definition.code.id(), index);
+        if let Some(folded) = definition.key.folded() {
+            self.exact.insert(folded, index);
         }
-        self.entries.push((code, key));
+        self.definitions.push(definition);
     }
 
     /// The number of codes.
     #[cfg_attr(not(feature = "csv"), allow(dead_code))]
     pub(crate) fn len(&self) -> usize {
-        self.entries.len()
+        self.definitions.len()
     }
 }

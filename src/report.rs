@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
-use crate::code::{CodeId, PartnerId};
-use crate::decision::{CodeHit, Conversion, Decision, InvalidReason, Outcome, Via};
 use crate::engine::Engine;
-use crate::time::Timestamp;
+use crate::model::{
+    CodeHit, CodeId, Conversion, Decision, InvalidReason, Outcome, PartnerId, Timestamp, Via,
+};
 
 /// The code a conversion counts under in a [`PerformanceReport`].
 fn bucket_code(decision: &Decision) -> Option<CodeId> {
@@ -123,7 +123,7 @@ impl Stats {
 /// let day = |orders: &[&[&str]]| {
 ///     let mut report = PerformanceReport::new();
 ///     for codes in orders {
-///         let order = Conversion::new(at).codes(codes).amount(5_000);
+///         let order = Conversion::new(at).codes(*codes).amount(5_000);
 ///         report.add(&order, &engine.attribute(&order));
 ///     }
 ///     report
@@ -247,7 +247,7 @@ impl PerformanceReport {
 /// registry.add(Code::tracking(CodeId(10), "SAVE10", PartnerId(1)))?;
 /// let engine = registry.compile()?;
 /// let order = Conversion::new("2026-03-10T12:00:00Z".parse()?).codes(&[" save10 "]).amount(5_000);
-/// let row = ActionRow::new("order-1", &order, &engine.attribute(&order), &engine);
+/// let row = ActionRow::new(&engine, "order-1", &order, &engine.attribute(&order));
 /// assert_eq!(
 ///     row.fields(),
 ///     ["order-1", "2026-03-10T12:00:00Z", "credited", "1", "code", "10", "SAVE10", "save10", "5000", "0"],
@@ -293,10 +293,10 @@ impl ActionRow {
 
     /// The row of one conversion; `engine` is the one that decided, for the code's text.
     pub fn new(
+        engine: &Engine,
         order_id: impl Into<String>,
         conversion: &Conversion<'_>,
         decision: &Decision,
-        engine: &Engine,
     ) -> ActionRow {
         let code = decision.code();
         ActionRow {

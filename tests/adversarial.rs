@@ -68,7 +68,7 @@ fn a_code_at_the_length_limit_is_looked_up() {
     let e = program();
     let at_limit = format!("SUMMER{}", "9".repeat(250));
     let over = format!("SUMMER{}", "9".repeat(251));
-    let d = e.attribute(&Conversion::new(AT).codes(&[&at_limit, &over]));
+    let d = e.attribute(&Conversion::new(AT).codes(&[at_limit.as_str(), over.as_str()]));
     assert_eq!(
         d.entered(),
         &[CodeHit::Matched(CodeId(5_000)), CodeHit::TooLong]
@@ -129,6 +129,6 @@ fn regex_matching_is_linear_on_pathological_input() {
         .unwrap();
     let e = registry.compile().unwrap();
     let attack = format!("{}!", "a".repeat(255));
-    let d = e.attribute(&Conversion::new(AT).codes(&[&attack]));
+    let d = e.attribute(&Conversion::new(AT).codes(&[attack.as_str()]));
     assert_eq!(d.entered(), &[CodeHit::Unknown]);
 }

@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use promo_attribution::{
-    Click, ClickWinner, Code, CodeHit, CodeId, CodeState, Conversion, CreditPolicy, Decision,
-    InvalidReason, NotChosen, OtherMatch, Outcome, PartnerId, RegexAnchoring, Registry, Settings,
-    Timestamp, Via,
+    AlwaysOwnerClicks, Click, ClickWinner, Code, CodeHit, CodeId, CodeState, CodeTracking,
+    Conversion, CreditPolicy, Decision, InvalidReason, NotChosen, OtherMatch, Outcome, PartnerId,
+    RegexAnchoring, Registry, Settings, Timestamp, Via,
 };
 
 fn t(s: &str) -> Timestamp {
@@ -205,7 +205,7 @@ fn restricted_codes() {
 
     // With tracking disabled, restricted codes do not invalidate.
     let mut settings = Settings::default();
-    settings.tracking_enabled = false;
+    settings.tracking = CodeTracking::Disabled;
     let e = engine(settings, codes());
     let d = decide(&e, &["SAVE10", "STAFF50"], &[(7, "2026-03-09T00:00:00Z")]);
     assert_eq!(d.outcome(), by_click(7));
@@ -304,7 +304,7 @@ fn clicks_lookback_ties_and_suppression() {
 
     // Suppressing the clicks of partners who own an active always code.
     let mut settings = Settings::default();
-    settings.suppress_always_owner_clicks = true;
+    settings.always_owner_clicks = AlwaysOwnerClicks::Ignore;
     let codes = || {
         vec![
             Code::tracking(CodeId(10), "EMMA", PartnerId(1)).into(),

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod adversarial;
+mod api;
 mod attribution;
 mod conflicts;
 mod matching;
@@ -17,3 +18,4 @@ mod registration;
 mod reports;
 #[cfg(feature = "csv")]
 mod upload;
+mod vectors;

@@ -102,12 +102,12 @@ fn the_shape_is_snake_case_and_stable() {
         value,
         serde_json::json!({
             "settings": {
-                "tracking_enabled": true,
+                "tracking": "enabled",
                 "click_winner": "last_click",
                 "lookback_ms": 2_592_000_000u64,
                 "unmet_policy": "invalidate",
-                "suppress_always_owner_clicks": false,
-                "require_contracts": false,
+                "always_owner_clicks": "count",
+                "contracts": "optional",
                 "regex_anchoring": "whole_code",
                 "payout": {"fixed": 0}
             },
@@ -148,6 +148,8 @@ fn hand_written_snapshots_take_defaults_and_are_validated() {
         .unwrap_err()
         .to_string();
     assert!(err.contains(r#"code 2 "save10": duplicate code"#), "{err}");
+    // Each rejected code once: the batch error's summary must not repeat the first.
+    assert_eq!(err.matches("duplicate code").count(), 1, "{err}");
 
     let bad_instant = r#"{"settings": {}, "codes": [{"code": {"type": "restricted", "id": 1, "text": "X", "window": {"until": "tomorrow"}}}]}"#;
     assert!(serde_json::from_str::<Registry>(bad_instant).is_err());
@@ -173,9 +175,57 @@ fn conversion_records_attribute_like_the_borrowed_form() {
     assert_eq!(json, serde_json::to_string(&record).unwrap());
     let back: ConversionRecord = serde_json::from_str(&json).unwrap();
     assert_eq!(back, record);
-    let mut scratch = Vec::new();
     assert_eq!(
-        engine.attribute(&back.conversion(&mut scratch)),
+        engine.attribute(&back.conversion()),
         engine.attribute(&conversion)
     );
+}
+
+#[test]
+fn snapshots_hold_the_first_and_last_instants() {
+    let mut registry = Registry::default();
+    let edges = Window::between(Timestamp::MIN, Timestamp::MAX);
+    registry
+        .add(Code::tracking(CodeId(1), "FOREVER", PartnerId(1)).window(edges))
+        .unwrap();
+    registry
+        .add(Code::tracking(CodeId(2), "LATER", PartnerId(1)).window(Window::until(Timestamp::MAX)))
+        .unwrap();
+    registry.expire(CodeId(1), Timestamp::MAX).unwrap();
+    registry.set_contract(PartnerId(1), edges).unwrap();
+    let json = snapshot(&registry);
+    let back: Registry = serde_json::from_str(&json).unwrap();
+    assert_eq!(contents(&back), contents(&registry));
+    assert_eq!(snapshot(&back), json);
+}
+
+#[test]
+fn one_scratch_free_loop_attributes_many_records() {
+    let mut registry = Registry::default();
+    registry
+        .add(Code::tracking(CodeId(1), "SAVE10", PartnerId(1)))
+        .unwrap();
+    let engine = registry.compile().unwrap();
+    let records: Vec<ConversionRecord> = (0..3)
+        .map(|i| {
+            serde_json::from_value(serde_json::json!({
+                "at": "2026-03-10T12:00:00Z",
+                "codes": [if i % 2 == 0 { "save10" } else { "other" }],
+            }))
+            .unwrap()
+        })
+        .collect();
+    // Before, the record lent its codes through a scratch buffer whose borrow outlived the loop
+    // body, so this loop did not compile (E0499).
+    let credited = records
+        .iter()
+        .filter(|record| {
+            engine
+                .attribute(&record.conversion())
+                .outcome()
+                .partner()
+                .is_some()
+        })
+        .count();
+    assert_eq!(credited, 2);
 }

@@ -3,8 +3,9 @@
 use std::time::Duration;
 
 use promo_attribution::{
-    Click, ClickWinner, Code, CodeId, Conversion, CreditPolicy, Engine, PartnerId, RegexAnchoring,
-    Registry, Settings, Timestamp, UnmetPolicy, Window,
+    AlwaysOwnerClicks, Click, ClickWinner, Code, CodeId, CodeTracking, Contracts, Conversion,
+    CreditPolicy, Engine, PartnerId, RegexAnchoring, Registry, Settings, Timestamp, UnmetPolicy,
+    Window,
 };
 use proptest::prelude::*;
 
@@ -51,7 +52,11 @@ fn settings() -> impl Strategy<Value = Settings> {
     (any::<[bool; 7]>(), 0u64..6).prop_map(|(flags, lookback)| {
         let mut s = Settings::default();
         // Mostly enabled: a disabled program exercises little.
-        s.tracking_enabled = flags[0] || flags[1];
+        s.tracking = if flags[0] || flags[1] {
+            CodeTracking::Enabled
+        } else {
+            CodeTracking::Disabled
+        };
         s.click_winner = if flags[2] {
             ClickWinner::FirstClick
         } else {
@@ -63,8 +68,12 @@ fn settings() -> impl Strategy<Value = Settings> {
         } else {
             UnmetPolicy::Invalidate
         };
-        s.suppress_always_owner_clicks = flags[4];
-        s.require_contracts = flags[5] && flags[6];
+        if flags[4] {
+            s.always_owner_clicks = AlwaysOwnerClicks::Ignore;
+        }
+        if flags[5] && flags[6] {
+            s.contracts = Contracts::Required;
+        }
         s.regex_anchoring = if flags[6] {
             RegexAnchoring::Search
         } else {

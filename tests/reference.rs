@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 
 use promo_attribution::{
-    ClickWinner, Code, CodeHit, CodeId, CodeState, Conversion, CreditPolicy, Decision,
-    InvalidReason, Lifecycle, MatchMode, NotChosen, OtherMatch, Outcome, PartnerId, RegexAnchoring,
-    Registry, Settings, Timestamp, UnmetPolicy, Via,
+    AlwaysOwnerClicks, ClickWinner, Code, CodeHit, CodeId, CodeState, CodeTracking, Contracts,
+    Conversion, CreditPolicy, Decision, InvalidReason, Lifecycle, MatchMode, NotChosen, OtherMatch,
+    Outcome, PartnerId, RegexAnchoring, Registry, Settings, Timestamp, UnmetPolicy, Via,
 };
 
 /// A registered code, its events in time order, and its regex compiled alone.
@@ -132,7 +132,9 @@ impl Reference {
             .enumerate()
             .filter(|(_, c)| earliest <= c.at && c.at <= at)
             .filter(|(_, c)| {
-                !(s.suppress_always_owner_clicks && s.tracking_enabled && always_owner(c.partner))
+                !(s.always_owner_clicks == AlwaysOwnerClicks::Ignore
+                    && s.tracking == CodeTracking::Enabled
+                    && always_owner(c.partner))
             })
             .map(|(i, c)| (c.at, i, c.partner))
             .collect();
@@ -237,7 +239,7 @@ impl Reference {
         });
         let mut code = None;
         let mut outcome;
-        if !s.tracking_enabled {
+        if s.tracking == CodeTracking::Disabled {
             restricted = false;
             outcome = by_click;
             for &(p, i) in &matched {
@@ -282,7 +284,7 @@ impl Reference {
         if let Outcome::Credited { partner, .. } = outcome {
             let active = match self.contracts.get(&partner) {
                 Some(w) => w.contains(at),
-                None => !s.require_contracts,
+                None => s.contracts == Contracts::Optional,
             };
             if restricted {
                 outcome = Outcome::Invalid {

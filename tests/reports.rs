@@ -245,7 +245,7 @@ fn action_rows_flatten_every_outcome() {
     ];
     for (order, expected) in cases {
         let row = with_conversion(&order, |c| {
-            ActionRow::new("o", c, &engine.attribute(c), &engine)
+            ActionRow::new(&engine, "o", c, &engine.attribute(c))
         });
         assert_eq!(
             row.fields(),

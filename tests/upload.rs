@@ -3,7 +3,7 @@
 
 use promo_attribution::{
     Code, CodeId, CreditPolicy, ErrorKind, MatchMode, PartnerId, ProgramId, Registry, Timestamp,
-    Upload, export_csv,
+    Upload, Window, export_csv,
 };
 
 const SAMPLE: &str = include_str!("../examples/data/codes.csv");
@@ -437,13 +437,31 @@ fn download_refuses_what_the_layout_cannot_hold() {
     let err = export_csv([(ProgramId(1), &registry)]).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::MissingValue);
     assert_eq!(err.code_id(), Some(CodeId(3)));
+}
 
+#[test]
+fn the_first_and_last_instants_go_through_a_download_and_back() {
     let mut registry = Registry::default();
+    let edges = Window::between(Timestamp::MIN, Timestamp::MAX);
     registry
-        .add(Code::tracking(CodeId(4), "FAR", PartnerId(1)).ends_at(Timestamp::MAX))
+        .add(Code::tracking(CodeId(4), "FAR", PartnerId(1)).window(edges))
         .unwrap();
-    let err = export_csv([(ProgramId(1), &registry)]).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::InvalidValue);
+    registry
+        .add(Code::restricted(CodeId(5), "STAFF").window(edges))
+        .unwrap();
+    let file = export_csv([(ProgramId(1), &registry)]).unwrap();
+    assert!(
+        file.contains("-009999-01-02T01:59:59Z,9999-12-30T22:00:00Z"),
+        "{file}"
+    );
+    let mut copy = Registry::default();
+    let upload = Upload::review(&file, |_| Some(&copy));
+    assert!(upload.is_clean(), "{:?}", upload.problems());
+    upload.apply([(ProgramId(1), &mut copy)]).unwrap();
+    assert_eq!(
+        copy.codes().collect::<Vec<_>>(),
+        registry.codes().collect::<Vec<_>>()
+    );
 }
 
 mod round_trip {

@@ -101,12 +101,6 @@ pub(crate) struct Order {
     pub(crate) amount: u64,
 }
 
-impl Order {
-    pub(crate) fn code_refs(&self) -> Vec<&str> {
-        self.codes.iter().map(String::as_str).collect()
-    }
-}
-
 /// Entered codes, how often customers type them (parts per 100 of orders with a code), and the
 /// partner whose audience they come from.
 const POPULARITY: &[(&str, usize, Option<u64>)] = &[

@@ -1,17 +1,15 @@
 //! Writing registries back in the bulk layout (the reference's "Download").
 
+use std::io;
+
 use csv::Writer;
 
-use crate::code::{Code, CreditPolicy, MatchMode};
-use crate::error::{Error, Reason};
+use super::columns::{COLUMNS, cell};
+use crate::model::{Code, Error, ProgramId, Reason};
 use crate::registry::Registry;
-use crate::time::Timestamp;
-
-use super::ProgramId;
-use super::layout::{COLUMNS, parse_instant};
 
 /// Writes the codes of one or more programs as a bulk file, in the column order of
-/// [`Upload`](crate::Upload), one row per code in registration order.
+/// [`Upload`](crate::Upload), one row per code in registration order, and returns it as text.
 ///
 /// Every column is written, the crate's own `Code Id`, `Priority` and `Label` included, and
 /// instants are written in UTC (`2026-03-10T12:00:00Z`, the `Timezone` column left blank), so
@@ -19,8 +17,8 @@ use super::layout::{COLUMNS, parse_instant};
 /// events (manual expiry), contracts and exception lists are not part of the layout.
 ///
 /// Fails, naming the code, for what the layout cannot hold: a restricted code without an end
-/// ([`MissingValue`](crate::ErrorKind::MissingValue); the layout requires one), or an instant
-/// outside the years -9999 to 9999.
+/// ([`MissingValue`](crate::ErrorKind::MissingValue); the layout requires one). Nothing is
+/// returned then: the file would be incomplete.
 ///
 /// ```
 /// use promo_attribution::{export_csv, Code, CodeId, PartnerId, ProgramId, Registry, Upload};
@@ -35,102 +33,68 @@ use super::layout::{COLUMNS, parse_instant};
 /// assert_eq!(copy.codes().collect::<Vec<_>>(), registry.codes().collect::<Vec<_>>());
 /// # Ok::<(), promo_attribution::Error>(())
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "csv")))]
 pub fn export_csv<'a>(
     programs: impl IntoIterator<Item = (ProgramId, &'a Registry)>,
 ) -> Result<String, Error> {
-    let mut writer = Writer::from_writer(Vec::new());
-    write(
-        &mut writer,
-        COLUMNS.iter().map(|(_, name)| (*name).to_owned()),
-    )?;
-    for (program, registry) in programs {
-        for code in registry.codes() {
-            write(&mut writer, row(program, code)?)?;
-        }
-    }
-    let bytes = writer
-        .into_inner()
-        .map_err(|e| Error::bulk(Reason::MalformedCsv(e.to_string())))?;
-    String::from_utf8(bytes).map_err(|e| Error::bulk(Reason::MalformedCsv(e.to_string())))
+    let mut bytes = Vec::new();
+    export_csv_to(&mut bytes, programs)?;
+    // Every field written is a `str`, and CSV quoting adds only ASCII.
+    String::from_utf8(bytes).map_err(|e| Error::io(io::Error::new(io::ErrorKind::InvalidData, e)))
 }
 
-fn write(
-    writer: &mut Writer<Vec<u8>>,
+/// [`export_csv`], written to `writer` as it goes: a file, a socket, a compressor. A failure of
+/// the writer is an [`Io`](crate::ErrorKind::Io) error carrying the writer's error kind
+/// ([`Error::io_kind`]) and message; rows already written stay written.
+///
+/// ```
+/// use promo_attribution::{export_csv_to, Code, CodeId, PartnerId, ProgramId, Registry};
+///
+/// let mut registry = Registry::default();
+/// registry.add(Code::tracking(CodeId(1), "SAVE10", PartnerId(101)))?;
+/// let mut out = Vec::new();
+/// export_csv_to(&mut out, [(ProgramId(7), &registry)])?;
+/// assert_eq!(out.iter().filter(|&&b| b == b'\n').count(), 2);
+/// # Ok::<(), promo_attribution::Error>(())
+/// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "csv")))]
+pub fn export_csv_to<'a, W: io::Write>(
+    writer: W,
+    programs: impl IntoIterator<Item = (ProgramId, &'a Registry)>,
+) -> Result<(), Error> {
+    let mut writer = Writer::from_writer(writer);
+    write(&mut writer, COLUMNS.iter().map(|c| c.header.to_owned()))?;
+    for (program, registry) in programs {
+        for code in registry.codes() {
+            check(code)?;
+            write(
+                &mut writer,
+                COLUMNS.iter().map(|c| cell(c.col, program, code)),
+            )?;
+        }
+    }
+    writer.flush().map_err(Error::io)
+}
+
+fn write<W: io::Write>(
+    writer: &mut Writer<W>,
     fields: impl IntoIterator<Item = String>,
 ) -> Result<(), Error> {
     writer
         .write_record(fields)
-        .map_err(|e| Error::bulk(Reason::MalformedCsv(e.to_string())))
+        .map_err(|e| match e.into_kind() {
+            csv::ErrorKind::Io(err) => Error::io(err),
+            other => Error::io(io::Error::other(format!("{other:?}"))),
+        })
 }
 
-/// The fields of one code, in [`COLUMNS`] order.
-fn row(program: ProgramId, code: &Code) -> Result<[String; COLUMNS.len()], Error> {
-    let window = code.window();
-    let instant = |t: Option<Timestamp>| -> Result<String, Error> {
-        let Some(t) = t else {
-            return Ok(String::new());
-        };
-        let text = t.to_string();
-        // What cannot be read back must not be written.
-        if parse_instant(&text, None).is_err() {
-            let why =
-                format!("its schedule has the instant {text}, outside the years -9999 to 9999");
-            return Err(Error::code(
-                code.id(),
-                code.text(),
-                Reason::InvalidValue(why),
-            ));
+/// Refuses what the layout cannot hold.
+fn check(code: &Code) -> Result<(), Error> {
+    match code {
+        Code::Restricted(r) if r.window.until.is_none() => {
+            let why = "a restricted code needs an end date in the bulk layout".to_owned();
+            Err(Error::code(r.id, &r.text, Reason::MissingValue(why)))
         }
-        Ok(text)
-    };
-    let (from, until) = (instant(window.from)?, instant(window.until)?);
-    let label = code.label().unwrap_or_default().to_owned();
-    let id = code.id().to_string();
-    Ok(match code {
-        Code::Tracking(t) => [
-            t.text.clone(),
-            program.to_string(),
-            t.owner.to_string(),
-            "TRACKING".into(),
-            match t.credit {
-                CreditPolicy::Always => "ALWAYS",
-                CreditPolicy::IfInvolved => "INVOLVED",
-                CreditPolicy::IfWinner => "WINNER",
-            }
-            .into(),
-            match t.match_mode {
-                MatchMode::Exact => "LI",
-                MatchMode::Regex => "RE",
-            }
-            .into(),
-            t.deal.map(|d| d.to_string()).unwrap_or_default(),
-            from,
-            until,
-            String::new(),
-            id,
-            t.priority.to_string(),
-            label,
-        ],
-        Code::Restricted(r) => {
-            if window.until.is_none() {
-                let why = "a restricted code needs an end date in the bulk layout".to_owned();
-                return Err(Error::code(r.id, &r.text, Reason::MissingValue(why)));
-            }
-            [
-                r.text.clone(),
-                program.to_string(),
-                String::new(),
-                "RESTRICTED".into(),
-                String::new(),
-                String::new(),
-                String::new(),
-                from,
-                until,
-                String::new(),
-                id,
-                String::new(),
-                label,
-            ]
-        }
-    })
+        _ => Ok(()),
+    }
 }

@@ -1,35 +1,21 @@
-//! Bulk upload and download in the reference's CSV layout (SPEC §6), in two steps: review, then
-//! apply.
+//! Bulk upload and download in the reference's CSV layout, in two steps: review, then apply.
 
+mod columns;
 mod export;
-mod layout;
+mod row;
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use csv::{ByteRecord, ReaderBuilder, StringRecord};
 
-use crate::code::{Code, CodeId};
-use crate::error::{BulkError, Error, ErrorKind, Reason};
+use crate::model::{BulkError, Code, CodeId, Error, ProgramId, Reason};
 use crate::registry::Registry;
-
-pub use export::export_csv;
-use layout::{Col, Draft, Header};
-
-/// A brand's affiliate program (the reference's program or campaign). One [`Registry`] holds
-/// the codes of one program; a bulk file may hold rows of several, told apart by `Program Id`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(transparent))]
-pub struct ProgramId(pub u64);
-
-impl fmt::Display for ProgramId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
+use columns::{Col, Header};
+pub use export::{export_csv, export_csv_to};
+use row::Draft;
 
 /// One valid row of a reviewed bulk file: the code it would create, and where.
+#[cfg_attr(docsrs, doc(cfg(feature = "csv")))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UploadRow {
     line: u64,
@@ -71,8 +57,8 @@ impl UploadRow {
 /// | --- | --- | --- |
 /// | `Promo Code` | the code, or the pattern for `RE` | the code |
 /// | `Program Id` (or `Campaign Id`) | required | required |
-/// | `Type` | `TRACKING` | `RESTRICTED` |
 /// | `Media Id` | the owner, required | blank |
+/// | `Type` | `TRACKING` | `RESTRICTED` |
 /// | `Credit Rule` | `ALWAYS`, `INVOLVED` or `WINNER`, required | blank |
 /// | `Match Mode` | `LI` (exact) or `RE` (regex), required | blank |
 /// | `Deal Id` | optional | blank |
@@ -131,6 +117,7 @@ impl UploadRow {
 /// assert_eq!(registry.len(), 4);
 /// # Ok::<(), promo_attribution::BulkError>(())
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "csv")))]
 #[derive(Debug)]
 pub struct Upload {
     rows: Vec<UploadRow>,
@@ -146,8 +133,9 @@ impl Upload {
     ///
     /// `registry_of` gives the registry each program's rows will be applied to; rows are
     /// checked against it (duplicate texts, duplicate ids) as well as against each other. A
-    /// program it returns `None` for is reported as [`UnknownProgram`](ErrorKind::UnknownProgram)
-    /// once, at its first row; its rows are still checked against each other.
+    /// program it returns `None` for is reported as
+    /// [`UnknownProgram`](crate::ErrorKind::UnknownProgram) once, at its first row; its rows
+    /// are still checked against each other.
     pub fn review<'r>(
         csv: impl AsRef<[u8]>,
         mut registry_of: impl FnMut(ProgramId) -> Option<&'r Registry>,
@@ -312,7 +300,7 @@ fn read(data: &[u8]) -> (Option<Header>, Vec<Draft>, Vec<Error>, usize) {
             problems.push(Error::bulk(Reason::MalformedCsv(why)).at_line(line));
             continue;
         }
-        drafts.extend(layout::read_row(&mut header, &record, line, &mut problems));
+        drafts.extend(row::read(&mut header, &record, line, &mut problems));
     }
     (Some(header), drafts, problems, lines)
 }
@@ -385,11 +373,7 @@ fn at_lines<'a>(
             .and_then(|row| lines.get(row))
             .copied()
             .unwrap_or(0);
-        let col = match err.kind() {
-            ErrorKind::DuplicateId => Col::CodeId,
-            ErrorKind::InvalidWindow => Col::End,
-            _ => Col::PromoCode,
-        };
+        let col = Col::of_error(err.kind());
         locate(header, err.at_line(line), col)
     })
 }

@@ -6,7 +6,7 @@
 //! tables come from `unicode-case-mapping`, generated from the Unicode data; ASCII, nearly every
 //! code in practice, takes a fast path.
 
-use crate::MAX_CODE_LEN;
+use crate::model::MAX_CODE_LEN;
 
 /// Room for any folded code of at most [`MAX_CODE_LEN`] bytes. Simple folding grows a
 /// character's UTF-8 encoding by at most half (two bytes to three, as `Ⱥ` → `ⱥ`; checked over

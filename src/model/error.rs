@@ -5,8 +5,8 @@
 
 use std::fmt;
 
-use crate::code::{CodeId, PartnerId};
-use crate::time::Window;
+use super::ids::{CodeId, PartnerId};
+use super::limits::{MAX_CODE_LEN, MAX_REGEX_SIZE};
 
 /// What went wrong, for callers that branch on the kind of an [`Error`].
 ///
@@ -17,7 +17,7 @@ use crate::time::Window;
 pub enum ErrorKind {
     /// The code is empty after trimming white space: `"   "`.
     EmptyCode,
-    /// The code is longer than [`MAX_CODE_LEN`](crate::MAX_CODE_LEN) bytes after trimming.
+    /// The code is longer than [`MAX_CODE_LEN`] bytes after trimming.
     CodeTooLong,
     /// The code contains a control character, such as a tab or newline inside it: `"SAVE\n10"`.
     ControlCharacter,
@@ -33,7 +33,8 @@ pub enum ErrorKind {
     UnsupportedRegex,
     /// The regex matches the empty string, so it would match every code: `".*"`.
     MatchesEmpty,
-    /// The regex compiles to more than the size limit: `"[0-9]{1000}"`-style repetitions.
+    /// The regex compiles to more than [`MAX_REGEX_SIZE`] bytes: `"\\w{500}"`-style
+    /// repetitions.
     RegexTooLarge,
     /// A window whose end is not after its start.
     InvalidWindow,
@@ -65,6 +66,13 @@ pub enum ErrorKind {
     UnknownTimeZone,
     /// Rows of a bulk file name a program no registry was given for.
     UnknownProgram,
+    /// A registry outgrew what an engine's tables can index: more than 2^32 − 1 codes, more
+    /// than 4 GiB of exact code text or of regex prefixes, or a page scanner's automaton over
+    /// the exact codes beyond its library's limits.
+    CapacityExceeded,
+    /// Writing a bulk file failed in the writer the host gave: [`Error::io_kind`] says how,
+    /// the message says what the writer reported.
+    Io,
 }
 
 impl ErrorKind {
@@ -92,6 +100,8 @@ impl ErrorKind {
             ErrorKind::InvalidValue => "invalid_value",
             ErrorKind::UnknownTimeZone => "unknown_time_zone",
             ErrorKind::UnknownProgram => "unknown_program",
+            ErrorKind::CapacityExceeded => "capacity_exceeded",
+            ErrorKind::Io => "io",
         }
     }
 }
@@ -164,10 +174,12 @@ enum Subject {
 pub(crate) enum Reason {
     #[error("code is empty after trimming white space")]
     EmptyCode,
-    #[error("code is {len} bytes long, the limit is {limit} bytes", limit = crate::MAX_CODE_LEN)]
+    #[error("code is {len} bytes long, the limit is {MAX_CODE_LEN} bytes")]
     CodeTooLong { len: usize },
     #[error("code contains the control character {ch:?} at byte {offset}")]
     ControlCharacter { ch: char, offset: usize },
+    /// The windows are rendered when the error is made, so that this module needs nothing of
+    /// the time types (which report their own parse errors through it).
     #[error(
         "duplicate code: code {existing} {existing_text:?} has the same text, ignoring case, \
          and its schedule {existing_window} overlaps this one's {window}"
@@ -175,8 +187,8 @@ pub(crate) enum Reason {
     DuplicateCode {
         existing: CodeId,
         existing_text: Box<str>,
-        existing_window: Window,
-        window: Window,
+        existing_window: Box<str>,
+        window: Box<str>,
     },
     #[error("duplicate id: code {0} {1:?} is already registered under it")]
     DuplicateId(CodeId, Box<str>),
@@ -192,30 +204,27 @@ pub(crate) enum Reason {
     },
     #[error("regex matches the empty string, so it would match every code")]
     MatchesEmpty,
-    #[error("regex is too large: its compiled form exceeds the limit of {limit} bytes")]
-    RegexTooLarge { limit: usize },
-    #[error("regex set is too large to compile: {message}")]
-    RegexSetTooLarge { message: String },
+    #[error("regex is too large: its compiled form exceeds the limit of {MAX_REGEX_SIZE} bytes")]
+    RegexTooLarge,
+    #[error("{0}")]
+    CapacityExceeded(String),
     #[error("window {0} does not end after it starts")]
-    InvalidWindow(Window),
+    InvalidWindow(Box<str>),
     #[error("no code with this id is registered")]
     UnknownCode,
     #[error("{0}")]
-    InvalidTimestamp(&'static str),
+    InvalidTimestamp(String),
     #[error("invalid match expression: {0}")]
     InvalidMatchExpression(String),
     #[error("malformed csv: {0}")]
     MalformedCsv(String),
     #[error("unknown column {name:?}; the layout's columns are {expected}")]
-    UnknownColumn {
-        name: Box<str>,
-        expected: &'static str,
-    },
-    #[error("missing required column {name:?}{}", needed_at(*first_needed_at))]
+    UnknownColumn { name: Box<str>, expected: String },
+    #[error("missing required column {name:?}{}", needed_by.map(needed_by_rows).unwrap_or_default())]
     MissingColumn {
         name: &'static str,
-        /// For a column only `TRACKING` rows need: the first such row.
-        first_needed_at: Option<u64>,
+        /// For a column only some rows need: their type, and the first such row.
+        needed_by: Option<(&'static str, u64)>,
     },
     #[error("column {name:?} appears twice, first as column {first}")]
     DuplicateColumn { name: Box<str>, first: usize },
@@ -229,11 +238,17 @@ pub(crate) enum Reason {
     UnknownTimeZone(Box<str>),
     #[error("no registry was given for program {0}")]
     UnknownProgram(u64),
+    /// The writer's error, as its kind and text: an [`std::io::Error`] itself would make
+    /// every [`Error`] neither `UnwindSafe` nor `RefUnwindSafe`.
+    #[error("writing failed: {message}")]
+    Io {
+        kind: std::io::ErrorKind,
+        message: String,
+    },
 }
 
-fn needed_at(line: Option<u64>) -> String {
-    line.map(|l| format!(", which TRACKING rows need (the first is on line {l})"))
-        .unwrap_or_default()
+fn needed_by_rows((kind, line): (&'static str, u64)) -> String {
+    format!(", which {kind} rows need (the first is on line {line})")
 }
 
 fn at_offset(offset: Option<usize>) -> String {
@@ -251,9 +266,8 @@ impl Reason {
             Reason::InvalidRegex { .. } => ErrorKind::InvalidRegex,
             Reason::UnsupportedRegex { .. } => ErrorKind::UnsupportedRegex,
             Reason::MatchesEmpty => ErrorKind::MatchesEmpty,
-            Reason::RegexTooLarge { .. } | Reason::RegexSetTooLarge { .. } => {
-                ErrorKind::RegexTooLarge
-            }
+            Reason::RegexTooLarge => ErrorKind::RegexTooLarge,
+            Reason::CapacityExceeded(_) => ErrorKind::CapacityExceeded,
             Reason::InvalidWindow(_) => ErrorKind::InvalidWindow,
             Reason::UnknownCode => ErrorKind::UnknownCode,
             Reason::InvalidTimestamp(_) => ErrorKind::InvalidTimestamp,
@@ -267,6 +281,7 @@ impl Reason {
             Reason::InvalidDate { .. } => ErrorKind::InvalidTimestamp,
             Reason::UnknownTimeZone(_) => ErrorKind::UnknownTimeZone,
             Reason::UnknownProgram(_) => ErrorKind::UnknownProgram,
+            Reason::Io { .. } => ErrorKind::Io,
         }
     }
 }
@@ -316,6 +331,14 @@ impl Error {
         }
     }
 
+    /// For an [`Io`](ErrorKind::Io) error, the kind of the writer's [`std::io::Error`].
+    pub fn io_kind(&self) -> Option<std::io::ErrorKind> {
+        match self.0.reason {
+            Reason::Io { kind, .. } => Some(kind),
+            _ => None,
+        }
+    }
+
     /// For a duplicate code or id, the code already registered that it collides with.
     pub fn conflicting_code(&self) -> Option<CodeId> {
         match self.0.reason {
@@ -350,8 +373,8 @@ impl Error {
         Error::new(Subject::Code { id, text: None }, Reason::UnknownCode)
     }
 
-    pub(crate) fn contract(partner: PartnerId, window: Window) -> Error {
-        Error::new(Subject::Contract(partner), Reason::InvalidWindow(window))
+    pub(crate) fn contract(partner: PartnerId, reason: Reason) -> Error {
+        Error::new(Subject::Contract(partner), reason)
     }
 
     pub(crate) fn exception_list(name: &str, entry: Option<usize>, reason: Reason) -> Error {
@@ -368,12 +391,19 @@ impl Error {
         Error::new(Subject::Suggestion(text.into()), reason)
     }
 
-    pub(crate) fn regex_set(message: String) -> Error {
-        Error::new(Subject::None, Reason::RegexSetTooLarge { message })
+    /// A registry too large for the engine's tables; `what` says which limit, lowercase.
+    pub(crate) fn capacity(what: impl Into<String>) -> Error {
+        Error::new(Subject::None, Reason::CapacityExceeded(what.into()))
     }
 
-    pub(crate) fn timestamp(input: String, why: &'static str) -> Error {
+    pub(crate) fn timestamp(input: String, why: String) -> Error {
         Error::new(Subject::Input(input), Reason::InvalidTimestamp(why))
+    }
+
+    #[cfg_attr(not(feature = "csv"), allow(dead_code))]
+    pub(crate) fn io(err: std::io::Error) -> Error {
+        let (kind, message) = (err.kind(), err.to_string());
+        Error::new(Subject::None, Reason::Io { kind, message })
     }
 
     pub(crate) fn at_row(mut self, row: usize) -> Error {

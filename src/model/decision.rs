@@ -1,85 +1,11 @@
-//! What goes into [`Engine::attribute`](crate::Engine::attribute) and what comes out.
+//! What comes out of [`Engine::attribute`](crate::Engine::attribute): the outcome and why.
 
 use std::fmt;
 
 use smallvec::SmallVec;
 
-use crate::code::{CodeId, PartnerId};
-use crate::payout::PayoutSource;
-use crate::time::Timestamp;
-
-/// A partner click on the order's path.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct Click {
-    /// Whose click it was.
-    pub partner: PartnerId,
-    /// When it happened.
-    pub at: Timestamp,
-}
-
-impl Click {
-    /// A click by `partner` at `at`.
-    pub const fn new(partner: PartnerId, at: Timestamp) -> Click {
-        Click { partner, at }
-    }
-}
-
-/// An order to attribute: its instant, the codes typed at checkout (in entry order) and the
-/// partner clicks on its path. It borrows its inputs, so building one allocates nothing.
-///
-/// ```
-/// use promo_attribution::{Click, Conversion, PartnerId, Timestamp};
-///
-/// let at = Timestamp::from_unix_seconds(1_773_144_000);
-/// let clicks = [Click::new(PartnerId(2), Timestamp::from_unix_seconds(1_773_000_000))];
-/// let order = Conversion::new(at).codes(&["SAVE10"]).clicks(&clicks).amount(5_000);
-/// assert_eq!(order.codes.len(), 1);
-/// ```
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct Conversion<'a> {
-    /// When the order was placed; every state is judged at this instant.
-    pub at: Timestamp,
-    /// The codes the customer entered, as typed.
-    pub codes: &'a [&'a str],
-    /// The partner clicks on the path, in any order.
-    pub clicks: &'a [Click],
-    /// The order amount in minor currency units (cents). Carried for payouts; it does not
-    /// change who is credited.
-    pub amount: u64,
-}
-
-impl<'a> Conversion<'a> {
-    /// An order at `at` with no codes, no clicks and a zero amount.
-    pub const fn new(at: Timestamp) -> Conversion<'a> {
-        Conversion {
-            at,
-            codes: &[],
-            clicks: &[],
-            amount: 0,
-        }
-    }
-
-    /// Sets the entered codes.
-    pub const fn codes(mut self, codes: &'a [&'a str]) -> Self {
-        self.codes = codes;
-        self
-    }
-
-    /// Sets the clicks.
-    pub const fn clicks(mut self, clicks: &'a [Click]) -> Self {
-        self.clicks = clicks;
-        self
-    }
-
-    /// Sets the amount in minor currency units.
-    pub const fn amount(mut self, amount: u64) -> Self {
-        self.amount = amount;
-        self
-    }
-}
+use super::ids::{CodeId, PartnerId};
+use super::payout::PayoutSource;
 
 /// The state of a code at an instant (the reference's Pending / Active / Expired).
 #[non_exhaustive]
@@ -130,6 +56,27 @@ pub enum Outcome {
     Unattributed,
 }
 
+impl fmt::Display for Outcome {
+    /// One line a person can read: `credited partner 1 via code 10`,
+    /// `credited partner 2 via click`, `invalid for partner 2: restricted_code`, `unattributed`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Outcome::Credited {
+                partner,
+                via: Via::Code(code),
+            } => write!(f, "credited partner {partner} via code {code}"),
+            Outcome::Credited {
+                partner,
+                via: Via::Click,
+            } => write!(f, "credited partner {partner} via click"),
+            Outcome::Invalid { partner, reason } => {
+                write!(f, "invalid for partner {partner}: {reason}")
+            }
+            Outcome::Unattributed => f.write_str("unattributed"),
+        }
+    }
+}
+
 impl Outcome {
     /// The partner credited or invalidated; `None` when unattributed.
     pub fn partner(&self) -> Option<PartnerId> {
@@ -166,6 +113,13 @@ pub enum InvalidReason {
     /// The partner's contract does not cover the order's instant (or contracts are required and
     /// the partner has none).
     PartnerNotActive,
+}
+
+impl fmt::Display for InvalidReason {
+    /// The stable snake_case name, as [`as_str`](InvalidReason::as_str) gives it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl InvalidReason {
@@ -226,7 +180,7 @@ impl fmt::Display for CodeHit {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct OtherMatch {
-    /// The position of the entered code in [`Conversion::codes`].
+    /// The position of the entered code in [`Conversion::codes`](crate::Conversion::codes).
     pub entered: usize,
     /// The code that matched.
     pub code: CodeId,
@@ -326,26 +280,14 @@ impl Decision {
 }
 
 impl fmt::Display for Decision {
-    /// One line a person can read: `credited partner 1 via code 10`,
-    /// `invalid for partner 2: restricted_code`, `unattributed`.
+    /// The [`Outcome`], and for an invalid sale the code it turned on:
+    /// `credited partner 1 via code 10`, `invalid for partner 2: restricted_code (code 10)`,
+    /// `unattributed`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.outcome {
-            Outcome::Credited {
-                partner,
-                via: Via::Code(code),
-            } => write!(f, "credited partner {partner} via code {code}"),
-            Outcome::Credited {
-                partner,
-                via: Via::Click,
-            } => write!(f, "credited partner {partner} via click"),
-            Outcome::Invalid { partner, reason } => {
-                write!(f, "invalid for partner {partner}: {}", reason.as_str())?;
-                match self.code {
-                    Some(code) => write!(f, " (code {code})"),
-                    None => Ok(()),
-                }
-            }
-            Outcome::Unattributed => f.write_str("unattributed"),
+        write!(f, "{}", self.outcome)?;
+        match (self.outcome, self.code) {
+            (Outcome::Invalid { .. }, Some(code)) => write!(f, " (code {code})"),
+            _ => Ok(()),
         }
     }
 }

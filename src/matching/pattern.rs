@@ -6,12 +6,7 @@ use regex_syntax::ast::ErrorKind as AstErrorKind;
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Dot, Hir, Look, Repetition};
 
-use crate::error::Reason;
-
-/// The largest compiled form (Thompson NFA, in bytes) a single regex code may have. Real code
-/// families (`^SUMMER\d{2}$`, `^P-[A-Z0-9]{6}$`) take a few hundred bytes to a few KiB; the
-/// limit only stops patterns like `\w{500}` that would make every search slow.
-pub const MAX_REGEX_SIZE: usize = 256 * 1024;
+use crate::model::{MAX_REGEX_SIZE, Reason};
 
 /// Deep nesting is the other way a short pattern can be expensive to parse and compile.
 const NEST_LIMIT: u32 = 64;
@@ -32,9 +27,7 @@ pub(crate) fn parse(pattern: &str) -> Result<Hir, Reason> {
     thompson::Compiler::new()
         .configure(thompson::Config::new().nfa_size_limit(Some(MAX_REGEX_SIZE)))
         .build_from_hir(&hir)
-        .map_err(|_| Reason::RegexTooLarge {
-            limit: MAX_REGEX_SIZE,
-        })?;
+        .map_err(|_| Reason::RegexTooLarge)?;
     Ok(hir)
 }
 
@@ -105,12 +98,12 @@ pub(crate) fn prefixes(hir: &Hir) -> Option<Vec<Vec<u8>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ErrorKind;
+    use crate::model::{CodeId, Error, ErrorKind};
 
     fn kind_of(pattern: &str) -> Option<ErrorKind> {
         parse(pattern)
             .err()
-            .map(|reason| crate::Error::code(crate::CodeId(1), pattern, reason).kind())
+            .map(|reason| Error::code(CodeId(1), pattern, reason).kind())
     }
 
     #[test]
@@ -140,7 +133,7 @@ mod tests {
 
     #[test]
     fn errors_carry_the_offset() {
-        let err = crate::Error::code(crate::CodeId(1), "AB(?<=A)", parse("AB(?<=A)").unwrap_err());
+        let err = Error::code(CodeId(1), "AB(?<=A)", parse("AB(?<=A)").unwrap_err());
         assert_eq!(err.offset(), Some(2));
         assert!(err.to_string().contains("at byte 2"), "{err}");
     }

@@ -13,7 +13,7 @@ use regex_automata::util::start;
 use regex_automata::{Anchored, MatchKind};
 use regex_syntax::hir::{Dot, Hir, Repetition};
 
-use crate::pattern;
+use super::pattern;
 
 /// The largest DFA one pattern may determinize to for the check. Code families are tiny; this
 /// only stops a pattern like `\w{40}` from taking the report down with it.

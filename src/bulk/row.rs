@@ -1,163 +1,12 @@
-//! The bulk layout's columns, and reading one row of it into a code definition.
+//! Reading one row of a bulk file into a code definition, every problem placed on its line and
+//! column.
 
 use csv::StringRecord;
 use jiff::fmt::temporal::Pieces;
 use jiff::tz::TimeZone;
 
-use crate::code::{Code, CodeId, CreditPolicy, MatchMode, PartnerId};
-use crate::error::{Error, Reason};
-use crate::time::{Timestamp, Window};
-
-use super::ProgramId;
-
-/// A column of the layout. The first ten are the reference's; the last three are ours, so that
-/// a download carries everything a code holds and uploads again unchanged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Col {
-    PromoCode,
-    ProgramId,
-    MediaId,
-    Type,
-    CreditRule,
-    MatchMode,
-    DealId,
-    Start,
-    End,
-    Timezone,
-    CodeId,
-    Priority,
-    Label,
-}
-
-/// Every column, in the order a download writes them, with its header.
-pub(super) const COLUMNS: [(Col, &str); 13] = [
-    (Col::PromoCode, "Promo Code"),
-    (Col::ProgramId, "Program Id"),
-    (Col::MediaId, "Media Id"),
-    (Col::Type, "Type"),
-    (Col::CreditRule, "Credit Rule"),
-    (Col::MatchMode, "Match Mode"),
-    (Col::DealId, "Deal Id"),
-    (Col::Start, "Active Start Date"),
-    (Col::End, "Active End Date"),
-    (Col::Timezone, "Timezone"),
-    (Col::CodeId, "Code Id"),
-    (Col::Priority, "Priority"),
-    (Col::Label, "Label"),
-];
-
-/// The reference's own example header says `Campaign Id` where its column table says
-/// `Program Id`; both name the same column.
-const PROGRAM_ALIAS: &str = "Campaign Id";
-
-const EXPECTED: &str = "Promo Code, Program Id (or Campaign Id), Media Id, Type, Credit Rule, \
-                        Match Mode, Deal Id, Active Start Date, Active End Date, Timezone, \
-                        Code Id, Priority, Label";
-
-/// Required in every file.
-const REQUIRED: [Col; 3] = [Col::PromoCode, Col::ProgramId, Col::Type];
-
-impl Col {
-    fn index(self) -> usize {
-        self as usize
-    }
-
-    pub(super) fn name(self) -> &'static str {
-        COLUMNS[self.index()].1
-    }
-}
-
-/// Which field of a row holds which column, as the header said.
-#[derive(Clone, Debug)]
-pub(super) struct Header {
-    /// Per column: its zero-based field and the header as the file spells it.
-    fields: [Option<(usize, Box<str>)>; COLUMNS.len()],
-    /// Every header as spelled, by field.
-    names: Vec<Box<str>>,
-    /// Tracking-only required columns already reported missing, so that a file of 10,000
-    /// tracking rows without `Media Id` says so once, not 10,000 times.
-    reported_missing: [bool; COLUMNS.len()],
-}
-
-impl Header {
-    /// Reads the header row. Errors name the column; a missing required column makes the
-    /// header unusable (`None`), an unknown or repeated one does not.
-    pub(super) fn parse(record: &StringRecord, errors: &mut Vec<Error>) -> Option<Header> {
-        let mut fields: [Option<(usize, Box<str>)>; COLUMNS.len()] = Default::default();
-        for (i, name) in record.iter().enumerate() {
-            let at = |err: Error| err.at_line(1).in_column(i + 1, name);
-            let col = COLUMNS
-                .iter()
-                .find(|(_, known)| *known == name)
-                .map(|&(col, _)| col)
-                .or((name == PROGRAM_ALIAS).then_some(Col::ProgramId));
-            let Some(col) = col else {
-                errors.push(at(Error::bulk(Reason::UnknownColumn {
-                    name: name.into(),
-                    expected: EXPECTED,
-                })));
-                continue;
-            };
-            match &fields[col.index()] {
-                Some((first, _)) => errors.push(at(Error::bulk(Reason::DuplicateColumn {
-                    name: name.into(),
-                    first: first + 1,
-                }))),
-                None => fields[col.index()] = Some((i, name.into())),
-            }
-        }
-        let mut usable = true;
-        for col in REQUIRED {
-            if fields[col.index()].is_none() {
-                let reason = Reason::MissingColumn {
-                    name: col.name(),
-                    first_needed_at: None,
-                };
-                errors.push(Error::bulk(reason).at_line(1));
-                usable = false;
-            }
-        }
-        usable.then_some(Header {
-            fields,
-            names: record.iter().map(Box::from).collect(),
-            reported_missing: [false; COLUMNS.len()],
-        })
-    }
-
-    pub(super) fn has(&self, col: Col) -> bool {
-        self.fields[col.index()].is_some()
-    }
-
-    /// Places an error in `col`, when the file has that column.
-    pub(super) fn locate(&self, err: Error, col: Col) -> Error {
-        match &self.fields[col.index()] {
-            Some((i, name)) => err.in_column(i + 1, name),
-            None => err,
-        }
-    }
-
-    /// Places an error in the column of field `i` (zero-based), whatever that column is.
-    pub(super) fn locate_field(&self, err: Error, i: usize) -> Error {
-        match self.names.get(i) {
-            Some(name) => err.in_column(i + 1, name),
-            None => err,
-        }
-    }
-
-    /// The trimmed value of `col` in `record`; `None` when blank or when the file has no such
-    /// column.
-    fn value<'r>(&self, record: &'r StringRecord, col: Col) -> Option<&'r str> {
-        let (i, _) = self.fields[col.index()].as_ref()?;
-        let value = record.get(*i)?.trim();
-        (!value.is_empty()).then_some(value)
-    }
-
-    /// The untrimmed value: code texts are trimmed by the registry, labels are kept as typed.
-    fn raw<'r>(&self, record: &'r StringRecord, col: Col) -> Option<&'r str> {
-        let (i, _) = self.fields[col.index()].as_ref()?;
-        record.get(*i).filter(|value| !value.is_empty())
-    }
-}
+use super::columns::{COLUMNS, CREDIT_RULES, Col, Header, Kind, MATCH_MODES, Need, TYPES};
+use crate::model::{Code, CodeId, Error, PartnerId, ProgramId, Reason, Timestamp, Window};
 
 /// A row read from the file, before registry validation.
 #[derive(Clone, Debug)]
@@ -192,7 +41,7 @@ impl RowErrors<'_> {
 
 /// Reads one data row. Every problem of the row is pushed onto `errors`; the draft is returned
 /// only when there is none.
-pub(super) fn read_row(
+pub(super) fn read(
     header: &mut Header,
     record: &StringRecord,
     line: u64,
@@ -209,12 +58,12 @@ pub(super) fn read_row(
         let draft = read_fields(&mut row, record, &mut missing_columns);
         if row.any() { None } else { draft }
     };
-    for col in missing_columns {
-        if !header.reported_missing[col.index()] {
-            header.reported_missing[col.index()] = true;
+    for (col, kind) in missing_columns {
+        if !header.reported_missing[col as usize] {
+            header.reported_missing[col as usize] = true;
             let reason = Reason::MissingColumn {
                 name: col.name(),
-                first_needed_at: Some(line),
+                needed_by: Some((kind, line)),
             };
             errors.push(Error::bulk(reason).at_line(1));
         }
@@ -222,80 +71,62 @@ pub(super) fn read_row(
     draft
 }
 
-#[derive(Clone, Copy)]
-enum Kind {
-    Tracking,
-    Restricted,
-}
-
 fn read_fields(
     row: &mut RowErrors<'_>,
     record: &StringRecord,
-    missing_columns: &mut Vec<Col>,
+    missing_columns: &mut Vec<(Col, &'static str)>,
 ) -> Option<Draft> {
     let header = row.header;
-    let text = header.raw(record, Col::PromoCode).unwrap_or_default();
-    let program = required(row, record, Col::ProgramId, "every row needs a Program Id")
-        .and_then(|v| number::<u64>(row, Col::ProgramId, v));
-    let kind = required(row, record, Col::Type, "every row needs a Type").and_then(|v| {
-        match_word(
-            row,
-            Col::Type,
-            v,
-            &[
-                ("TRACKING", Kind::Tracking),
-                ("RESTRICTED", Kind::Restricted),
-            ],
-        )
-    });
-    let id = header
-        .value(record, Col::CodeId)
+    let value = |col| header.value(record, col);
+    let kind = match value(Col::Type) {
+        Some(v) => match_word(row, Col::Type, v, &TYPES),
+        None => None,
+    };
+    // What each column needs for this row's type; the Type column itself says which. A blank
+    // Promo Code is left to the registry, which reports it as an empty code.
+    for column in COLUMNS.iter().filter(|c| c.col != Col::PromoCode) {
+        let (need, type_name) = match kind {
+            Some(kind) => (column.need(kind), type_word(kind)),
+            None if column.required_in_every_file() => (Need::Required, ""),
+            None => continue,
+        };
+        let present = value(column.col).is_some();
+        match need {
+            Need::Required if !present && !header.has(column.col) => {
+                missing_columns.push((column.col, type_name));
+            }
+            Need::Required if !present => {
+                let why = if column.required_in_every_file() {
+                    format!("every row needs {}", column.with_article())
+                } else {
+                    format!("a {type_name} row needs {}", column.with_article())
+                };
+                row.push(column.col, Reason::MissingValue(why));
+            }
+            Need::Blank if present => {
+                let why = format!("a {type_name} row has no {}; leave it blank", column.header);
+                row.push(column.col, Reason::InvalidValue(why));
+            }
+            _ => {}
+        }
+    }
+    let kind = kind?;
+    let program = value(Col::ProgramId).and_then(|v| number::<u64>(row, Col::ProgramId, v));
+    let id = value(Col::CodeId)
         .and_then(|v| number::<u64>(row, Col::CodeId, v))
         .map(CodeId);
     let window = read_window(row, record);
+    let text = header.raw(record, Col::PromoCode).unwrap_or_default();
     let label = header.raw(record, Col::Label).map(str::to_owned);
-
-    let code: Code = match kind? {
+    let code: Code = match kind {
         Kind::Tracking => {
-            let mut needed = |col: Col| {
-                if header.has(col) {
-                    let why = format!("a TRACKING row needs a {}", col.name());
-                    required(row, record, col, &why)
-                } else {
-                    missing_columns.push(col);
-                    None
-                }
-            };
-            let media = needed(Col::MediaId);
-            let rule = needed(Col::CreditRule);
-            let mode = needed(Col::MatchMode);
-            let owner = media.and_then(|v| number::<u64>(row, Col::MediaId, v));
-            let credit = rule.and_then(|v| {
-                match_word(
-                    row,
-                    Col::CreditRule,
-                    v,
-                    &[
-                        ("ALWAYS", CreditPolicy::Always),
-                        ("INVOLVED", CreditPolicy::IfInvolved),
-                        ("WINNER", CreditPolicy::IfWinner),
-                    ],
-                )
-            });
-            let mode = mode.and_then(|v| {
-                match_word(
-                    row,
-                    Col::MatchMode,
-                    v,
-                    &[("LI", MatchMode::Exact), ("RE", MatchMode::Regex)],
-                )
-            });
-            let deal = header
-                .value(record, Col::DealId)
-                .and_then(|v| number::<u64>(row, Col::DealId, v));
-            let priority = header
-                .value(record, Col::Priority)
-                .and_then(|v| number::<i32>(row, Col::Priority, v));
+            let owner = value(Col::MediaId).and_then(|v| number::<u64>(row, Col::MediaId, v));
+            let credit = value(Col::CreditRule)
+                .and_then(|v| match_word(row, Col::CreditRule, v, &CREDIT_RULES));
+            let mode = value(Col::MatchMode)
+                .and_then(|v| match_word(row, Col::MatchMode, v, &MATCH_MODES));
+            let deal = value(Col::DealId).and_then(|v| number::<u64>(row, Col::DealId, v));
+            let priority = value(Col::Priority).and_then(|v| number::<i32>(row, Col::Priority, v));
             let mut code = Code::tracking(id.unwrap_or(CodeId(0)), text, PartnerId(owner?))
                 .credit(credit?)
                 .match_mode(mode?)
@@ -306,24 +137,7 @@ fn read_fields(
             code.into()
         }
         Kind::Restricted => {
-            for col in [
-                Col::MediaId,
-                Col::CreditRule,
-                Col::MatchMode,
-                Col::DealId,
-                Col::Priority,
-            ] {
-                if header.value(record, col).is_some() {
-                    let why = format!("a RESTRICTED row has no {}; leave it blank", col.name());
-                    row.push(col, Reason::InvalidValue(why));
-                }
-            }
-            let window = window?;
-            if window.until.is_none() {
-                let why = "a RESTRICTED row needs an Active End Date".to_owned();
-                row.push(Col::End, Reason::MissingValue(why));
-            }
-            let mut code = Code::restricted(id.unwrap_or(CodeId(0)), text).window(window);
+            let mut code = Code::restricted(id.unwrap_or(CodeId(0)), text).window(window?);
             code.label = label;
             code.into()
         }
@@ -336,17 +150,11 @@ fn read_fields(
     })
 }
 
-fn required<'r>(
-    row: &mut RowErrors<'_>,
-    record: &'r StringRecord,
-    col: Col,
-    why: &str,
-) -> Option<&'r str> {
-    let value = row.header.value(record, col);
-    if value.is_none() {
-        row.push(col, Reason::MissingValue(why.to_owned()));
-    }
-    value
+fn type_word(kind: Kind) -> &'static str {
+    TYPES
+        .iter()
+        .find(|(_, k)| *k == kind)
+        .map_or("", |(word, _)| word)
 }
 
 fn number<T: std::str::FromStr>(row: &mut RowErrors<'_>, col: Col, value: &str) -> Option<T> {
@@ -480,7 +288,7 @@ pub(super) fn parse_instant(text: &str, zone: Option<&TimeZone>) -> Result<Times
         }
     };
     let instant = instant.map_err(|_| Unreadable::OutOfRange)?;
-    Ok(Timestamp::from_unix_millis(instant.as_millisecond()))
+    Ok(Timestamp::from(instant))
 }
 
 #[cfg(test)]

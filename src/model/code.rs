@@ -1,13 +1,13 @@
-//! Code definitions: what a host hands to a [`Registry`](crate::Registry).
+//! Code definitions: what a host hands to a [`Registry`](crate::Registry), and the manual
+//! lifecycle actions recorded against them.
 
-use std::fmt;
+use super::error::Reason;
+use super::ids::{CodeId, PartnerId};
+use super::limits::MAX_CODE_LEN;
+use super::time::{Timestamp, Window};
 
-use crate::MAX_CODE_LEN;
-use crate::error::Reason;
-use crate::time::{Timestamp, Window};
-
-/// The rules every code text obeys (SPEC §3 rule 1), for a text already trimmed: not empty, at
-/// most [`MAX_CODE_LEN`] bytes, no control character.
+/// The rules every code text obeys, for a text already trimmed: not empty, at most
+/// [`MAX_CODE_LEN`] bytes, no control character.
 pub(crate) fn check_text(text: &str) -> Result<(), Reason> {
     if text.is_empty() {
         return Err(Reason::EmptyCode);
@@ -19,31 +19,6 @@ pub(crate) fn check_text(text: &str) -> Result<(), Reason> {
         return Err(Reason::ControlCharacter { ch, offset });
     }
     Ok(())
-}
-
-/// A partner (the reference's "media"): an influencer, a coupon site, a content site. The id is
-/// the host's own.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(transparent))]
-pub struct PartnerId(pub u64);
-
-/// A code, tracking or restricted. The id is the host's own and unique within a registry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(transparent))]
-pub struct CodeId(pub u64);
-
-impl fmt::Display for PartnerId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl fmt::Display for CodeId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
 }
 
 /// When a tracking code credits its owner (the reference's credit rule).
@@ -129,6 +104,7 @@ impl Code {
     ///     .ends_at(Timestamp::from_unix_seconds(1_790_000_000));
     /// assert_eq!(code.owner, PartnerId(3));
     /// ```
+    #[must_use]
     pub fn tracking(id: CodeId, text: impl Into<String>, owner: PartnerId) -> TrackingCode {
         TrackingCode {
             id,
@@ -146,6 +122,7 @@ impl Code {
     /// A restricted code `text` (employee, customer-service or public site-wide codes): while
     /// active, an order carrying it is invalid, whoever would have been credited. Always
     /// matched exactly, ignoring case.
+    #[must_use]
     pub fn restricted(id: CodeId, text: impl Into<String>) -> RestrictedCode {
         RestrictedCode {
             id,
@@ -251,54 +228,63 @@ pub struct TrackingCode {
 
 impl TrackingCode {
     /// Sets the credit policy.
+    #[must_use]
     pub fn credit(mut self, policy: CreditPolicy) -> Self {
         self.credit = policy;
         self
     }
 
     /// Makes this a regex code ([`MatchMode::Regex`]).
+    #[must_use]
     pub fn regex(mut self) -> Self {
         self.match_mode = MatchMode::Regex;
         self
     }
 
     /// Sets the match mode.
+    #[must_use]
     pub fn match_mode(mut self, mode: MatchMode) -> Self {
         self.match_mode = mode;
         self
     }
 
     /// Sets the first instant the code is active (inclusive).
+    #[must_use]
     pub fn starts_at(mut self, t: Timestamp) -> Self {
         self.window.from = Some(t);
         self
     }
 
     /// Sets the first instant the code is no longer active (exclusive).
+    #[must_use]
     pub fn ends_at(mut self, t: Timestamp) -> Self {
         self.window.until = Some(t);
         self
     }
 
     /// Sets the whole schedule.
+    #[must_use]
     pub fn window(mut self, window: Window) -> Self {
         self.window = window;
         self
     }
 
     /// Sets the deal id.
+    #[must_use]
     pub fn deal(mut self, deal: u64) -> Self {
         self.deal = Some(deal);
         self
     }
 
     /// Sets the priority among regex codes (default 0; higher wins).
+    #[must_use]
     pub fn priority(mut self, priority: i32) -> Self {
         self.priority = priority;
         self
     }
 
     /// Sets the display label.
+    #[must_use]
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.label = Some(label.into());
         self
@@ -327,6 +313,7 @@ pub struct RestrictedCode {
 
 impl RestrictedCode {
     /// Sets the first instant the restriction is in force (inclusive).
+    #[must_use]
     pub fn starts_at(mut self, t: Timestamp) -> Self {
         self.window.from = Some(t);
         self
@@ -334,18 +321,21 @@ impl RestrictedCode {
 
     /// Sets the first instant the restriction is no longer in force (exclusive). The
     /// reference's bulk upload requires an end for restricted codes; the library does not.
+    #[must_use]
     pub fn until(mut self, t: Timestamp) -> Self {
         self.window.until = Some(t);
         self
     }
 
     /// Sets the whole schedule.
+    #[must_use]
     pub fn window(mut self, window: Window) -> Self {
         self.window = window;
         self
     }
 
     /// Sets the display label.
+    #[must_use]
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.label = Some(label.into());
         self
@@ -362,4 +352,27 @@ impl From<RestrictedCode> for Code {
     fn from(code: RestrictedCode) -> Code {
         Code::Restricted(code)
     }
+}
+
+/// A manual lifecycle action on a code (the reference's Expire and Reactivate buttons).
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Lifecycle {
+    /// From this instant on, the code is expired, whatever its schedule says.
+    Expire,
+    /// From this instant on, a manual expiry no longer applies; the schedule still does.
+    Reactivate,
+}
+
+/// A timestamped lifecycle action. Events are kept, not applied as overwrites, so that an order
+/// is always judged against the state its code had at the order's own instant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct LifecycleEvent {
+    /// When the action takes effect.
+    pub at: Timestamp,
+    /// What happens.
+    pub action: Lifecycle,
 }

@@ -2,16 +2,17 @@
 
 use std::time::Duration;
 
-use crate::payout::Payout;
+use super::payout::Payout;
 
 /// The settings of one program (a brand's partner programme). Every field defaults to the
 /// reference platform's behaviour.
 ///
 /// ```
 /// use std::time::Duration;
-/// use promo_attribution::{ClickWinner, Payout, Settings};
+/// use promo_attribution::{ClickWinner, CodeTracking, Payout, Settings};
 ///
 /// let mut settings = Settings::default();
+/// settings.tracking = CodeTracking::Disabled;
 /// settings.click_winner = ClickWinner::FirstClick;
 /// settings.lookback = Duration::from_secs(7 * 86_400);
 /// settings.payout = Payout::PercentBps(1_000); // 10 % of the order amount
@@ -22,26 +23,25 @@ use crate::payout::Payout;
 #[cfg_attr(feature = "serde", serde(default))]
 pub struct Settings {
     /// Whether entered codes take part in the decision at all (the reference's "enable promo
-    /// code tracking for this program"). When false, codes neither credit, invalidate nor
-    /// restrict; the diagnostics still say what each one hit. Default `true`.
-    pub tracking_enabled: bool,
+    /// code tracking for this program"). Default [`CodeTracking::Enabled`].
+    pub tracking: CodeTracking,
     /// Which qualifying click wins. Default [`ClickWinner::LastClick`].
     pub click_winner: ClickWinner,
     /// How long before the conversion a click still counts (inclusive). Default 30 days.
     #[cfg_attr(
         feature = "serde",
-        serde(rename = "lookback_ms", with = "crate::persist::millis")
+        serde(rename = "lookback_ms", with = "super::time::serde_millis")
     )]
     pub lookback: Duration,
     /// What happens when codes matched but none of their credit policies is met. Default
     /// [`UnmetPolicy::Invalidate`].
     pub unmet_policy: UnmetPolicy,
-    /// Whether to ignore the clicks of partners who own an [`Always`](crate::CreditPolicy::Always)
-    /// code active at the conversion's instant (the reference stops tracking those clicks).
-    /// Default `false`.
-    pub suppress_always_owner_clicks: bool,
-    /// Whether a partner with no registered contract counts as not active. Default `false`.
-    pub require_contracts: bool,
+    /// Whether the clicks of partners who own an [`Always`](crate::CreditPolicy::Always) code
+    /// active at the conversion's instant count. Default [`AlwaysOwnerClicks::Count`].
+    pub always_owner_clicks: AlwaysOwnerClicks,
+    /// Whether a partner needs a registered contract to be paid. Default
+    /// [`Contracts::Optional`].
+    pub contracts: Contracts,
     /// What part of an entered code a regex code must match. Default
     /// [`RegexAnchoring::WholeCode`].
     pub regex_anchoring: RegexAnchoring,
@@ -53,16 +53,61 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
-            tracking_enabled: true,
+            tracking: CodeTracking::Enabled,
             click_winner: ClickWinner::LastClick,
             lookback: Duration::from_secs(30 * 86_400),
             unmet_policy: UnmetPolicy::Invalidate,
-            suppress_always_owner_clicks: false,
-            require_contracts: false,
+            always_owner_clicks: AlwaysOwnerClicks::Count,
+            contracts: Contracts::Optional,
             regex_anchoring: RegexAnchoring::WholeCode,
             payout: Payout::Fixed(0),
         }
     }
+}
+
+/// Whether a program tracks promo codes at all.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum CodeTracking {
+    /// Entered codes credit, invalidate and restrict as the rules say. The default.
+    #[default]
+    Enabled,
+    /// Entered codes neither credit, invalidate nor restrict: clicks alone decide. The
+    /// diagnostics still say what each code hit, and exception lists still price the sale.
+    Disabled,
+}
+
+/// Whether the clicks of a partner who owns an [`Always`](crate::CreditPolicy::Always) code
+/// count towards the click winner.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum AlwaysOwnerClicks {
+    /// Every qualifying click counts. The default.
+    #[default]
+    Count,
+    /// The clicks of a partner who owns an `Always` code active at the conversion's instant are
+    /// ignored, as the reference stops tracking them: the code already credits that partner.
+    /// Only with [`CodeTracking::Enabled`].
+    Ignore,
+}
+
+/// Whether a partner needs a registered contract to be paid.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Contracts {
+    /// A partner without a contract is active; one with a contract is active inside its window.
+    /// The default.
+    #[default]
+    Optional,
+    /// A partner without a contract is not active: its credited sales are invalid with
+    /// [`PartnerNotActive`](crate::InvalidReason::PartnerNotActive).
+    Required,
 }
 
 /// Which qualifying click wins when clicks alone decide.

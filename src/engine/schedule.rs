@@ -4,8 +4,7 @@
 
 use smallvec::SmallVec;
 
-use crate::registry::{Lifecycle, LifecycleEvent};
-use crate::time::{Timestamp, Window};
+use crate::model::{Lifecycle, LifecycleEvent, Timestamp, Window};
 
 /// Whether `t` lies in one of `periods` (sorted and disjoint).
 pub(crate) fn in_periods(periods: &[Window], t: Timestamp) -> bool {

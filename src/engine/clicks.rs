@@ -1,4 +1,5 @@
-//! The qualifying clicks of one conversion: the click winner, and who was involved.
+//! Rule 1 of the decision: the qualifying clicks of one conversion, the click winner, and who
+//! was involved.
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
@@ -7,11 +8,8 @@ use foldhash::fast::RandomState;
 
 use smallvec::SmallVec;
 
-use crate::code::PartnerId;
-use crate::decision::{Click, Conversion};
-use crate::schedule::in_periods;
-use crate::settings::{ClickWinner, Settings};
-use crate::time::{Timestamp, Window};
+use super::schedule::in_periods;
+use crate::model::{Click, ClickWinner, Conversion, PartnerId, Timestamp, Window};
 
 /// The qualifying clicks of one conversion.
 pub(crate) struct Clicks<'a> {
@@ -31,15 +29,20 @@ pub(crate) struct Clicks<'a> {
 pub(crate) type Involved = SmallVec<[PartnerId; 8]>;
 
 impl<'a> Clicks<'a> {
-    pub(crate) fn new(
-        settings: &Settings,
+    /// The clicks that qualify: those with `at - lookback <= click.at <= at`, less those of the
+    /// partners in `always_owner_periods` at `at` (empty unless the program ignores the clicks
+    /// of `Always` code owners). The winner is the last (or first) in instant order, ties
+    /// broken by input position.
+    pub(crate) fn qualifying(
+        lookback: std::time::Duration,
+        click_winner: ClickWinner,
         always_owner_periods: &'a HashMap<PartnerId, Vec<Window>, RandomState>,
         conversion: &Conversion<'a>,
         involved: &'a OnceCell<Involved>,
     ) -> Clicks<'a> {
         let mut clicks = Clicks {
             all: conversion.clicks,
-            earliest: conversion.at.saturating_sub(settings.lookback),
+            earliest: conversion.at.saturating_sub(lookback),
             at: conversion.at,
             always_owner_periods,
             winner: None,
@@ -47,7 +50,7 @@ impl<'a> Clicks<'a> {
         };
         let mut best: Option<(Timestamp, PartnerId)> = None;
         for click in clicks.all.iter().filter(|c| clicks.qualifies(c)) {
-            let better = match (best, settings.click_winner) {
+            let better = match (best, click_winner) {
                 (None, _) => true,
                 // Ties go to the later position for last-click, the earlier for first-click.
                 (Some((t, _)), ClickWinner::LastClick) => click.at >= t,

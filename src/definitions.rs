@@ -1,0 +1,197 @@
+//! What a registry validates and an engine compiles: each code with what registration derived
+//! from it, the id index they share, and exception lists in their validated form.
+
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::sync::Arc;
+
+use regex_automata::meta;
+use regex_syntax::hir::Hir;
+use smallvec::SmallVec;
+
+use crate::matching::{Pattern, fold, pattern};
+use crate::model::{
+    Code, CodeId, Error, ExceptionList, LifecycleEvent, MAX_REGEX_SIZE, MatchMode, Payout, Reason,
+    check_text,
+};
+
+/// What registration derived from a code's text, so that nothing is parsed or folded twice.
+#[derive(Clone, Debug)]
+pub(crate) enum Key {
+    /// The case-folded text of an exact code (tracking or restricted).
+    Exact(Box<str>),
+    /// The parsed pattern of a regex code.
+    Regex(Hir),
+}
+
+impl Key {
+    /// Derives the key of a code whose text is trimmed and passed [`check_text`].
+    pub(crate) fn of(code: &Code) -> Result<Key, Reason> {
+        match code {
+            Code::Tracking(t) if t.match_mode == MatchMode::Regex => {
+                pattern::parse(&t.text).map(Key::Regex)
+            }
+            _ => Ok(Key::Exact(fold::fold(code.text()).into())),
+        }
+    }
+
+    /// The folded text of an exact code.
+    pub(crate) fn folded(&self) -> Option<&str> {
+        match self {
+            Key::Exact(folded) => Some(folded),
+            Key::Regex(_) => None,
+        }
+    }
+}
+
+/// A validated code and its key: immutable once registered, and shared between a registry and
+/// every engine compiled from it, so that compiling a million codes copies none of them.
+#[derive(Debug)]
+pub(crate) struct Definition {
+    pub(crate) code: Code,
+    pub(crate) key: Key,
+}
+
+impl Definition {
+    /// What the code contributes to a matcher.
+    pub(crate) fn pattern(&self) -> Pattern<'_> {
+        match (&self.key, &self.code) {
+            (Key::Regex(hir), Code::Tracking(t)) => Pattern::Regex {
+                hir,
+                priority: t.priority,
+            },
+            (Key::Regex(hir), _) => Pattern::Regex { hir, priority: 0 },
+            (Key::Exact(folded), _) => Pattern::Exact(folded),
+        }
+    }
+}
+
+/// One registered code: its definition and its lifecycle events, which keep changing.
+#[derive(Clone, Debug)]
+pub(crate) struct Entry {
+    pub(crate) definition: Arc<Definition>,
+    /// In time order; events at the same instant keep the order they were recorded in.
+    pub(crate) events: Vec<LifecycleEvent>,
+}
+
+/// Code id → position of the code in a registry, and in the engines compiled from it. Seeded
+/// `foldhash`, as the engine's tables: ids come from hosts, and SipHash cost more here.
+pub(crate) type IdIndex = HashMap<CodeId, usize, foldhash::fast::RandomState>;
+
+/// Case-folded text → the positions of the exact codes holding it, in registration order,
+/// without a second copy of the text: keyed by a hash of it, the texts themselves staying in the
+/// definitions. Positions under one hash may hold other texts (a collision); callers compare.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TextIndex {
+    hasher: foldhash::fast::RandomState,
+    by_hash: HashMap<u64, SmallVec<[usize; 1]>, foldhash::fast::RandomState>,
+}
+
+impl TextIndex {
+    pub(crate) fn insert(&mut self, folded: &str, position: usize) {
+        let hash = self.hasher.hash_one(folded);
+        self.by_hash.entry(hash).or_default().push(position);
+    }
+
+    /// The positions that may hold `folded`, in registration order.
+    pub(crate) fn candidates(&self, folded: &str) -> &[usize] {
+        let hash = self.hasher.hash_one(folded);
+        self.by_hash.get(&hash).map_or(&[], |positions| positions)
+    }
+}
+
+/// An exception list in the form the engine indexes: codes trimmed and case-folded, the match
+/// expression compiled.
+#[derive(Clone, Debug)]
+pub(crate) struct ValidatedList {
+    pub(crate) payout: Payout,
+    pub(crate) expression: Option<meta::Regex>,
+    pub(crate) codes: Vec<Box<str>>,
+}
+
+/// Validates an exception list: its codes as the registry validates code texts, its expression
+/// compiled with exactly one capture group. The error names the list and, for a code, its
+/// position.
+pub(crate) fn validate_list(list: &ExceptionList) -> Result<ValidatedList, Error> {
+    let fail = |entry: Option<usize>, reason| Error::exception_list(list.name(), entry, reason);
+    let mut codes = Vec::with_capacity(list.code_texts().len());
+    for (i, code) in list.code_texts().iter().enumerate() {
+        let text = code.trim();
+        check_text(text).map_err(|reason| fail(Some(i), reason))?;
+        codes.push(fold::fold(text).into());
+    }
+    let expression = match list.expression() {
+        None => None,
+        Some(expression) => {
+            let regex = meta::Regex::builder()
+                .configure(meta::Config::new().nfa_size_limit(Some(MAX_REGEX_SIZE)))
+                .build(expression)
+                .map_err(|e| {
+                    let why = format!("it does not compile: {e}");
+                    fail(None, Reason::InvalidMatchExpression(why))
+                })?;
+            // Group 0 is the whole match; the expression must add exactly one group.
+            let groups = regex.group_info().all_group_len();
+            if groups != 2 {
+                let message = format!(
+                    "it has {} capture groups, exactly one is needed",
+                    groups.saturating_sub(1)
+                );
+                return Err(fail(None, Reason::InvalidMatchExpression(message)));
+            }
+            Some(regex)
+        }
+    };
+    Ok(ValidatedList {
+        payout: list.payout(),
+        expression,
+        codes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ErrorKind;
+
+    #[test]
+    fn bad_lists_name_what_is_wrong() {
+        let cases = [
+            (
+                ExceptionList::new("no group", Payout::Fixed(0)).match_expression("^[A-Z]+$"),
+                r#"exception list "no group": invalid match expression: it has 0 capture groups, exactly one is needed"#,
+            ),
+            (
+                ExceptionList::new("two", Payout::Fixed(0)).match_expression("(A)(B)"),
+                r#"exception list "two": invalid match expression: it has 2 capture groups, exactly one is needed"#,
+            ),
+            (
+                ExceptionList::new("blank", Payout::Fixed(0)).codes(["A", "  "]),
+                r#"exception list "blank", code 1: code is empty after trimming white space"#,
+            ),
+        ];
+        for (list, message) in cases {
+            let err = validate_list(&list).map(|_| ()).unwrap_err();
+            assert_eq!(err.to_string(), message);
+        }
+        let err = validate_list(&ExceptionList::new("x", Payout::Fixed(0)).match_expression("("))
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidMatchExpression);
+        assert!(
+            err.to_string().starts_with(
+                r#"exception list "x": invalid match expression: it does not compile"#
+            )
+        );
+    }
+
+    #[test]
+    fn text_index_finds_every_position_of_a_text() {
+        let mut index = TextIndex::default();
+        index.insert("save10", 0);
+        index.insert("bob", 1);
+        index.insert("save10", 4);
+        assert_eq!(index.candidates("save10"), [0, 4]);
+        assert_eq!(index.candidates("bob"), [1]);
+        assert!(index.candidates("nope").is_empty());
+    }
+}

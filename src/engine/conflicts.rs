@@ -1,0 +1,267 @@
+//! Code requests and the conflict report: what a new code would collide with, and the
+//! overlaps among registered codes a brand should know about.
+
+use smallvec::SmallVec;
+
+use super::state::State;
+use crate::definitions::{Definition, Key};
+use crate::matching::overlap::{Language, Overlap, PRODUCT_STATE_LIMIT, overlap};
+use crate::matching::{Rank, fold, pattern};
+use crate::model::{
+    Availability, Code, Collision, Conflict, Error, PartnerId, RegexAnchoring, Window, check_text,
+};
+
+/// See [`Engine::check_available`](crate::Engine::check_available).
+pub(crate) fn check_available(
+    state: &State,
+    text: &str,
+    partner: PartnerId,
+    window: Window,
+) -> Result<Availability, Error> {
+    let text = text.trim();
+    let fail = |reason| Error::suggestion(text, reason);
+    check_text(text).map_err(fail)?;
+    window.check().map_err(fail)?;
+    let definitions = &state.definitions;
+    let mut collisions = Vec::new();
+    let folded = fold::fold(text);
+    state.matcher.exact_matches(&folded, |i| {
+        let code = &definitions[i as usize].code;
+        if code.window().overlaps(&window) {
+            collisions.push(match code.owner() {
+                Some(owner) => Collision::Exact {
+                    code: code.id(),
+                    owner,
+                },
+                None => Collision::Restricted { code: code.id() },
+            });
+        }
+    });
+    regex_matches_any_spelling(state, text, |i, example| {
+        let code = &definitions[i as usize].code;
+        match code.owner() {
+            Some(owner) if owner != partner && code.window().overlaps(&window) => {
+                collisions.push(Collision::Regex {
+                    code: code.id(),
+                    owner,
+                    example: example.to_owned(),
+                });
+            }
+            _ => {}
+        }
+    });
+    Ok(Availability::new(collisions))
+}
+
+/// See [`Engine::conflicts`](crate::Engine::conflicts).
+pub(crate) fn conflicts(state: &State) -> Vec<Conflict> {
+    let mut out = Vec::new();
+    shadowed_by_exact(state, &mut out);
+    regex_overlaps(state, &mut out);
+    out.sort_by_key(|c| match c {
+        Conflict::ExactShadowsRegex { exact, regex, .. } => (0, *exact, *regex),
+        Conflict::RegexOverlap { winner, loser, .. }
+        | Conflict::RegexOverlapUnknown { winner, loser, .. } => (1, *winner, *loser),
+        Conflict::RestrictedShadowsRegex {
+            restricted, regex, ..
+        } => (2, *restricted, *regex),
+    });
+    out
+}
+
+/// Exact tracking codes and restricted codes that regex codes also match.
+fn shadowed_by_exact(state: &State, out: &mut Vec<Conflict>) {
+    if !state.matcher.has_regex_codes() {
+        return;
+    }
+    let definitions = &state.definitions;
+    for definition in definitions
+        .iter()
+        .filter(|d| matches!(d.key, Key::Exact(_)))
+    {
+        let code = &definition.code;
+        regex_matches_any_spelling(state, code.text(), |i, example| {
+            let regex = &definitions[i as usize].code;
+            if !regex.window().overlaps(&code.window())
+                || (code.owner().is_some() && regex.owner() == code.owner())
+            {
+                return;
+            }
+            let example = example.to_owned();
+            out.push(match code {
+                Code::Restricted(_) => Conflict::RestrictedShadowsRegex {
+                    restricted: code.id(),
+                    regex: regex.id(),
+                    example,
+                },
+                _ => Conflict::ExactShadowsRegex {
+                    exact: code.id(),
+                    regex: regex.id(),
+                    example,
+                },
+            });
+        });
+    }
+}
+
+/// Calls `visit` once for each regex code matching some spelling of `text` a customer might
+/// type ([`case_variants`]), with the first such spelling, in precedence order.
+fn regex_matches_any_spelling(state: &State, text: &str, mut visit: impl FnMut(u32, &str)) {
+    let mut found: SmallVec<[(u32, usize); 8]> = SmallVec::new();
+    let variants = case_variants(text);
+    let mut hits = SmallVec::new();
+    for (v, variant) in variants.iter().enumerate() {
+        hits.clear();
+        state.matcher.regex_matches(variant, &mut hits);
+        for &i in &hits {
+            if !found.iter().any(|&(seen, _)| seen == i) {
+                found.push((i, v));
+            }
+        }
+    }
+    // Each spelling's matches come best first, but a later spelling may add a better one.
+    found.sort_by_key(|&(i, _)| rank(&state.definitions[i as usize], i));
+    for (i, v) in found {
+        visit(i, &variants[v]);
+    }
+}
+
+/// Where a regex code at position `i` stands among the codes matching one text.
+fn rank(definition: &Definition, i: u32) -> Rank {
+    match &definition.code {
+        Code::Tracking(t) if matches!(definition.key, Key::Regex(_)) => Rank::regex(t.priority, i),
+        _ => Rank::exact(i),
+    }
+}
+
+/// Pairs of regex codes of different owners that can match the same code.
+fn regex_overlaps(state: &State, out: &mut Vec<Conflict>) {
+    let whole_code = state.settings.regex_anchoring == RegexAnchoring::WholeCode;
+    let mut regexes: Vec<Regex<'_>> = Vec::new();
+    for (i, definition) in (0u32..).zip(&state.definitions) {
+        let Key::Regex(hir) = &definition.key else {
+            continue;
+        };
+        let prefixes = if whole_code {
+            pattern::prefixes(&pattern::whole_code(hir.clone()))
+        } else {
+            None
+        };
+        regexes.push(Regex {
+            code: &definition.code,
+            rank: rank(definition, i),
+            hir,
+            prefixes,
+            language: None,
+        });
+    }
+    for (a, b) in candidate_pairs(&regexes) {
+        let (ra, rb) = (&regexes[a], &regexes[b]);
+        if ra.code.owner() == rb.code.owner() || !ra.code.window().overlaps(&rb.code.window()) {
+            continue;
+        }
+        let (winner, loser) = if ra.rank < rb.rank {
+            (ra.code.id(), rb.code.id())
+        } else {
+            (rb.code.id(), ra.code.id())
+        };
+        ensure_language(&mut regexes[a], whole_code);
+        ensure_language(&mut regexes[b], whole_code);
+        let found = match (regexes[a].language(), regexes[b].language()) {
+            (Ok(la), Ok(lb)) => overlap(la, lb, PRODUCT_STATE_LIMIT),
+            (Err(reason), _) | (_, Err(reason)) => Overlap::Unknown(reason),
+        };
+        match found {
+            Overlap::Disjoint => {}
+            Overlap::Example(example) => out.push(Conflict::RegexOverlap {
+                winner,
+                loser,
+                example,
+            }),
+            Overlap::Unknown(reason) => out.push(Conflict::RegexOverlapUnknown {
+                winner,
+                loser,
+                reason: reason.to_owned(),
+            }),
+        }
+    }
+}
+
+/// A regex code, with its automaton built on first use.
+struct Regex<'e> {
+    code: &'e Code,
+    rank: Rank,
+    hir: &'e regex_syntax::hir::Hir,
+    /// Literals every whole-code match starts with; `None` when there is no useful set.
+    prefixes: Option<Vec<Vec<u8>>>,
+    language: Option<Result<Language, &'static str>>,
+}
+
+impl Regex<'_> {
+    fn language(&self) -> Result<&Language, &'static str> {
+        match &self.language {
+            Some(Ok(language)) => Ok(language),
+            Some(Err(reason)) => Err(reason),
+            None => Err("the pattern's automaton was not built"),
+        }
+    }
+}
+
+fn ensure_language(regex: &mut Regex<'_>, whole_code: bool) {
+    if regex.language.is_none() {
+        regex.language = Some(Language::new(regex.hir, whole_code));
+    }
+}
+
+/// Pairs `(a, b)`, `a < b`, that may share a text: one has no prefix set, or a prefix of one
+/// is a prefix of a prefix of the other. Two whole-code patterns whose every match starts with
+/// `P` and `Q` respectively cannot share a text, and most code families differ that way.
+fn candidate_pairs(regexes: &[Regex<'_>]) -> Vec<(usize, usize)> {
+    let mut sorted: Vec<(&[u8], usize)> = Vec::new();
+    let mut unprefixed = Vec::new();
+    for (i, regex) in regexes.iter().enumerate() {
+        match &regex.prefixes {
+            Some(prefixes) => {
+                for p in prefixes {
+                    sorted.push((p, i));
+                }
+            }
+            None => unprefixed.push(i),
+        }
+    }
+    sorted.sort_unstable();
+    let mut pairs = Vec::new();
+    let mut push = |a: usize, b: usize| {
+        if a != b {
+            pairs.push((a.min(b), a.max(b)));
+        }
+    };
+    for &i in &unprefixed {
+        (0..regexes.len()).for_each(|j| push(i, j));
+    }
+    for &(p, i) in &sorted {
+        // Prefixes that extend p: a contiguous run of the sorted list. A compatible pair is
+        // found from its shorter prefix, so the other direction needs no search.
+        let from = sorted.partition_point(|(q, _)| *q < p);
+        for &(_, j) in sorted[from..].iter().take_while(|(q, _)| q.starts_with(p)) {
+            push(i, j);
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
+/// The texts a customer might type that fold to the same code: as written, folded, upper case.
+/// Regex codes are case-sensitive, exact and restricted codes are not, so a regex may match
+/// one spelling of an exact code and not another.
+fn case_variants(text: &str) -> SmallVec<[String; 3]> {
+    let folded = fold::fold(text);
+    let mut variants: SmallVec<[String; 3]> = SmallVec::new();
+    for variant in [text.to_owned(), text.to_uppercase(), folded.clone()] {
+        if fold::fold(&variant) == folded && !variants.contains(&variant) {
+            variants.push(variant);
+        }
+    }
+    variants
+}

@@ -1,0 +1,240 @@
+//! The attribution decision, one function per rule. The rules are numbered as on
+//! [`Engine::attribute`](crate::Engine::attribute), which states them for users; rule 1 lives
+//! in `clicks`, rule 3 in `resolve`, rule 9's precedence in `payouts`.
+
+use std::cell::OnceCell;
+
+use smallvec::SmallVec;
+
+use super::clicks::Clicks;
+use super::payouts::payout_rule;
+use super::resolve::resolve;
+use super::state::{CodeRecord, State};
+use crate::model::{
+    CodeTracking, Contract, Contracts, Conversion, CreditPolicy, Decision, InvalidReason,
+    NotChosen, OtherMatch, Outcome, Timestamp, UnmetPolicy, Via,
+};
+
+/// (entered position, code position) of each entered code that resolved to a tracking code.
+type Matched = SmallVec<[(usize, u32); 4]>;
+
+pub(crate) fn attribute(state: &State, conversion: &Conversion<'_>) -> Decision {
+    let settings = &state.settings;
+    let involved = OnceCell::new();
+    let clicks = Clicks::qualifying(
+        settings.lookback,
+        settings.click_winner,
+        &state.always_owner_periods,
+        conversion,
+        &involved,
+    );
+    // Built in place: assembled from parts at the end, its inline buffers were copied once
+    // more. (Returning it still copies it once: the compiler does not build a returned local in
+    // the caller's slot.)
+    let mut decision = Decision {
+        outcome: Outcome::Unattributed,
+        code: None,
+        click_winner: clicks.winner,
+        entered: SmallVec::new(),
+        others: SmallVec::new(),
+        payout: 0,
+        payout_source: None,
+    };
+    let mut matched = Matched::new();
+    let restricted = resolve_entered(state, conversion, &mut decision, &mut matched);
+    let restricted = match settings.tracking {
+        CodeTracking::Disabled => {
+            ignore_codes(state, &clicks, &matched, &mut decision);
+            false
+        }
+        CodeTracking::Enabled => {
+            decide_by_codes(state, &clicks, &matched, &mut decision);
+            restricted
+        }
+    };
+    if let Outcome::Credited { partner, .. } = decision.outcome {
+        let contract = state.contracts.get(&partner);
+        match invalidity(settings.contracts, contract, conversion.at, restricted) {
+            Some(reason) => decision.outcome = Outcome::Invalid { partner, reason },
+            None => {
+                let (source, rule) = payout_rule(
+                    &state.exception_lists,
+                    contract,
+                    settings.payout,
+                    conversion.codes,
+                );
+                decision.payout = rule.on(conversion.amount);
+                decision.payout_source = Some(source);
+            }
+        }
+    }
+    decision
+}
+
+/// Rule 3, for every entered code: records what each hit and which resolved to a tracking
+/// code; returns whether any hit an active restricted code.
+#[inline]
+fn resolve_entered(
+    state: &State,
+    conversion: &Conversion<'_>,
+    decision: &mut Decision,
+    matched: &mut Matched,
+) -> bool {
+    let mut restricted = false;
+    decision.entered.reserve(conversion.codes.len());
+    for (position, text) in conversion.codes.iter().enumerate() {
+        let resolved = resolve(state, text, conversion.at, position, &mut decision.others);
+        decision.entered.push(resolved.hit);
+        restricted |= resolved.restricted;
+        if let Some(code) = resolved.tracking {
+            matched.push((position, code));
+        }
+    }
+    restricted
+}
+
+/// Rule 2: with code tracking disabled, the codes are ignored and clicks alone decide.
+fn ignore_codes(state: &State, clicks: &Clicks<'_>, matched: &Matched, decision: &mut Decision) {
+    note_losers(
+        state,
+        matched,
+        None,
+        |_| NotChosen::TrackingDisabled,
+        decision,
+    );
+    decision.outcome = by_click(clicks);
+}
+
+/// Rules 4 to 7, with code tracking enabled.
+#[inline]
+fn decide_by_codes(state: &State, clicks: &Clicks<'_>, matched: &Matched, decision: &mut Decision) {
+    let winner = winning_code(state, clicks, matched);
+    let why_not = |code: &CodeRecord| {
+        if is_satisfied(code, clicks) {
+            NotChosen::Superseded
+        } else {
+            NotChosen::PolicyUnmet
+        }
+    };
+    note_losers(state, matched, winner, why_not, decision);
+    match (winner, matched.first()) {
+        (Some((_, code)), _) => credit_code(&state.codes[code as usize], decision),
+        (None, Some(&(_, first))) => match state.settings.unmet_policy {
+            UnmetPolicy::Invalidate => invalidate_click_winner(state, clicks, first, decision),
+            UnmetPolicy::FallBackToClicks => decision.outcome = by_click(clicks),
+        },
+        (None, None) => decision.outcome = by_click(clicks),
+    }
+}
+
+/// Rule 4: a matched code is satisfied when its policy is `Always`; `IfInvolved` and its owner
+/// has a qualifying click; `IfWinner` and its owner is the click winner.
+#[inline]
+fn is_satisfied(code: &CodeRecord, clicks: &Clicks<'_>) -> bool {
+    match code.credit {
+        Some(CreditPolicy::Always) => true,
+        Some(CreditPolicy::IfInvolved) => clicks.involved(code.owner),
+        Some(CreditPolicy::IfWinner) => clicks.winner == Some(code.owner),
+        None => false,
+    }
+}
+
+/// Rule 5: of the satisfied codes, the strongest policy wins, then the first entered.
+#[inline]
+fn winning_code(state: &State, clicks: &Clicks<'_>, matched: &Matched) -> Option<(usize, u32)> {
+    let strength = |code: &CodeRecord| code.credit.map_or(0, CreditPolicy::strength);
+    // `min_by_key` keeps the first of equals: the first entered.
+    matched
+        .iter()
+        .copied()
+        .filter(|&(_, code)| is_satisfied(&state.codes[code as usize], clicks))
+        .min_by_key(|&(_, code)| std::cmp::Reverse(strength(&state.codes[code as usize])))
+}
+
+/// Rule 5: the winning code's owner is credited through it, even over another partner's
+/// winning click.
+#[inline]
+fn credit_code(code: &CodeRecord, decision: &mut Decision) {
+    decision.code = Some(code.id);
+    // Only tracking codes are ever matched, so the owner is real.
+    if code.is_tracking() {
+        decision.outcome = Outcome::Credited {
+            partner: code.owner,
+            via: Via::Code(code.id),
+        };
+    }
+}
+
+/// Rule 6, [`UnmetPolicy::Invalidate`]: codes matched but none was satisfied, so the click
+/// winner's sale used a code assigned to someone else. Without a click winner, nobody drove the
+/// sale: unattributed.
+fn invalidate_click_winner(
+    state: &State,
+    clicks: &Clicks<'_>,
+    first_matched: u32,
+    decision: &mut Decision,
+) {
+    if let Some(partner) = clicks.winner {
+        decision.code = Some(state.id_of(first_matched));
+        decision.outcome = Outcome::Invalid {
+            partner,
+            reason: InvalidReason::CodeOwnedByOtherPartner,
+        };
+    }
+}
+
+/// Rule 7: the click winner is credited via click, or the order is unattributed.
+#[inline]
+fn by_click(clicks: &Clicks<'_>) -> Outcome {
+    match clicks.winner {
+        Some(partner) => Outcome::Credited {
+            partner,
+            via: Via::Click,
+        },
+        None => Outcome::Unattributed,
+    }
+}
+
+/// Rule 8: why a credited sale must not be paid, if it must not: an active restricted code was
+/// entered, then the partner's contract does not cover `at` (or there is none and contracts are
+/// required).
+#[inline]
+fn invalidity(
+    contracts: Contracts,
+    contract: Option<&Contract>,
+    at: Timestamp,
+    restricted: bool,
+) -> Option<InvalidReason> {
+    let partner_active = match contract {
+        Some(contract) => contract.window.contains(at),
+        None => contracts == Contracts::Optional,
+    };
+    if restricted {
+        Some(InvalidReason::RestrictedCode)
+    } else if !partner_active {
+        Some(InvalidReason::PartnerNotActive)
+    } else {
+        None
+    }
+}
+
+/// Lists every matched code except the winner in the decision's other matches, with why it
+/// lost.
+fn note_losers(
+    state: &State,
+    matched: &Matched,
+    winner: Option<(usize, u32)>,
+    why: impl Fn(&CodeRecord) -> NotChosen,
+    decision: &mut Decision,
+) {
+    for &(position, code) in matched {
+        if Some((position, code)) != winner {
+            let record = &state.codes[code as usize];
+            decision.others.push(OtherMatch {
+                entered: position,
+                code: record.id,
+                why: why(record),
+            });
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! Text → the codes it matches, and the one home of precedence among them.
+//!
+//! An entered text is looked up two ways: its case fold in the exact index (`exact`), and the
+//! text as typed in the regex matcher (`regex`: a prefix index in front of one small automaton
+//! per pattern). [`Matcher`] answers with every code that matches, best first, by [`Rank`]: the
+//! rule "an exact code beats any regex code; among regex codes the higher priority wins, then
+//! the one registered earlier" is stated there and nowhere else.
+
+mod exact;
+pub(crate) mod fold;
+mod glushkov;
+pub(crate) mod overlap;
+pub(crate) mod pattern;
+mod prefix;
+mod regex;
+
+use std::cmp::Reverse;
+
+use regex_syntax::hir::Hir;
+use smallvec::SmallVec;
+
+use crate::model::{Error, RegexAnchoring};
+use exact::{ExactIndex, Hashing};
+use regex::RegexMatcher;
+
+/// Where a code stands among the codes that match one text: the lower rank wins.
+///
+/// An exact code (tracking or restricted) beats any regex code; exact codes sharing a text rank
+/// by registration; regex codes rank by higher priority, then registration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Rank {
+    is_regex: bool,
+    priority: Reverse<i32>,
+    registered: u32,
+}
+
+impl Rank {
+    /// The rank of an exact code registered `registered`-th.
+    pub(crate) fn exact(registered: u32) -> Rank {
+        Rank {
+            is_regex: false,
+            priority: Reverse(0),
+            registered,
+        }
+    }
+
+    /// The rank of a regex code of this priority, registered `registered`-th.
+    pub(crate) fn regex(priority: i32, registered: u32) -> Rank {
+        Rank {
+            is_regex: true,
+            priority: Reverse(priority),
+            registered,
+        }
+    }
+}
+
+/// What one code contributes to a [`Matcher`].
+pub(crate) enum Pattern<'a> {
+    /// The case-folded text of an exact code.
+    Exact(&'a str),
+    /// A regex code's parsed pattern and priority.
+    Regex { hir: &'a Hir, priority: i32 },
+}
+
+/// Every code of a registry, indexed by what it matches. Codes are numbered by their position
+/// in the list it was built from (registration order), and answered by that number.
+pub(crate) struct Matcher {
+    exact: ExactIndex,
+    regex: RegexMatcher,
+}
+
+impl Matcher {
+    /// Indexes `patterns`, the i-th being code `i`. Fails only on capacity: more than
+    /// 2^32 − 1 codes, or more than 4 GiB of exact text or of regex prefixes.
+    pub(crate) fn build<'a>(
+        patterns: impl IntoIterator<Item = Pattern<'a>>,
+        anchoring: RegexAnchoring,
+    ) -> Result<Matcher, Error> {
+        let mut exact = Vec::new();
+        let mut regex = Vec::new();
+        for (i, pattern) in patterns.into_iter().enumerate() {
+            let i = u32::try_from(i).map_err(|_| Error::capacity("more than 2^32 - 1 codes"))?;
+            match pattern {
+                Pattern::Exact(folded) => exact.push((folded.as_bytes(), i)),
+                Pattern::Regex { hir, priority } => regex.push((Rank::regex(priority, i), hir, i)),
+            }
+        }
+        // Exact codes are listed in registration order already, which is their rank.
+        let exact = ExactIndex::build(exact.into_iter(), Hashing::whole(), 1.5)
+            .ok_or_else(|| Error::capacity("more than 4 GiB of exact code text"))?;
+        regex.sort_unstable_by_key(|&(rank, _, _)| rank);
+        let regex = regex
+            .into_iter()
+            .map(|(_, hir, i)| (hir.clone(), i))
+            .collect();
+        Ok(Matcher {
+            exact,
+            regex: RegexMatcher::build(regex, anchoring)?,
+        })
+    }
+
+    /// Calls `visit` with every code matching `text`, best [`Rank`] first: the exact codes whose
+    /// case fold equals the text's, then the regex codes matching the text as typed. `text` is
+    /// trimmed and at most [`MAX_CODE_LEN`](crate::MAX_CODE_LEN) bytes long.
+    #[inline]
+    pub(crate) fn for_each_match(&self, text: &str, mut visit: impl FnMut(u32)) {
+        if self.exact.len() > 0 {
+            fold::with_folded_bytes(text, |key| self.exact.for_each(key, &mut visit));
+        }
+        let mut hits: SmallVec<[u32; 8]> = SmallVec::new();
+        self.regex.matches(text, &mut hits);
+        for &code in &hits {
+            visit(code);
+        }
+    }
+
+    /// Every regex code matching `text` as typed, best first, onto `out`.
+    pub(crate) fn regex_matches(&self, text: &str, out: &mut SmallVec<[u32; 8]>) {
+        self.regex.matches(text, out);
+    }
+
+    /// Every exact code whose case-folded text is `folded`, in registration order.
+    pub(crate) fn exact_matches(&self, folded: &str, visit: impl FnMut(u32)) {
+        self.exact.for_each(folded.as_bytes(), visit);
+    }
+
+    /// The case-folded text of every exact code, each once.
+    pub(crate) fn exact_keys(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.exact.distinct_keys()
+    }
+
+    /// Whether any regex code is indexed.
+    pub(crate) fn has_regex_codes(&self) -> bool {
+        self.regex.len() > 0
+    }
+
+    /// Heap bytes held by the exact index and by the regex matcher.
+    pub(crate) fn memory_usage(&self) -> (usize, usize) {
+        (self.exact.memory_usage(), self.regex.memory_usage())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_codes_outrank_regex_codes_then_priority_then_registration() {
+        let mut ranks = [
+            Rank::regex(0, 1),
+            Rank::exact(5),
+            Rank::regex(7, 9),
+            Rank::regex(0, 0),
+            Rank::exact(2),
+            Rank::regex(-3, 0),
+        ];
+        ranks.sort();
+        assert_eq!(
+            ranks,
+            [
+                Rank::exact(2),
+                Rank::exact(5),
+                Rank::regex(7, 9),
+                Rank::regex(0, 0),
+                Rank::regex(0, 1),
+                Rank::regex(-3, 0),
+            ]
+        );
+    }
+
+    #[test]
+    fn matches_come_best_first() {
+        let hir = |p: &str| pattern::parse(p).unwrap_or_else(|e| panic!("{e}"));
+        let (low, high, prefixless) = (hir(r"^SAVE\d+$"), hir(r"^SAVE1\d$"), hir(r"^.*10$"));
+        let matcher = Matcher::build(
+            [
+                Pattern::Regex {
+                    hir: &low,
+                    priority: 0,
+                },
+                Pattern::Exact("save10"),
+                Pattern::Regex {
+                    hir: &prefixless,
+                    priority: 0,
+                },
+                Pattern::Regex {
+                    hir: &high,
+                    priority: 5,
+                },
+                Pattern::Exact("save10"),
+            ],
+            RegexAnchoring::WholeCode,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let mut found = Vec::new();
+        matcher.for_each_match("SAVE10", |code| found.push(code));
+        assert_eq!(found, [1, 4, 3, 0, 2]);
+        found.clear();
+        matcher.for_each_match("save10", |code| found.push(code));
+        assert_eq!(found, [1, 4, 2], "regex codes are case-sensitive");
+    }
+}

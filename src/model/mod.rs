@@ -1,0 +1,37 @@
+//! The vocabulary: what hosts hand in and get back. Nothing here imports from the rest of the
+//! crate; everything else builds on it.
+
+mod code;
+mod conflict;
+mod decision;
+mod error;
+mod ids;
+mod limits;
+mod memory;
+mod order;
+mod payout;
+mod settings;
+mod sighting;
+mod time;
+
+pub use code::{
+    Code, CreditPolicy, Lifecycle, LifecycleEvent, MatchMode, RestrictedCode, TrackingCode,
+};
+pub use conflict::{Availability, Collision, Conflict};
+pub use decision::{
+    CodeHit, CodeState, Decision, InvalidReason, NotChosen, OtherMatch, Outcome, Via,
+};
+pub use error::{BulkError, Error, ErrorKind};
+pub use ids::{CodeId, PartnerId, ProgramId};
+pub use limits::{MAX_CODE_LEN, MAX_REGEX_SIZE};
+pub use memory::MemoryUsage;
+pub use order::{Click, Conversion, EnteredCodes, EnteredCodesIter};
+pub use payout::{Contract, ExceptionList, Payout, PayoutSource};
+pub use settings::{
+    AlwaysOwnerClicks, ClickWinner, CodeTracking, Contracts, RegexAnchoring, Settings, UnmetPolicy,
+};
+pub use sighting::{Sighting, SightingCheck, Violation};
+pub use time::{Timestamp, Window};
+
+pub(crate) use code::check_text;
+pub(crate) use error::Reason;

@@ -1,0 +1,520 @@
+//! The conformance runner (`shared/conformance/FORMAT.md`), shared by the `conformance`
+//! example, which CI runs over the shared vectors, and by the integration tests, which run the
+//! crate's own vectors under `cargo test`.
+//!
+//! A field the runner does not understand fails its case: a vector is never half-checked.
+
+use std::time::Duration;
+
+use promo_attribution::{
+    AlwaysOwnerClicks, Click, ClickWinner, Code, CodeHit, CodeId, CodeTracking, Contract,
+    Contracts, Conversion, CreditPolicy, Decision, Engine, ExceptionList, Outcome, PartnerId,
+    Payout, RegexAnchoring, Registry, Settings, Timestamp, UnmetPolicy, Via, Window,
+};
+use serde_json::{Map, Value};
+
+type Obj = Map<String, Value>;
+
+/// What a run over some files found.
+#[derive(Debug, Default)]
+pub(crate) struct Summary {
+    pub(crate) passed: usize,
+    /// One line per failing case, or per file that could not be read: `file: name: why`.
+    pub(crate) failures: Vec<String>,
+    pub(crate) unreadable: usize,
+}
+
+impl Summary {
+    /// The runner's last line: `N passed, M failed`.
+    pub(crate) fn line(&self) -> String {
+        format!(
+            "{} passed, {} failed",
+            self.passed,
+            self.failures.len() - self.unreadable
+        )
+    }
+
+    pub(crate) fn ok(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// Runs every case of every file.
+pub(crate) fn run_files(files: &[String]) -> Summary {
+    let mut summary = Summary::default();
+    for file in files {
+        let cases = match read_cases(file) {
+            Ok(cases) => cases,
+            Err(why) => {
+                summary.failures.push(format!("{file}: {why}"));
+                summary.unreadable += 1;
+                continue;
+            }
+        };
+        for (i, case) in cases.iter().enumerate() {
+            let name = case
+                .get("name")
+                .and_then(Value::as_str)
+                .map_or_else(|| format!("#{i}"), str::to_owned);
+            match run_case(case) {
+                Ok(()) => summary.passed += 1,
+                Err(why) => summary.failures.push(format!("FAIL {file}: {name}: {why}")),
+            }
+        }
+    }
+    summary
+}
+
+fn read_cases(file: &str) -> Result<Vec<Value>, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read: {e}"))?;
+    let mut doc: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
+    match doc.get_mut("cases").map(Value::take) {
+        Some(Value::Array(cases)) => Ok(cases),
+        _ => Err("no \"cases\" array".to_owned()),
+    }
+}
+
+/// Checks that `obj` has only `known` keys, so that no field is skipped silently.
+fn only(obj: &Obj, what: &str, known: &[&str]) -> Result<(), String> {
+    match obj.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(key) => Err(format!("unsupported field {key:?} in {what}")),
+        None => Ok(()),
+    }
+}
+
+fn object<'v>(v: &'v Value, what: &str) -> Result<&'v Obj, String> {
+    v.as_object()
+        .ok_or_else(|| format!("{what} is not an object"))
+}
+
+fn array<'v>(obj: &'v Obj, key: &str) -> Result<&'v [Value], String> {
+    match obj.get(key) {
+        None => Ok(&[]),
+        Some(Value::Array(items)) => Ok(items),
+        Some(_) => Err(format!("{key:?} is not an array")),
+    }
+}
+
+fn string<'v>(obj: &'v Obj, key: &str) -> Result<Option<&'v str>, String> {
+    match obj.get(key) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(format!("{key:?} is not a string")),
+    }
+}
+
+fn uint(obj: &Obj, key: &str) -> Result<Option<u64>, String> {
+    match obj.get(key) {
+        None => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .map(Some)
+            .ok_or_else(|| format!("{key:?} is not a non-negative integer")),
+    }
+}
+
+fn boolean(obj: &Obj, key: &str) -> Result<Option<bool>, String> {
+    match obj.get(key) {
+        None => Ok(None),
+        Some(v) => v
+            .as_bool()
+            .map(Some)
+            .ok_or_else(|| format!("{key:?} is not a boolean")),
+    }
+}
+
+fn required<T>(value: Option<T>, key: &str) -> Result<T, String> {
+    value.ok_or_else(|| format!("missing {key:?}"))
+}
+
+fn instant(obj: &Obj, key: &str) -> Result<Option<Timestamp>, String> {
+    string(obj, key)?
+        .map(|s| s.parse().map_err(|e| format!("{key:?}: {e}")))
+        .transpose()
+}
+
+fn settings(case: &Obj) -> Result<Settings, String> {
+    let mut settings = Settings::default();
+    let Some(value) = case.get("settings") else {
+        return Ok(settings);
+    };
+    let obj = object(value, "settings")?;
+    only(
+        obj,
+        "settings",
+        &[
+            "tracking_enabled",
+            "click_winner",
+            "lookback_days",
+            "unmet_policy",
+            "suppress_always_owner_clicks",
+            "require_contracts",
+            "regex_anchoring",
+            "payout",
+        ],
+    )?;
+    if let Some(enabled) = boolean(obj, "tracking_enabled")? {
+        settings.tracking = if enabled {
+            CodeTracking::Enabled
+        } else {
+            CodeTracking::Disabled
+        };
+    }
+    if let Some(v) = string(obj, "click_winner")? {
+        settings.click_winner = match v {
+            "last_click" => ClickWinner::LastClick,
+            "first_click" => ClickWinner::FirstClick,
+            other => return Err(format!("unknown click_winner {other:?}")),
+        };
+    }
+    if let Some(days) = uint(obj, "lookback_days")? {
+        settings.lookback = Duration::from_secs(days.saturating_mul(86_400));
+    }
+    if let Some(v) = string(obj, "unmet_policy")? {
+        settings.unmet_policy = match v {
+            "invalidate" => UnmetPolicy::Invalidate,
+            "fall_back_to_clicks" => UnmetPolicy::FallBackToClicks,
+            other => return Err(format!("unknown unmet_policy {other:?}")),
+        };
+    }
+    if let Some(suppress) = boolean(obj, "suppress_always_owner_clicks")? {
+        settings.always_owner_clicks = if suppress {
+            AlwaysOwnerClicks::Ignore
+        } else {
+            AlwaysOwnerClicks::Count
+        };
+    }
+    if let Some(required) = boolean(obj, "require_contracts")? {
+        settings.contracts = if required {
+            Contracts::Required
+        } else {
+            Contracts::Optional
+        };
+    }
+    if let Some(v) = string(obj, "regex_anchoring")? {
+        settings.regex_anchoring = match v {
+            "whole_code" => RegexAnchoring::WholeCode,
+            "search" => RegexAnchoring::Search,
+            other => return Err(format!("unknown regex_anchoring {other:?}")),
+        };
+    }
+    if let Some(value) = obj.get("payout") {
+        settings.payout = payout(value)?;
+    }
+    Ok(settings)
+}
+
+/// `{"fixed": MINOR_UNITS}` or `{"percent_bps": BASIS_POINTS}`.
+fn payout(value: &Value) -> Result<Payout, String> {
+    let obj = object(value, "a payout")?;
+    only(obj, "a payout", &["fixed", "percent_bps"])?;
+    match (uint(obj, "fixed")?, uint(obj, "percent_bps")?) {
+        (Some(fixed), None) => Ok(Payout::Fixed(fixed)),
+        (None, Some(bps)) => u32::try_from(bps)
+            .map(Payout::PercentBps)
+            .map_err(|_| "\"percent_bps\" does not fit 32 bits".to_owned()),
+        _ => Err("a payout needs exactly one of \"fixed\" and \"percent_bps\"".to_owned()),
+    }
+}
+
+fn exception_list(value: &Value) -> Result<ExceptionList, String> {
+    let obj = object(value, "an exception list")?;
+    only(
+        obj,
+        "an exception list",
+        &["name", "codes", "match_expression", "payout"],
+    )?;
+    let name = required(string(obj, "name")?, "name")?;
+    let payout = payout(required(obj.get("payout"), "payout")?)?;
+    let codes = array(obj, "codes")?
+        .iter()
+        .map(|v| v.as_str().ok_or("an exception list code is not a string"))
+        .collect::<Result<Vec<&str>, _>>()?;
+    let mut list = ExceptionList::new(name, payout).codes(codes);
+    if let Some(expression) = string(obj, "match_expression")? {
+        list = list.match_expression(expression);
+    }
+    Ok(list)
+}
+
+fn code(value: &Value) -> Result<Code, String> {
+    let obj = object(value, "a code")?;
+    only(
+        obj,
+        "a code",
+        &[
+            "id",
+            "code",
+            "kind",
+            "match",
+            "owner",
+            "credit",
+            "priority",
+            "starts_at",
+            "ends_at",
+            "deal",
+            "label",
+        ],
+    )?;
+    let id = CodeId(required(uint(obj, "id")?, "id")?);
+    let text = required(string(obj, "code")?, "code")?;
+    let window = Window {
+        from: instant(obj, "starts_at")?,
+        until: instant(obj, "ends_at")?,
+    };
+    let label = string(obj, "label")?;
+    match string(obj, "kind")?.unwrap_or("tracking") {
+        "tracking" => {
+            let owner = PartnerId(required(uint(obj, "owner")?, "owner")?);
+            let mut code = Code::tracking(id, text, owner).window(window);
+            code = code.credit(match required(string(obj, "credit")?, "credit")? {
+                "always" => CreditPolicy::Always,
+                "if_involved" => CreditPolicy::IfInvolved,
+                "if_winner" => CreditPolicy::IfWinner,
+                other => return Err(format!("unknown credit {other:?}")),
+            });
+            match string(obj, "match")?.unwrap_or("exact") {
+                "exact" => {}
+                "regex" => code = code.regex(),
+                other => return Err(format!("unknown match {other:?}")),
+            }
+            if let Some(priority) = obj.get("priority") {
+                let priority = priority
+                    .as_i64()
+                    .and_then(|p| i32::try_from(p).ok())
+                    .ok_or("\"priority\" is not a 32-bit integer")?;
+                code = code.priority(priority);
+            }
+            if let Some(deal) = uint(obj, "deal")? {
+                code = code.deal(deal);
+            }
+            if let Some(label) = label {
+                code = code.label(label);
+            }
+            Ok(code.into())
+        }
+        "restricted" => {
+            for key in ["owner", "credit", "match", "priority", "deal"] {
+                if obj.contains_key(key) {
+                    return Err(format!("restricted code with {key:?}"));
+                }
+            }
+            let mut code = Code::restricted(id, text).window(window);
+            if let Some(label) = label {
+                code = code.label(label);
+            }
+            Ok(code.into())
+        }
+        other => Err(format!("unknown kind {other:?}")),
+    }
+}
+
+/// Registers everything the case defines; `Ok(Err(kind))` is a registry error to compare.
+fn build(case: &Obj) -> Result<Result<Engine, String>, String> {
+    let mut registry = Registry::new(settings(case)?);
+    let mut codes = Vec::new();
+    for value in array(case, "codes")? {
+        codes.push(code(value)?);
+    }
+    for code in codes {
+        if let Err(e) = registry.add(code) {
+            return Ok(Err(e.kind().as_str().to_owned()));
+        }
+    }
+    for value in array(case, "contracts")? {
+        let obj = object(value, "a contract")?;
+        only(obj, "a contract", &["partner", "from", "until", "payout"])?;
+        let partner = PartnerId(required(uint(obj, "partner")?, "partner")?);
+        let mut contract = Contract::new(Window {
+            from: instant(obj, "from")?,
+            until: instant(obj, "until")?,
+        });
+        if let Some(value) = obj.get("payout") {
+            contract = contract.payout(payout(value)?);
+        }
+        if let Err(e) = registry.set_contract(partner, contract) {
+            return Ok(Err(e.kind().as_str().to_owned()));
+        }
+    }
+    for value in array(case, "exception_lists")? {
+        if let Err(e) = registry.add_exception_list(exception_list(value)?) {
+            return Ok(Err(e.kind().as_str().to_owned()));
+        }
+    }
+    for value in array(case, "events")? {
+        let obj = object(value, "an event")?;
+        only(obj, "an event", &["expire", "reactivate", "at"])?;
+        let at = required(instant(obj, "at")?, "at")?;
+        let result = match (uint(obj, "expire")?, uint(obj, "reactivate")?) {
+            (Some(id), None) => registry.expire(CodeId(id), at),
+            (None, Some(id)) => registry.reactivate(CodeId(id), at),
+            _ => return Err("an event needs exactly one of \"expire\" and \"reactivate\"".into()),
+        };
+        if let Err(e) = result {
+            return Ok(Err(e.kind().as_str().to_owned()));
+        }
+    }
+    Ok(registry.compile().map_err(|e| e.kind().as_str().to_owned()))
+}
+
+fn run_case(value: &Value) -> Result<(), String> {
+    let case = object(value, "a case")?;
+    only(
+        case,
+        "the case",
+        &[
+            "name",
+            "note",
+            "settings",
+            "contracts",
+            "codes",
+            "events",
+            "exception_lists",
+            "conversion",
+            "expect",
+        ],
+    )?;
+    let expect = object(required(case.get("expect"), "expect")?, "expect")?;
+    only(
+        expect,
+        "expect",
+        &[
+            "outcome", "partner", "via", "code", "reason", "entered", "error", "payout",
+        ],
+    )?;
+    let engine = match build(case)? {
+        Ok(engine) => engine,
+        Err(kind) => {
+            let got = format!("registry_error {kind}");
+            let wanted = match string(expect, "outcome")? {
+                Some("registry_error") => {
+                    format!(
+                        "registry_error {}",
+                        required(string(expect, "error")?, "error")?
+                    )
+                }
+                _ => describe_expected(expect)?,
+            };
+            return compare(&wanted, &got);
+        }
+    };
+
+    let conv = object(
+        required(case.get("conversion"), "conversion")?,
+        "conversion",
+    )?;
+    only(conv, "conversion", &["at", "codes", "clicks", "amount"])?;
+    let at = required(instant(conv, "at")?, "at")?;
+    let texts = array(conv, "codes")?
+        .iter()
+        .map(|v| v.as_str().ok_or("an entered code is not a string"))
+        .collect::<Result<Vec<&str>, _>>()?;
+    let mut clicks = Vec::new();
+    for value in array(conv, "clicks")? {
+        let obj = object(value, "a click")?;
+        only(obj, "a click", &["partner", "at"])?;
+        clicks.push(Click::new(
+            PartnerId(required(uint(obj, "partner")?, "partner")?),
+            required(instant(obj, "at")?, "at")?,
+        ));
+    }
+    let amount = uint(conv, "amount")?.unwrap_or(0);
+    let conversion = Conversion::new(at)
+        .codes(&texts)
+        .clicks(&clicks)
+        .amount(amount);
+    let decision = engine.attribute(&conversion);
+
+    compare(&describe_expected(expect)?, &describe(&decision))?;
+    if let Some(payout) = uint(expect, "payout")? {
+        compare(
+            &format!("payout {payout}"),
+            &format!("payout {}", decision.payout()),
+        )?;
+    }
+    if let Some(entered) = expect.get("entered") {
+        let wanted = entered
+            .as_array()
+            .ok_or("\"entered\" is not an array")?
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or("an entered hit is not a string")
+            })
+            .collect::<Result<Vec<_>, _>>()?
+            .join(", ");
+        let got = decision
+            .entered()
+            .iter()
+            .map(hit)
+            .collect::<Vec<_>>()
+            .join(", ");
+        compare(&format!("entered [{wanted}]"), &format!("entered [{got}]"))?;
+    }
+    Ok(())
+}
+
+fn compare(wanted: &str, got: &str) -> Result<(), String> {
+    if wanted == got {
+        Ok(())
+    } else {
+        Err(format!("expected {wanted}, got {got}"))
+    }
+}
+
+fn describe_expected(expect: &Obj) -> Result<String, String> {
+    let partner = || -> Result<u64, String> { required(uint(expect, "partner")?, "partner") };
+    Ok(match required(string(expect, "outcome")?, "outcome")? {
+        "credited" => match required(string(expect, "via")?, "via")? {
+            "code" => format!(
+                "credited partner {} via code {}",
+                partner()?,
+                required(uint(expect, "code")?, "code")?
+            ),
+            "click" => format!("credited partner {} via click", partner()?),
+            other => return Err(format!("unknown via {other:?}")),
+        },
+        "invalid" => format!(
+            "invalid partner {} reason {}",
+            partner()?,
+            required(string(expect, "reason")?, "reason")?
+        ),
+        "unattributed" => "unattributed".to_owned(),
+        "registry_error" => format!(
+            "registry_error {}",
+            required(string(expect, "error")?, "error")?
+        ),
+        other => return Err(format!("unknown outcome {other:?}")),
+    })
+}
+
+fn describe(decision: &Decision) -> String {
+    match decision.outcome() {
+        Outcome::Credited {
+            partner,
+            via: Via::Code(code),
+        } => format!("credited partner {partner} via code {code}"),
+        Outcome::Credited {
+            partner,
+            via: Via::Click,
+        } => format!("credited partner {partner} via click"),
+        Outcome::Invalid { partner, reason } => {
+            format!("invalid partner {partner} reason {}", reason.as_str())
+        }
+        Outcome::Unattributed => "unattributed".to_owned(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn hit(hit: &CodeHit) -> String {
+    match *hit {
+        CodeHit::Empty => "empty".to_owned(),
+        CodeHit::TooLong => "too_long".to_owned(),
+        CodeHit::Restricted(id) => format!("restricted:{id}"),
+        CodeHit::Matched(id) => format!("matched:{id}"),
+        CodeHit::Inactive { code, state } => format!("inactive:{code}:{}", state.as_str()),
+        CodeHit::Unknown => "unknown".to_owned(),
+        other => format!("{other:?}"),
+    }
+}
