@@ -271,6 +271,37 @@ fn the_missing_column_names_the_first_row_that_needs_it() {
 }
 
 #[test]
+fn a_row_with_a_bad_type_still_reports_its_other_values() {
+    let csv = file(&["X,abc,7,COUPON,ALWAYS,LI,,30/06/2026,,"]);
+    let upload = Upload::review(&csv, |_| Some(&*EMPTY));
+    assert_eq!(
+        problems(&upload),
+        [
+            (Some(2), Some("Program Id".into()), ErrorKind::InvalidValue),
+            (Some(2), Some("Type".into()), ErrorKind::InvalidValue),
+            (
+                Some(2),
+                Some("Active Start Date".into()),
+                ErrorKind::InvalidTimestamp
+            ),
+        ]
+    );
+}
+
+#[test]
+fn restricted_rows_without_an_end_column_are_reported_once() {
+    let csv = "Promo Code,Program Id,Type\nSTAFF,1,RESTRICTED\nCS,1,RESTRICTED\n";
+    let upload = Upload::review(csv, |_| Some(&*EMPTY));
+    let messages: Vec<String> = upload.problems().iter().map(|p| p.to_string()).collect();
+    assert_eq!(
+        messages,
+        [
+            r#"line 1: missing required column "Active End Date", which RESTRICTED rows need (the first is on line 2)"#
+        ]
+    );
+}
+
+#[test]
 fn restricted_rows_take_no_tracking_values() {
     let csv = file(&["STAFF,1,7,RESTRICTED,ALWAYS,LI,3,,2027-01-01T00:00:00Z,"]);
     let upload = Upload::review(&csv, |_| Some(&*EMPTY));

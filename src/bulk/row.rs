@@ -110,7 +110,8 @@ fn read_fields(
             _ => {}
         }
     }
-    let kind = kind?;
+    // Every value that can be checked without the row's type is, so that a row with several
+    // problems reports them all at once.
     let program = value(Col::ProgramId).and_then(|v| number::<u64>(row, Col::ProgramId, v));
     let id = value(Col::CodeId)
         .and_then(|v| number::<u64>(row, Col::CodeId, v))
@@ -118,7 +119,7 @@ fn read_fields(
     let window = read_window(row, record);
     let text = header.raw(record, Col::PromoCode).unwrap_or_default();
     let label = header.raw(record, Col::Label).map(str::to_owned);
-    let code: Code = match kind {
+    let code: Code = match kind? {
         Kind::Tracking => {
             let owner = value(Col::MediaId).and_then(|v| number::<u64>(row, Col::MediaId, v));
             let credit = value(Col::CreditRule)
