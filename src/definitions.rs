@@ -11,8 +11,8 @@ use smallvec::SmallVec;
 
 use crate::matching::{Pattern, fold, pattern};
 use crate::model::{
-    Code, CodeId, Error, ExceptionList, LifecycleEvent, MAX_REGEX_SIZE, MatchMode, Payout, Reason,
-    check_text,
+    Code, CodeId, CreditPolicy, Error, ExceptionList, LifecycleEvent, MAX_REGEX_SIZE, MatchMode,
+    PartnerId, Payout, Reason, Terms, Timestamp, check_text,
 };
 
 /// What registration derived from a code's text, so that nothing is parsed or folded twice.
@@ -66,12 +66,88 @@ impl Definition {
     }
 }
 
-/// One registered code: its definition and its lifecycle events, which keep changing.
+/// One registered code: its definition and what changes over time — lifecycle events, changes
+/// of owner and policy — in time order; changes at the same instant keep the order they were
+/// applied in, so the last applied wins.
 #[derive(Clone, Debug)]
 pub(crate) struct Entry {
     pub(crate) definition: Arc<Definition>,
-    /// In time order; events at the same instant keep the order they were recorded in.
     pub(crate) events: Vec<LifecycleEvent>,
+    pub(crate) term_changes: Vec<TermChange>,
+    /// Removed before it was ever in effect: kept so that positions stay put and the id is
+    /// never reused, but matched by nothing.
+    pub(crate) removed: bool,
+}
+
+impl Entry {
+    pub(crate) fn new(definition: Definition) -> Entry {
+        Entry {
+            definition: Arc::new(definition),
+            events: Vec::new(),
+            term_changes: Vec::new(),
+            removed: false,
+        }
+    }
+
+    /// The tracking code's terms in force at `t`: those set by the last change at or before
+    /// `t`, else the registered ones. `None` for a restricted code.
+    pub(crate) fn terms_at(&self, t: Timestamp) -> Option<Terms> {
+        let Code::Tracking(code) = &self.definition.code else {
+            return None;
+        };
+        let mut terms = Terms {
+            owner: code.owner,
+            credit: code.credit,
+        };
+        for change in self.term_changes.iter().take_while(|c| c.at <= t) {
+            change.update.apply(&mut terms);
+        }
+        Some(terms)
+    }
+
+    /// The tracking code's terms as steps over time: the registered terms from the start of
+    /// time, then each change's from its instant. Steps at one instant collapse into the last.
+    pub(crate) fn terms_timeline(&self) -> SmallVec<[(Option<Timestamp>, Terms); 1]> {
+        let mut steps: SmallVec<[(Option<Timestamp>, Terms); 1]> = SmallVec::new();
+        let Code::Tracking(code) = &self.definition.code else {
+            return steps;
+        };
+        let mut terms = Terms {
+            owner: code.owner,
+            credit: code.credit,
+        };
+        steps.push((None, terms));
+        for change in &self.term_changes {
+            change.update.apply(&mut terms);
+            match steps.last_mut() {
+                Some((Some(at), last)) if *at == change.at => *last = terms,
+                _ => steps.push((Some(change.at), terms)),
+            }
+        }
+        steps
+    }
+}
+
+/// A change of a tracking code's owner or policy, effective from `at`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TermChange {
+    pub(crate) at: Timestamp,
+    pub(crate) update: TermUpdate,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TermUpdate {
+    Owner(PartnerId),
+    Credit(CreditPolicy),
+}
+
+impl TermUpdate {
+    fn apply(self, terms: &mut Terms) {
+        match self {
+            TermUpdate::Owner(owner) => terms.owner = owner,
+            TermUpdate::Credit(credit) => terms.credit = credit,
+        }
+    }
 }
 
 /// Code id → position of the code in a registry, and in the engines compiled from it. Seeded
@@ -88,9 +164,22 @@ pub(crate) struct TextIndex {
 }
 
 impl TextIndex {
+    /// Adds a position; positions of one text stay in ascending (registration) order.
     pub(crate) fn insert(&mut self, folded: &str, position: usize) {
         let hash = self.hasher.hash_one(folded);
-        self.by_hash.entry(hash).or_default().push(position);
+        let positions = self.by_hash.entry(hash).or_default();
+        let at = positions.partition_point(|&p| p < position);
+        positions.insert(at, position);
+    }
+
+    pub(crate) fn remove(&mut self, folded: &str, position: usize) {
+        let hash = self.hasher.hash_one(folded);
+        if let Some(positions) = self.by_hash.get_mut(&hash) {
+            positions.retain(|p| *p != position);
+            if positions.is_empty() {
+                self.by_hash.remove(&hash);
+            }
+        }
     }
 
     /// The positions that may hold `folded`, in registration order.

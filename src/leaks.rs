@@ -136,7 +136,9 @@ impl fmt::Display for LeakAlert {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 struct CodeUsage {
-    owner: PartnerId,
+    /// The owner at the latest use, and that use's instant: a code handed to another partner
+    /// is reported under its latest owner. Uses are judged by the owner at their own instant.
+    owner: (Timestamp, PartnerId),
     uses: u64,
     without_owner_click: u64,
     /// Day number (UTC days since the epoch) → uses.
@@ -144,7 +146,7 @@ struct CodeUsage {
 }
 
 impl CodeUsage {
-    fn new(owner: PartnerId) -> CodeUsage {
+    fn new(owner: (Timestamp, PartnerId)) -> CodeUsage {
         CodeUsage {
             owner,
             uses: 0,
@@ -157,8 +159,10 @@ impl CodeUsage {
 /// Leak indicators from attributed traffic, fed one conversion at a time.
 ///
 /// A *use* is an entered code that matched an active tracking code. The monitor counts, per
-/// code, its uses, those with no click by the code's owner among the conversion's clicks, and
-/// its uses per UTC day; and the unknown codes entered per UTC hour. Like a
+/// code, its uses, those with no click among the conversion's clicks by the partner who owned
+/// the code at the conversion's instant, and its uses per UTC day; and the unknown codes
+/// entered per UTC hour. A code handed to another partner is reported under the owner of its
+/// latest use. Like a
 /// [`PerformanceReport`](crate::PerformanceReport), monitors **merge** (associatively,
 /// commutatively), so they can be kept per shard or per day and combined;
 /// [`alerts`](LeakMonitor::alerts) judges the combined counts.
@@ -206,13 +210,15 @@ impl LeakMonitor {
         for hit in decision.entered() {
             match *hit {
                 CodeHit::Matched(id) => {
-                    let Some(owner) = engine.code(id).and_then(|code| code.owner()) else {
+                    let Some(owner) = engine.owner_at(id, conversion.at) else {
                         continue;
                     };
+                    let latest = (conversion.at, owner);
                     let usage = self
                         .codes
                         .entry(id)
-                        .or_insert_with(|| CodeUsage::new(owner));
+                        .or_insert_with(|| CodeUsage::new(latest));
+                    usage.owner = usage.owner.max(latest);
                     add_to(&mut usage.uses, 1);
                     if !conversion.clicks.iter().any(|c| c.partner == owner) {
                         add_to(&mut usage.without_owner_click, 1);
@@ -234,6 +240,7 @@ impl LeakMonitor {
                 .codes
                 .entry(*id)
                 .or_insert_with(|| CodeUsage::new(theirs.owner));
+            mine.owner = mine.owner.max(theirs.owner);
             add_to(&mut mine.uses, theirs.uses);
             add_to(&mut mine.without_owner_click, theirs.without_owner_click);
             for (day, n) in &theirs.per_day {
@@ -264,7 +271,7 @@ impl LeakMonitor {
             if usage.uses >= thresholds.min_uses && share >= thresholds.no_owner_click_share {
                 alerts.push(LeakAlert::NoOwnerClick {
                     code,
-                    owner: usage.owner,
+                    owner: usage.owner.1,
                     uses: usage.uses,
                     without_owner_click: usage.without_owner_click,
                 });

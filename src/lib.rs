@@ -212,18 +212,18 @@ pub use crate::bulk::{Upload, UploadRow, export_csv, export_csv_to};
 pub use crate::engine::Engine;
 pub use crate::leaks::{LeakAlert, LeakMonitor, LeakThresholds};
 pub use crate::model::{
-    AlwaysOwnerClicks, Availability, BulkError, Click, ClickWinner, Code, CodeHit, CodeId,
+    AlwaysOwnerClicks, Availability, BulkError, Change, Click, ClickWinner, Code, CodeHit, CodeId,
     CodeState, CodeTracking, Collision, Conflict, Contract, Contracts, Conversion, CreditPolicy,
     Decision, EnteredCodes, EnteredCodesIter, Error, ErrorKind, ExceptionList, InvalidReason,
     Lifecycle, LifecycleEvent, MAX_CODE_LEN, MAX_REGEX_SIZE, MatchMode, MemoryUsage, NotChosen,
     OtherMatch, Outcome, PartnerId, Payout, PayoutSource, ProgramId, RegexAnchoring,
-    RestrictedCode, Settings, Sighting, SightingCheck, Timestamp, TrackingCode, UnmetPolicy, Via,
-    Violation, Window,
+    RestrictedCode, Settings, Sighting, SightingCheck, Terms, Timestamp, TrackingCode, UnmetPolicy,
+    Via, Violation, Window,
 };
 pub use crate::monitor::{Found, PageScanner};
 #[cfg(feature = "serde")]
 pub use crate::persist::ConversionRecord;
-pub use crate::registry::Registry;
+pub use crate::registry::{HistoryEntry, Registry};
 pub use crate::report::{ActionRow, PerformanceReport, Stats};
 
 // The README's example is compiled and run as a doctest, so it cannot rot.

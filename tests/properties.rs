@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use promo_attribution::{
-    AlwaysOwnerClicks, Click, ClickWinner, Code, CodeId, CodeTracking, Contracts, Conversion,
-    CreditPolicy, Engine, PartnerId, RegexAnchoring, Registry, Settings, Timestamp, UnmetPolicy,
-    Window,
+    AlwaysOwnerClicks, Change, Click, ClickWinner, Code, CodeId, CodeTracking, Contracts,
+    Conversion, CreditPolicy, Engine, PartnerId, RegexAnchoring, Registry, Settings, Timestamp,
+    UnmetPolicy, Window,
 };
 use proptest::prelude::*;
 
@@ -32,11 +32,66 @@ enum CodeSpec {
     Restricted(usize),
 }
 
+/// A change to a code of the program, by the code's position (which is its id).
+#[derive(Clone, Debug)]
+pub(crate) enum ChangeSpec {
+    Expire(u64, i64),
+    Reactivate(u64, i64),
+    Transfer(u64, u64, i64),
+    SetCredit(u64, CreditPolicy, i64),
+    SetWindow(u64, Option<i64>, Option<i64>),
+    Remove(u64, i64),
+}
+
+impl ChangeSpec {
+    pub(crate) fn change(&self) -> Change {
+        match *self {
+            ChangeSpec::Expire(id, at) => Change::Expire {
+                code: CodeId(id),
+                at: instant(at),
+            },
+            ChangeSpec::Reactivate(id, at) => Change::Reactivate {
+                code: CodeId(id),
+                at: instant(at),
+            },
+            ChangeSpec::Transfer(id, to, at) => Change::Transfer {
+                code: CodeId(id),
+                to: PartnerId(to),
+                at: instant(at),
+            },
+            ChangeSpec::SetCredit(id, credit, at) => Change::SetCredit {
+                code: CodeId(id),
+                credit,
+                at: instant(at),
+            },
+            ChangeSpec::SetWindow(id, from, until) => Change::SetWindow {
+                code: CodeId(id),
+                window: window(from, until),
+            },
+            ChangeSpec::Remove(id, now) => Change::Remove {
+                code: CodeId(id),
+                now: instant(now),
+            },
+        }
+    }
+}
+
+pub(crate) fn change_spec() -> impl Strategy<Value = ChangeSpec> {
+    prop_oneof![
+        3 => (0u64..9, 0i64..10).prop_map(|(id, at)| ChangeSpec::Expire(id, at)),
+        2 => (0u64..9, 0i64..10).prop_map(|(id, at)| ChangeSpec::Reactivate(id, at)),
+        3 => (0u64..9, 1u64..5, 0i64..10).prop_map(|(id, to, at)| ChangeSpec::Transfer(id, to, at)),
+        2 => (0u64..9, policy(), 0i64..10).prop_map(|(id, p, at)| ChangeSpec::SetCredit(id, p, at)),
+        2 => (0u64..9, bound(), bound()).prop_map(|(id, from, until)| ChangeSpec::SetWindow(id, from, until)),
+        1 => (0u64..9, 0i64..10).prop_map(|(id, now)| ChangeSpec::Remove(id, now)),
+    ]
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct Program {
     settings: Settings,
     codes: Vec<(CodeSpec, Option<i64>, Option<i64>)>,
-    events: Vec<(u64, bool, i64)>,
+    changes: Vec<ChangeSpec>,
     contracts: Vec<(u64, Option<i64>, Option<i64>)>,
 }
 
@@ -100,13 +155,13 @@ pub(crate) fn program() -> impl Strategy<Value = Program> {
     (
         settings(),
         prop::collection::vec((code_spec(), bound(), bound()), 0..8),
-        prop::collection::vec((0u64..9, any::<bool>(), 0i64..10), 0..4),
+        prop::collection::vec(change_spec(), 0..6),
         prop::collection::vec((1u64..4, bound(), bound()), 0..3),
     )
-        .prop_map(|(settings, codes, events, contracts)| Program {
+        .prop_map(|(settings, codes, changes, contracts)| Program {
             settings,
             codes,
-            events,
+            changes,
             contracts,
         })
 }
@@ -164,12 +219,8 @@ pub(crate) fn build(program: &Program) -> (Registry, Vec<(PartnerId, Window)>) {
     for (id, (spec, from, until)) in program.codes.iter().enumerate() {
         let _ = registry.add(to_code(id as u64, spec, *from, *until));
     }
-    for &(id, expire, at) in &program.events {
-        let _ = if expire {
-            registry.expire(CodeId(id), instant(at))
-        } else {
-            registry.reactivate(CodeId(id), instant(at))
-        };
+    for change in &program.changes {
+        let _ = registry.apply([change.change()]);
     }
     let mut contracts = Vec::new();
     for &(partner, from, until) in &program.contracts {

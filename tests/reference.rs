@@ -5,18 +5,23 @@
 use std::collections::HashMap;
 
 use promo_attribution::{
-    AlwaysOwnerClicks, ClickWinner, Code, CodeHit, CodeId, CodeState, CodeTracking, Contracts,
-    Conversion, CreditPolicy, Decision, InvalidReason, Lifecycle, MatchMode, NotChosen, OtherMatch,
-    Outcome, PartnerId, RegexAnchoring, Registry, Settings, Timestamp, UnmetPolicy, Via,
+    AlwaysOwnerClicks, Change, ClickWinner, Code, CodeHit, CodeId, CodeState, CodeTracking,
+    Contracts, Conversion, CreditPolicy, Decision, InvalidReason, Lifecycle, MatchMode, NotChosen,
+    OtherMatch, Outcome, PartnerId, RegexAnchoring, Registry, Settings, Timestamp, UnmetPolicy,
+    Via,
 };
 
 /// A registered code, its events in time order, and its regex compiled alone.
 type Entry = (Code, Vec<(Timestamp, Lifecycle)>, Option<regex::Regex>);
 
+/// A change of owner or policy, as the history recorded it, in the order applied.
+type TermChange = (CodeId, Timestamp, Option<PartnerId>, Option<CreditPolicy>);
+
 pub(crate) struct Reference {
     settings: Settings,
     /// Registration order.
     codes: Vec<Entry>,
+    term_changes: Vec<TermChange>,
     contracts: HashMap<PartnerId, promo_attribution::Window>,
 }
 
@@ -77,11 +82,42 @@ impl Reference {
             })
             .collect();
         let contracts = contracts.iter().copied().collect();
+        let term_changes = registry
+            .history()
+            .iter()
+            .filter_map(|entry| match entry.change() {
+                Change::Transfer { code, to, at } => Some((code, at, Some(to), None)),
+                Change::SetCredit { code, credit, at } => Some((code, at, None, Some(credit))),
+                _ => None,
+            })
+            .collect();
         Reference {
             settings,
             codes,
+            term_changes,
             contracts,
         }
+    }
+
+    /// A tracking code's owner and policy at `t`: of the changes effective at or before `t`,
+    /// the one with the latest instant, and of those the one applied last.
+    fn terms(&self, index: usize, t: Timestamp) -> (PartnerId, CreditPolicy) {
+        let Code::Tracking(code) = &self.codes[index].0 else {
+            unreachable!("only tracking codes have terms")
+        };
+        let (mut owner, mut credit) = ((None, code.owner), (None, code.credit));
+        for &(id, at, to, policy) in &self.term_changes {
+            if id != code.id || at > t {
+                continue;
+            }
+            if let Some(to) = to.filter(|_| owner.0 <= Some(at)) {
+                owner = (Some(at), to);
+            }
+            if let Some(policy) = policy.filter(|_| credit.0 <= Some(at)) {
+                credit = (Some(at), policy);
+            }
+        }
+        (owner.1, credit.1)
     }
 
     fn state(&self, index: usize, t: Timestamp) -> CodeState {
@@ -117,9 +153,8 @@ impl Reference {
         let at = conversion.at;
         let always_owner = |partner: PartnerId| {
             (0..self.codes.len()).any(|i| match &self.codes[i].0 {
-                Code::Tracking(t) => {
-                    t.owner == partner
-                        && t.credit == CreditPolicy::Always
+                Code::Tracking(_) => {
+                    self.terms(i, at) == (partner, CreditPolicy::Always)
                         && self.state(i, at) == CodeState::Active
                 }
                 _ => false,
@@ -215,20 +250,16 @@ impl Reference {
             }
         }
 
-        let tracking_of = |i: usize| match &self.codes[i].0 {
-            Code::Tracking(t) => t.clone(),
-            _ => unreachable!("only tracking codes resolve"),
-        };
         let involved = |p: PartnerId| qualifying.iter().any(|&(_, _, q)| q == p);
         let satisfied = |i: usize| {
-            let t = tracking_of(i);
-            match t.credit {
+            let (owner, credit) = self.terms(i, at);
+            match credit {
                 CreditPolicy::Always => true,
-                CreditPolicy::IfInvolved => involved(t.owner),
-                _ => winner == Some(t.owner),
+                CreditPolicy::IfInvolved => involved(owner),
+                _ => winner == Some(owner),
             }
         };
-        let rank = |i: usize| match tracking_of(i).credit {
+        let rank = |i: usize| match self.terms(i, at).1 {
             CreditPolicy::Always => 0,
             CreditPolicy::IfInvolved => 1,
             _ => 2,
@@ -265,7 +296,7 @@ impl Reference {
             if let Some((_, i)) = best {
                 code = Some(self.codes[i].0.id());
                 outcome = Outcome::Credited {
-                    partner: tracking_of(i).owner,
+                    partner: self.terms(i, at).0,
                     via: Via::Code(self.codes[i].0.id()),
                 };
             } else if !matched.is_empty() && s.unmet_policy == UnmetPolicy::Invalidate {

@@ -7,12 +7,12 @@ use foldhash::fast::RandomState;
 
 use super::payouts::ExceptionLists;
 use super::schedule::{active_periods, merge};
-use super::state::{CodeRecord, State};
+use super::state::{CodeRecord, Kind, State};
 use crate::definitions::{Entry, IdIndex, ValidatedList};
-use crate::matching::Matcher;
+use crate::matching::{Matcher, Pattern};
 use crate::model::{
     AlwaysOwnerClicks, Code, CodeTracking, Contract, CreditPolicy, Error, PartnerId, Settings,
-    Window,
+    Timestamp, Window,
 };
 
 /// Compiles the state of an engine. Fails only on capacity (see
@@ -20,14 +20,19 @@ use crate::model::{
 pub(crate) fn compile<'a>(
     settings: &Settings,
     entries: &[Entry],
-    by_id: &Arc<IdIndex>,
+    by_id: &IdIndex,
     contracts: &HashMap<PartnerId, Contract>,
     exception_lists: impl IntoIterator<Item = &'a ValidatedList>,
+    revision: u64,
 ) -> Result<State, Error> {
-    let matcher = Matcher::build(
-        entries.iter().map(|e| e.definition.pattern()),
-        settings.regex_anchoring,
-    )?;
+    let patterns = entries.iter().map(|e| {
+        if e.removed {
+            Pattern::Nothing
+        } else {
+            e.definition.pattern()
+        }
+    });
+    let matcher = Matcher::build(patterns, settings.regex_anchoring)?;
     let codes: Vec<CodeRecord> = entries.iter().map(record).collect();
     let always_owner_periods = match (settings.always_owner_clicks, settings.tracking) {
         (AlwaysOwnerClicks::Ignore, CodeTracking::Enabled) => always_owner_periods(&codes),
@@ -35,9 +40,10 @@ pub(crate) fn compile<'a>(
     };
     Ok(State {
         settings: settings.clone(),
+        revision,
         codes,
         definitions: entries.iter().map(|e| Arc::clone(&e.definition)).collect(),
-        by_id: Arc::clone(by_id),
+        by_id: Arc::new(by_id.clone()),
         matcher,
         contracts: contracts.iter().map(|(&p, &c)| (p, c)).collect(),
         exception_lists: ExceptionLists::build(exception_lists),
@@ -45,30 +51,35 @@ pub(crate) fn compile<'a>(
     })
 }
 
-fn record(entry: &Entry) -> CodeRecord {
+pub(crate) fn record(entry: &Entry) -> CodeRecord {
     let code = &entry.definition.code;
-    let (credit, owner) = match code {
-        Code::Tracking(t) => (Some(t.credit), t.owner),
-        Code::Restricted(_) => (None, PartnerId(0)),
+    let kind = match code {
+        _ if entry.removed => Kind::Removed,
+        Code::Tracking(_) => Kind::Tracking,
+        Code::Restricted(_) => Kind::Restricted,
     };
     CodeRecord {
         id: code.id(),
-        credit,
-        owner,
+        kind,
         scheduled_from: code.window().from,
         active: active_periods(code.window(), &entry.events),
+        terms: entry.terms_timeline(),
     }
 }
 
-/// Per partner, the merged periods in which it owns an active `Always` code.
+/// Per partner, the merged periods in which it owns an active `Always` code: the code's active
+/// periods, cut to the spans of its terms that name the partner with `Always`.
 fn always_owner_periods(codes: &[CodeRecord]) -> HashMap<PartnerId, Vec<Window>, RandomState> {
     let mut periods: HashMap<PartnerId, Vec<Window>, RandomState> = HashMap::default();
-    for code in codes {
-        if code.credit == Some(CreditPolicy::Always) {
-            periods
-                .entry(code.owner)
-                .or_default()
-                .extend(code.active.iter().copied());
+    for code in codes.iter().filter(|c| c.is_tracking()) {
+        for (i, &(from, terms)) in code.terms.iter().enumerate() {
+            if terms.credit != CreditPolicy::Always {
+                continue;
+            }
+            let until: Option<Timestamp> = code.terms.get(i + 1).and_then(|(next, _)| *next);
+            let span = Window { from, until };
+            let owned = periods.entry(terms.owner).or_default();
+            owned.extend(code.active.iter().filter_map(|p| p.intersect(&span)));
         }
     }
     for owned in periods.values_mut() {

@@ -3,12 +3,13 @@
 
 use smallvec::SmallVec;
 
-use super::state::State;
+use super::state::{CodeRecord, Kind, State};
 use crate::definitions::{Definition, Key};
 use crate::matching::overlap::{Language, Overlap, PRODUCT_STATE_LIMIT, overlap};
 use crate::matching::{Rank, fold, pattern};
 use crate::model::{
-    Availability, Code, Collision, Conflict, Error, PartnerId, RegexAnchoring, Window, check_text,
+    Availability, Code, Collision, Conflict, Error, PartnerId, RegexAnchoring, Timestamp, Window,
+    check_text,
 };
 
 /// See [`Engine::check_available`](crate::Engine::check_available).
@@ -27,27 +28,30 @@ pub(crate) fn check_available(
     let folded = fold::fold(text);
     state.matcher.exact_matches(&folded, |i| {
         let code = &definitions[i as usize].code;
-        if code.window().overlaps(&window) {
-            collisions.push(match code.owner() {
-                Some(owner) => Collision::Exact {
-                    code: code.id(),
-                    owner,
-                },
-                None => Collision::Restricted { code: code.id() },
-            });
-        }
+        let Some(overlap) = code.window().intersect(&window) else {
+            return;
+        };
+        let record = &state.codes[i as usize];
+        collisions.push(match owners_within(record, &overlap).first() {
+            Some(&owner) => Collision::Exact {
+                code: code.id(),
+                owner,
+            },
+            None => Collision::Restricted { code: code.id() },
+        });
     });
     regex_matches_any_spelling(state, text, |i, example| {
         let code = &definitions[i as usize].code;
-        match code.owner() {
-            Some(owner) if owner != partner && code.window().overlaps(&window) => {
-                collisions.push(Collision::Regex {
-                    code: code.id(),
-                    owner,
-                    example: example.to_owned(),
-                });
-            }
-            _ => {}
+        let Some(overlap) = code.window().intersect(&window) else {
+            return;
+        };
+        let owners = owners_within(&state.codes[i as usize], &overlap);
+        if let Some(&owner) = owners.iter().find(|&&owner| owner != partner) {
+            collisions.push(Collision::Regex {
+                code: code.id(),
+                owner,
+                example: example.to_owned(),
+            });
         }
     });
     Ok(Availability::new(collisions))
@@ -75,16 +79,19 @@ fn shadowed_by_exact(state: &State, out: &mut Vec<Conflict>) {
         return;
     }
     let definitions = &state.definitions;
-    for definition in definitions
-        .iter()
-        .filter(|d| matches!(d.key, Key::Exact(_)))
-    {
+    for (position, definition) in definitions.iter().enumerate() {
+        let record = &state.codes[position];
+        if record.kind == Kind::Removed || !matches!(definition.key, Key::Exact(_)) {
+            continue;
+        }
         let code = &definition.code;
         regex_matches_any_spelling(state, code.text(), |i, example| {
             let regex = &definitions[i as usize].code;
-            if !regex.window().overlaps(&code.window())
-                || (code.owner().is_some() && regex.owner() == code.owner())
-            {
+            let Some(both) = regex.window().intersect(&code.window()) else {
+                return;
+            };
+            let regex_record = &state.codes[i as usize];
+            if record.is_tracking() && !owners_differ(record, regex_record, &both) {
                 return;
             }
             let example = example.to_owned();
@@ -142,12 +149,17 @@ fn regex_overlaps(state: &State, out: &mut Vec<Conflict>) {
         let Key::Regex(hir) = &definition.key else {
             continue;
         };
+        let record = &state.codes[i as usize];
+        if record.kind == Kind::Removed {
+            continue;
+        }
         let prefixes = if whole_code {
             pattern::prefixes(&pattern::whole_code(hir.clone()))
         } else {
             None
         };
         regexes.push(Regex {
+            record,
             code: &definition.code,
             rank: rank(definition, i),
             hir,
@@ -157,7 +169,10 @@ fn regex_overlaps(state: &State, out: &mut Vec<Conflict>) {
     }
     for (a, b) in candidate_pairs(&regexes) {
         let (ra, rb) = (&regexes[a], &regexes[b]);
-        if ra.code.owner() == rb.code.owner() || !ra.code.window().overlaps(&rb.code.window()) {
+        let Some(both) = ra.code.window().intersect(&rb.code.window()) else {
+            continue;
+        };
+        if !owners_differ(ra.record, rb.record, &both) {
             continue;
         }
         let (winner, loser) = if ra.rank < rb.rank {
@@ -189,6 +204,7 @@ fn regex_overlaps(state: &State, out: &mut Vec<Conflict>) {
 
 /// A regex code, with its automaton built on first use.
 struct Regex<'e> {
+    record: &'e CodeRecord,
     code: &'e Code,
     rank: Rank,
     hir: &'e regex_syntax::hir::Hir,
@@ -211,6 +227,32 @@ fn ensure_language(regex: &mut Regex<'_>, whole_code: bool) {
     if regex.language.is_none() {
         regex.language = Some(Language::new(regex.hir, whole_code));
     }
+}
+
+/// The owners a tracking code has at some instant of `within`, in time order; none for a
+/// restricted code.
+fn owners_within(code: &CodeRecord, within: &Window) -> SmallVec<[PartnerId; 2]> {
+    let mut owners: SmallVec<[PartnerId; 2]> = SmallVec::new();
+    for (i, &(from, terms)) in code.terms.iter().enumerate() {
+        let until = code.terms.get(i + 1).and_then(|(next, _)| *next);
+        if (Window { from, until }).intersect(within).is_some()
+            && owners.last() != Some(&terms.owner)
+        {
+            owners.push(terms.owner);
+        }
+    }
+    owners
+}
+
+/// Whether two tracking codes have different owners at some instant of `within`: their owners
+/// only change where one of them has a step, so those instants, and the start of `within`, are
+/// the ones to compare.
+fn owners_differ(a: &CodeRecord, b: &CodeRecord, within: &Window) -> bool {
+    let start = within.from.unwrap_or(Timestamp::MIN);
+    let steps = a.terms.iter().chain(&b.terms).filter_map(|(from, _)| *from);
+    std::iter::once(start)
+        .chain(steps.filter(|&t| within.contains(t)))
+        .any(|t| a.terms_at(t).map(|x| x.owner) != b.terms_at(t).map(|x| x.owner))
 }
 
 /// Pairs `(a, b)`, `a < b`, that may share a text: one has no prefix set, or a prefix of one

@@ -9,14 +9,23 @@ use smallvec::SmallVec;
 use super::clicks::Clicks;
 use super::payouts::payout_rule;
 use super::resolve::resolve;
-use super::state::{CodeRecord, State};
+use super::state::State;
 use crate::model::{
     CodeTracking, Contract, Contracts, Conversion, CreditPolicy, Decision, InvalidReason,
-    NotChosen, OtherMatch, Outcome, Timestamp, UnmetPolicy, Via,
+    NotChosen, OtherMatch, Outcome, Terms, Timestamp, UnmetPolicy, Via,
 };
 
-/// (entered position, code position) of each entered code that resolved to a tracking code.
-type Matched = SmallVec<[(usize, u32); 4]>;
+/// An entered code that resolved to a tracking code, with the code's terms at the order's
+/// instant: every rule that names a code's owner or policy reads them there.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct MatchedCode {
+    /// Its position among the entered codes.
+    entered: usize,
+    code: u32,
+    terms: Terms,
+}
+
+type Matched = SmallVec<[MatchedCode; 4]>;
 
 pub(crate) fn attribute(state: &State, conversion: &Conversion<'_>) -> Decision {
     let settings = &state.settings;
@@ -86,8 +95,15 @@ fn resolve_entered(
         let resolved = resolve(state, text, conversion.at, position, &mut decision.others);
         decision.entered.push(resolved.hit);
         restricted |= resolved.restricted;
-        if let Some(code) = resolved.tracking {
-            matched.push((position, code));
+        let tracking = resolved
+            .tracking
+            .map(|code| (code, &state.codes[code as usize]));
+        if let Some((code, Some(terms))) = tracking.map(|(i, c)| (i, c.terms_at(conversion.at))) {
+            matched.push(MatchedCode {
+                entered: position,
+                code,
+                terms,
+            });
         }
     }
     restricted
@@ -108,9 +124,9 @@ fn ignore_codes(state: &State, clicks: &Clicks<'_>, matched: &Matched, decision:
 /// Rules 4 to 7, with code tracking enabled.
 #[inline]
 fn decide_by_codes(state: &State, clicks: &Clicks<'_>, matched: &Matched, decision: &mut Decision) {
-    let winner = winning_code(state, clicks, matched);
-    let why_not = |code: &CodeRecord| {
-        if is_satisfied(code, clicks) {
+    let winner = winning_code(clicks, matched);
+    let why_not = |matched: &MatchedCode| {
+        if is_satisfied(matched.terms, clicks) {
             NotChosen::Superseded
         } else {
             NotChosen::PolicyUnmet
@@ -118,9 +134,9 @@ fn decide_by_codes(state: &State, clicks: &Clicks<'_>, matched: &Matched, decisi
     };
     note_losers(state, matched, winner, why_not, decision);
     match (winner, matched.first()) {
-        (Some((_, code)), _) => credit_code(&state.codes[code as usize], decision),
-        (None, Some(&(_, first))) => match state.settings.unmet_policy {
-            UnmetPolicy::Invalidate => invalidate_click_winner(state, clicks, first, decision),
+        (Some(winner), _) => credit_code(state, winner, decision),
+        (None, Some(first)) => match state.settings.unmet_policy {
+            UnmetPolicy::Invalidate => invalidate_click_winner(state, clicks, first.code, decision),
             UnmetPolicy::FallBackToClicks => decision.outcome = by_click(clicks),
         },
         (None, None) => decision.outcome = by_click(clicks),
@@ -128,41 +144,38 @@ fn decide_by_codes(state: &State, clicks: &Clicks<'_>, matched: &Matched, decisi
 }
 
 /// Rule 4: a matched code is satisfied when its policy is `Always`; `IfInvolved` and its owner
-/// has a qualifying click; `IfWinner` and its owner is the click winner.
+/// has a qualifying click; `IfWinner` and its owner is the click winner — owner and policy as
+/// they were at the order's instant.
 #[inline]
-fn is_satisfied(code: &CodeRecord, clicks: &Clicks<'_>) -> bool {
-    match code.credit {
-        Some(CreditPolicy::Always) => true,
-        Some(CreditPolicy::IfInvolved) => clicks.involved(code.owner),
-        Some(CreditPolicy::IfWinner) => clicks.winner == Some(code.owner),
-        None => false,
+fn is_satisfied(terms: Terms, clicks: &Clicks<'_>) -> bool {
+    match terms.credit {
+        CreditPolicy::Always => true,
+        CreditPolicy::IfInvolved => clicks.involved(terms.owner),
+        CreditPolicy::IfWinner => clicks.winner == Some(terms.owner),
     }
 }
 
 /// Rule 5: of the satisfied codes, the strongest policy wins, then the first entered.
 #[inline]
-fn winning_code(state: &State, clicks: &Clicks<'_>, matched: &Matched) -> Option<(usize, u32)> {
-    let strength = |code: &CodeRecord| code.credit.map_or(0, CreditPolicy::strength);
+fn winning_code(clicks: &Clicks<'_>, matched: &Matched) -> Option<MatchedCode> {
     // `min_by_key` keeps the first of equals: the first entered.
     matched
         .iter()
         .copied()
-        .filter(|&(_, code)| is_satisfied(&state.codes[code as usize], clicks))
-        .min_by_key(|&(_, code)| std::cmp::Reverse(strength(&state.codes[code as usize])))
+        .filter(|m| is_satisfied(m.terms, clicks))
+        .min_by_key(|m| std::cmp::Reverse(m.terms.credit.strength()))
 }
 
-/// Rule 5: the winning code's owner is credited through it, even over another partner's
-/// winning click.
+/// Rule 5: the winning code's owner at the order's instant is credited through it, even over
+/// another partner's winning click.
 #[inline]
-fn credit_code(code: &CodeRecord, decision: &mut Decision) {
-    decision.code = Some(code.id);
-    // Only tracking codes are ever matched, so the owner is real.
-    if code.is_tracking() {
-        decision.outcome = Outcome::Credited {
-            partner: code.owner,
-            via: Via::Code(code.id),
-        };
-    }
+fn credit_code(state: &State, winner: MatchedCode, decision: &mut Decision) {
+    let id = state.id_of(winner.code);
+    decision.code = Some(id);
+    decision.outcome = Outcome::Credited {
+        partner: winner.terms.owner,
+        via: Via::Code(id),
+    };
 }
 
 /// Rule 6, [`UnmetPolicy::Invalidate`]: codes matched but none was satisfied, so the click
@@ -223,18 +236,15 @@ fn invalidity(
 fn note_losers(
     state: &State,
     matched: &Matched,
-    winner: Option<(usize, u32)>,
-    why: impl Fn(&CodeRecord) -> NotChosen,
+    winner: Option<MatchedCode>,
+    why: impl Fn(&MatchedCode) -> NotChosen,
     decision: &mut Decision,
 ) {
-    for &(position, code) in matched {
-        if Some((position, code)) != winner {
-            let record = &state.codes[code as usize];
-            decision.others.push(OtherMatch {
-                entered: position,
-                code: record.id,
-                why: why(record),
-            });
-        }
+    for loser in matched.iter().filter(|&m| Some(*m) != winner) {
+        decision.others.push(OtherMatch {
+            entered: loser.entered,
+            code: state.id_of(loser.code),
+            why: why(loser),
+        });
     }
 }

@@ -24,7 +24,8 @@ use smallvec::SmallVec;
 use crate::definitions::{Entry, IdIndex, ValidatedList};
 use crate::model::{
     Availability, Code, CodeHit, CodeId, CodeState, Conflict, Contract, Conversion, Decision,
-    Error, MemoryUsage, PartnerId, Settings, Sighting, SightingCheck, Timestamp, Violation, Window,
+    Error, MemoryUsage, PartnerId, Settings, Sighting, SightingCheck, Terms, Timestamp, Violation,
+    Window,
 };
 use state::State;
 
@@ -70,11 +71,19 @@ impl Engine {
     pub(crate) fn compile<'a>(
         settings: &Settings,
         entries: &[Entry],
-        by_id: &Arc<IdIndex>,
+        by_id: &IdIndex,
         contracts: &HashMap<PartnerId, Contract>,
         exception_lists: impl IntoIterator<Item = &'a ValidatedList>,
+        revision: u64,
     ) -> Result<Engine, Error> {
-        let state = compile::compile(settings, entries, by_id, contracts, exception_lists)?;
+        let state = compile::compile(
+            settings,
+            entries,
+            by_id,
+            contracts,
+            exception_lists,
+            revision,
+        )?;
         Ok(Engine {
             state: Arc::new(state),
         })
@@ -120,6 +129,24 @@ impl Engine {
     /// The definition of a code.
     pub fn code(&self, id: CodeId) -> Option<&Code> {
         self.state.definition(id).map(|d| &d.code)
+    }
+
+    /// The registry [`revision`](crate::Registry::revision) the engine reflects: stamp it on the
+    /// decisions the engine makes, and any of them can be traced to the registry as it was.
+    pub fn revision(&self) -> u64 {
+        self.state.revision
+    }
+
+    /// A tracking code's owner and credit policy at `t`, as attribution reads them; `None` for
+    /// a restricted, unknown or removed code. See
+    /// [`Registry::terms_at`](crate::Registry::terms_at).
+    pub fn terms_at(&self, id: CodeId, t: Timestamp) -> Option<Terms> {
+        self.state.record(id)?.terms_at(t)
+    }
+
+    /// A tracking code's owner at `t`; see [`terms_at`](Engine::terms_at).
+    pub fn owner_at(&self, id: CodeId, t: Timestamp) -> Option<PartnerId> {
+        self.terms_at(id, t).map(|terms| terms.owner)
     }
 
     /// A code's state at `t`: pending, active or expired, with manual expiry applied.

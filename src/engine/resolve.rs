@@ -92,8 +92,8 @@ pub(crate) fn resolve(
     }
 }
 
-/// What `text` hits at `at`, as an entered code would, and the owner of the tracking code hit
-/// (active or not).
+/// What `text` hits at `at`, as an entered code would, and the owner at `at` of the tracking
+/// code hit (active or not).
 pub(crate) fn resolve_text(
     state: &State,
     text: &str,
@@ -104,8 +104,8 @@ pub(crate) fn resolve_text(
     let owner = match hit {
         CodeHit::Matched(id) | CodeHit::Inactive { code: id, .. } => state
             .record(id)
-            .filter(|code| code.is_tracking())
-            .map(|code| code.owner),
+            .and_then(|code| code.terms_at(at))
+            .map(|terms| terms.owner),
         _ => None,
     };
     (hit, owner)

@@ -16,8 +16,7 @@ pub(crate) fn in_periods(periods: &[Window], t: Timestamp) -> bool {
 pub(crate) fn active_periods(schedule: Window, events: &[LifecycleEvent]) -> SmallVec<[Window; 1]> {
     let mut out = SmallVec::new();
     let mut push = |manual: Window| {
-        let period = intersect(schedule, manual);
-        if period.is_valid() {
+        if let Some(period) = schedule.intersect(&manual) {
             out.push(period);
         }
     };
@@ -44,16 +43,6 @@ pub(crate) fn active_periods(schedule: Window, events: &[LifecycleEvent]) -> Sma
         });
     }
     out
-}
-
-fn intersect(a: Window, b: Window) -> Window {
-    Window {
-        from: a.from.max(b.from),
-        until: match (a.until, b.until) {
-            (Some(x), Some(y)) => Some(x.min(y)),
-            (x, y) => x.or(y),
-        },
-    }
 }
 
 /// Sorts and merges overlapping or touching periods.

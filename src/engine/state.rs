@@ -12,11 +12,13 @@ use super::schedule::in_periods;
 use crate::definitions::{Definition, IdIndex};
 use crate::matching::Matcher;
 use crate::model::{
-    CodeId, CodeState, Contract, CreditPolicy, MemoryUsage, PartnerId, Settings, Timestamp, Window,
+    CodeId, CodeState, Contract, MemoryUsage, PartnerId, Settings, Terms, Timestamp, Window,
 };
 
 pub(crate) struct State {
     pub(crate) settings: Settings,
+    /// The registry revision this state reflects.
+    pub(crate) revision: u64,
     /// What attribution reads of each code, compact; indexed by code position.
     pub(crate) codes: Vec<CodeRecord>,
     /// The full definitions, same positions. Shared with the registry.
@@ -34,14 +36,22 @@ pub(crate) struct State {
 /// What attribution needs of a code, without the text and label of its definition.
 pub(crate) struct CodeRecord {
     pub(crate) id: CodeId,
-    /// `None` for a restricted code.
-    pub(crate) credit: Option<CreditPolicy>,
-    /// Meaningless for a restricted code.
-    pub(crate) owner: PartnerId,
+    pub(crate) kind: Kind,
     pub(crate) scheduled_from: Option<Timestamp>,
     /// Sorted, disjoint periods in which the code is active: its schedule minus the spans of
     /// manual expiry.
     pub(crate) active: SmallVec<[Window; 1]>,
+    /// A tracking code's owner and policy over time: each step from its instant on, the first
+    /// from the start of time. Empty for a restricted or removed code.
+    pub(crate) terms: SmallVec<[(Option<Timestamp>, Terms); 1]>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Tracking,
+    Restricted,
+    /// Removed from the registry: matched by nothing, known to nothing.
+    Removed,
 }
 
 impl CodeRecord {
@@ -61,14 +71,27 @@ impl CodeRecord {
     /// Whether this is a tracking code (restricted codes credit nobody).
     #[inline]
     pub(crate) fn is_tracking(&self) -> bool {
-        self.credit.is_some()
+        self.kind == Kind::Tracking
+    }
+
+    /// A tracking code's owner and policy at `t`; `None` for a restricted code.
+    #[inline]
+    pub(crate) fn terms_at(&self, t: Timestamp) -> Option<Terms> {
+        match self.terms.as_slice() {
+            [(_, only)] => Some(*only),
+            steps => {
+                let after = steps.partition_point(|(from, _)| from.is_none_or(|from| from <= t));
+                steps.get(after.checked_sub(1)?).map(|(_, terms)| *terms)
+            }
+        }
     }
 }
 
 impl State {
-    /// The position of the code with this id.
+    /// The position of the code with this id, unless it was removed.
     pub(crate) fn position(&self, id: CodeId) -> Option<usize> {
-        self.by_id.get(&id).copied()
+        let position = *self.by_id.get(&id)?;
+        (self.codes.get(position)?.kind != Kind::Removed).then_some(position)
     }
 
     pub(crate) fn record(&self, id: CodeId) -> Option<&CodeRecord> {
@@ -103,6 +126,12 @@ impl State {
         };
         let definitions = self.codes.capacity() * size_of::<CodeRecord>()
             + self.codes.iter().map(|c| spilled(&c.active)).sum::<usize>()
+            + self
+                .codes
+                .iter()
+                .filter(|c| c.terms.spilled())
+                .map(|c| c.terms.capacity() * size_of::<(Option<Timestamp>, Terms)>())
+                .sum::<usize>()
             + self.definitions.capacity() * size_of::<Arc<Definition>>()
             + self.definitions.iter().map(definition_heap).sum::<usize>()
             + self.by_id.capacity() * (size_of::<(CodeId, usize)>() + 1)

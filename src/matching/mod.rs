@@ -60,6 +60,8 @@ pub(crate) enum Pattern<'a> {
     Exact(&'a str),
     /// A regex code's parsed pattern and priority.
     Regex { hir: &'a Hir, priority: i32 },
+    /// A code that matches nothing: one removed from its registry keeps its number.
+    Nothing,
 }
 
 /// Every code of a registry, indexed by what it matches. Codes are numbered by their position
@@ -83,6 +85,7 @@ impl Matcher {
             match pattern {
                 Pattern::Exact(folded) => exact.push((folded.as_bytes(), i)),
                 Pattern::Regex { hir, priority } => regex.push((Rank::regex(priority, i), hir, i)),
+                Pattern::Nothing => {}
             }
         }
         // Exact codes are listed in registration order already, which is their rank.

@@ -38,8 +38,17 @@ pub enum ErrorKind {
     RegexTooLarge,
     /// A window whose end is not after its start.
     InvalidWindow,
-    /// A lifecycle event names a code id that is not registered.
+    /// A change names a code id that is not registered, or that was removed.
     UnknownCode,
+    /// A change that only a tracking code takes (a transfer, a credit policy, a deal) names a
+    /// restricted code.
+    NotATrackingCode,
+    /// A removal names a code that has been in effect: its start has passed, or it has none.
+    /// Expire it instead, so that its history is kept.
+    CodeInEffect,
+    /// A snapshot that cannot be read: not one, another format version, or altered or cut
+    /// short since it was written.
+    InvalidSnapshot,
     /// A text that is not an RFC 3339 instant, or a [`SystemTime`](std::time::SystemTime) out of
     /// range.
     InvalidTimestamp,
@@ -90,6 +99,9 @@ impl ErrorKind {
             ErrorKind::RegexTooLarge => "regex_too_large",
             ErrorKind::InvalidWindow => "invalid_window",
             ErrorKind::UnknownCode => "unknown_code",
+            ErrorKind::NotATrackingCode => "not_a_tracking_code",
+            ErrorKind::CodeInEffect => "code_in_effect",
+            ErrorKind::InvalidSnapshot => "invalid_snapshot",
             ErrorKind::InvalidTimestamp => "invalid_timestamp",
             ErrorKind::InvalidMatchExpression => "invalid_match_expression",
             ErrorKind::MalformedCsv => "malformed_csv",
@@ -212,6 +224,20 @@ pub(crate) enum Reason {
     InvalidWindow(Box<str>),
     #[error("no code with this id is registered")]
     UnknownCode,
+    #[error("no code with this id is registered: it was removed, and ids are never reused")]
+    RemovedCode,
+    #[error("{0} applies to tracking codes only, and this is a restricted code")]
+    NotATrackingCode(&'static str),
+    #[error("the code has been in effect since {0}; expire it instead of removing it")]
+    CodeInEffect(Box<str>),
+    #[error(
+        "the code has been in effect since it was registered (it has no start); expire it instead of removing it"
+    )]
+    CodeAlwaysInEffect,
+    #[error("this id belonged to code {0:?}, which was removed; ids are never reused")]
+    RemovedId(Box<str>),
+    #[error("invalid snapshot: {0}")]
+    InvalidSnapshot(String),
     #[error("{0}")]
     InvalidTimestamp(String),
     #[error("invalid match expression: {0}")]
@@ -269,7 +295,11 @@ impl Reason {
             Reason::RegexTooLarge => ErrorKind::RegexTooLarge,
             Reason::CapacityExceeded(_) => ErrorKind::CapacityExceeded,
             Reason::InvalidWindow(_) => ErrorKind::InvalidWindow,
-            Reason::UnknownCode => ErrorKind::UnknownCode,
+            Reason::UnknownCode | Reason::RemovedCode => ErrorKind::UnknownCode,
+            Reason::NotATrackingCode(_) => ErrorKind::NotATrackingCode,
+            Reason::CodeInEffect(_) | Reason::CodeAlwaysInEffect => ErrorKind::CodeInEffect,
+            Reason::RemovedId(_) => ErrorKind::DuplicateId,
+            Reason::InvalidSnapshot(_) => ErrorKind::InvalidSnapshot,
             Reason::InvalidTimestamp(_) => ErrorKind::InvalidTimestamp,
             Reason::InvalidMatchExpression(_) => ErrorKind::InvalidMatchExpression,
             Reason::MalformedCsv(_) => ErrorKind::MalformedCsv,
@@ -371,6 +401,10 @@ impl Error {
 
     pub(crate) fn unknown_code(id: CodeId) -> Error {
         Error::new(Subject::Code { id, text: None }, Reason::UnknownCode)
+    }
+
+    pub(crate) fn snapshot(why: impl Into<String>) -> Error {
+        Error::new(Subject::None, Reason::InvalidSnapshot(why.into()))
     }
 
     pub(crate) fn contract(partner: PartnerId, reason: Reason) -> Error {
@@ -482,19 +516,34 @@ impl fmt::Debug for Error {
 
 impl std::error::Error for Error {}
 
-/// Every error of a batch handed to [`Registry::add_all`](crate::Registry::add_all), in row
-/// order. Nothing of the batch was added.
+/// Every error of a batch handed to [`Registry::add_all`](crate::Registry::add_all) or
+/// [`Registry::apply`](crate::Registry::apply), in row order. Nothing of the batch was applied.
 ///
 /// Each [`Error`] in it carries its [`row`](Error::row).
 #[derive(Debug)]
 pub struct BulkError {
     errors: Vec<Error>,
     rows: usize,
+    /// What did not happen: `added` for codes, `changed` for a batch of changes.
+    undone: &'static str,
 }
 
 impl BulkError {
     pub(crate) fn new(errors: Vec<Error>, rows: usize) -> BulkError {
-        BulkError { errors, rows }
+        BulkError {
+            errors,
+            rows,
+            undone: "added",
+        }
+    }
+
+    /// The errors of a batch of changes, none of which was applied.
+    pub(crate) fn changes(errors: Vec<Error>, rows: usize) -> BulkError {
+        BulkError {
+            errors,
+            rows,
+            undone: "changed",
+        }
     }
 
     /// The errors, one or more, in row order.
@@ -512,9 +561,10 @@ impl fmt::Display for BulkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} of {} rows rejected, nothing was added",
+            "{} of {} rows rejected, nothing was {}",
             self.errors.len(),
-            self.rows
+            self.rows,
+            self.undone
         )?;
         if let Some(first) = self.errors.first() {
             write!(f, "; first: {first}")?;

@@ -1,6 +1,7 @@
 //! The vocabulary: what hosts hand in and get back. Nothing here imports from the rest of the
 //! crate; everything else builds on it.
 
+mod change;
 mod code;
 mod conflict;
 mod decision;
@@ -14,6 +15,7 @@ mod settings;
 mod sighting;
 mod time;
 
+pub use change::{Change, Terms};
 pub use code::{
     Code, CreditPolicy, Lifecycle, LifecycleEvent, MatchMode, RestrictedCode, TrackingCode,
 };

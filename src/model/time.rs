@@ -279,6 +279,18 @@ impl Window {
         }
     }
 
+    /// The instants in both windows, if any.
+    pub(crate) fn intersect(&self, other: &Window) -> Option<Window> {
+        let both = Window {
+            from: self.from.max(other.from),
+            until: match (self.until, other.until) {
+                (Some(x), Some(y)) => Some(x.min(y)),
+                (x, y) => x.or(y),
+            },
+        };
+        both.is_valid().then_some(both)
+    }
+
     /// [`is_valid`](Window::is_valid), as the reason a registration fails.
     pub(crate) fn check(&self) -> Result<(), Reason> {
         if self.is_valid() {

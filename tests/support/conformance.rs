@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use promo_attribution::{
-    AlwaysOwnerClicks, Click, ClickWinner, Code, CodeHit, CodeId, CodeTracking, Contract,
+    AlwaysOwnerClicks, Change, Click, ClickWinner, Code, CodeHit, CodeId, CodeTracking, Contract,
     Contracts, Conversion, CreditPolicy, Decision, Engine, ExceptionList, Outcome, PartnerId,
     Payout, RegexAnchoring, Registry, Settings, Timestamp, UnmetPolicy, Via, Window,
 };
@@ -267,12 +267,7 @@ fn code(value: &Value) -> Result<Code, String> {
         "tracking" => {
             let owner = PartnerId(required(uint(obj, "owner")?, "owner")?);
             let mut code = Code::tracking(id, text, owner).window(window);
-            code = code.credit(match required(string(obj, "credit")?, "credit")? {
-                "always" => CreditPolicy::Always,
-                "if_involved" => CreditPolicy::IfInvolved,
-                "if_winner" => CreditPolicy::IfWinner,
-                other => return Err(format!("unknown credit {other:?}")),
-            });
+            code = code.credit(credit_policy(required(string(obj, "credit")?, "credit")?)?);
             match string(obj, "match")?.unwrap_or("exact") {
                 "exact" => {}
                 "regex" => code = code.regex(),
@@ -342,19 +337,85 @@ fn build(case: &Obj) -> Result<Result<Engine, String>, String> {
         }
     }
     for value in array(case, "events")? {
-        let obj = object(value, "an event")?;
-        only(obj, "an event", &["expire", "reactivate", "at"])?;
-        let at = required(instant(obj, "at")?, "at")?;
-        let result = match (uint(obj, "expire")?, uint(obj, "reactivate")?) {
-            (Some(id), None) => registry.expire(CodeId(id), at),
-            (None, Some(id)) => registry.reactivate(CodeId(id), at),
-            _ => return Err("an event needs exactly one of \"expire\" and \"reactivate\"".into()),
-        };
-        if let Err(e) = result {
-            return Ok(Err(e.kind().as_str().to_owned()));
+        if let Err(e) = registry.apply([event(value)?]) {
+            return Ok(Err(e.errors()[0].kind().as_str().to_owned()));
         }
     }
     Ok(registry.compile().map_err(|e| e.kind().as_str().to_owned()))
+}
+
+/// One event: a lifecycle action or a live change (`FORMAT.md` § events).
+fn event(value: &Value) -> Result<Change, String> {
+    let obj = object(value, "an event")?;
+    let verbs = [
+        "expire",
+        "reactivate",
+        "transfer",
+        "set_credit",
+        "set_window",
+        "remove",
+    ];
+    let mut named = verbs.iter().filter(|verb| obj.contains_key(**verb));
+    let (Some(&verb), None) = (named.next(), named.next()) else {
+        return Err(format!("an event needs exactly one of {verbs:?}"));
+    };
+    let code = CodeId(required(uint(obj, verb)?, verb)?);
+    let at = || -> Result<Timestamp, String> { required(instant(obj, "at")?, "at") };
+    let change = match verb {
+        "expire" => {
+            only(obj, "an expire event", &["expire", "at"])?;
+            Change::Expire { code, at: at()? }
+        }
+        "reactivate" => {
+            only(obj, "a reactivate event", &["reactivate", "at"])?;
+            Change::Reactivate { code, at: at()? }
+        }
+        "transfer" => {
+            only(obj, "a transfer event", &["transfer", "to", "at"])?;
+            let to = PartnerId(required(uint(obj, "to")?, "to")?);
+            Change::Transfer {
+                code,
+                to,
+                at: at()?,
+            }
+        }
+        "set_credit" => {
+            only(obj, "a set_credit event", &["set_credit", "credit", "at"])?;
+            let credit = credit_policy(required(string(obj, "credit")?, "credit")?)?;
+            Change::SetCredit {
+                code,
+                credit,
+                at: at()?,
+            }
+        }
+        "set_window" => {
+            only(
+                obj,
+                "a set_window event",
+                &["set_window", "starts_at", "ends_at"],
+            )?;
+            let window = Window {
+                from: instant(obj, "starts_at")?,
+                until: instant(obj, "ends_at")?,
+            };
+            Change::SetWindow { code, window }
+        }
+        _ => {
+            only(obj, "a remove event", &["remove", "now"])?;
+            let now = required(instant(obj, "now")?, "now")?;
+            Change::Remove { code, now }
+        }
+    };
+    Ok(change)
+}
+
+fn credit_policy(word: &str) -> Result<CreditPolicy, String> {
+    match word {
+        "always" => Ok(CreditPolicy::Always),
+        "if_involved" => Ok(CreditPolicy::IfInvolved),
+        "if_winner" => Ok(CreditPolicy::IfWinner),
+        other => Err(format!("unknown credit {other:?}")),
+    }
 }
 
 fn run_case(value: &Value) -> Result<(), String> {

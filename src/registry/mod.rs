@@ -1,0 +1,487 @@
+//! The mutable, validating set of one program's code definitions, and its history.
+
+mod apply;
+mod history;
+mod validate;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::definitions::{Entry, IdIndex, TextIndex, ValidatedList};
+use crate::engine::Engine;
+use crate::model::{
+    BulkError, Change, Code, CodeId, Contract, CreditPolicy, Error, ExceptionList, LifecycleEvent,
+    PartnerId, Settings, Terms, Timestamp, Window,
+};
+use apply::Undo;
+pub use history::HistoryEntry;
+use history::{History, Recorded};
+pub(crate) use validate::Batch;
+
+/// The mutable set of code definitions of one program, validated as they are added and
+/// changed, with the history of every change.
+///
+/// Add codes, contracts and lifecycle events, then [`compile`](Registry::compile) an immutable
+/// [`Engine`] to attribute orders. Every registration rule is checked on the way in, so a
+/// registry that holds a code can always compile it.
+///
+/// # Changing codes while they are in use
+///
+/// Codes change all day: [`transfer`](Registry::transfer) a code to another partner,
+/// [`set_credit`](Registry::set_credit), [`set_window`](Registry::set_window) ("change active
+/// dates"), [`set_deal`](Registry::set_deal), [`set_label`](Registry::set_label),
+/// [`remove`](Registry::remove) a code announced by mistake, [`expire`](Registry::expire) and
+/// [`reactivate`](Registry::reactivate) — one at a time, or several as one all-or-nothing
+/// [`apply`](Registry::apply). Ownership and policy change from an instant on, so an order
+/// placed before it is judged by the terms it had then. Every successful call makes a new
+/// [`revision`](Registry::revision) and is kept in the [`history`](Registry::history), with the
+/// host's note if it gave one.
+///
+/// # Failure leaves nothing half-applied
+///
+/// [`add`](Registry::add) either adds the code or returns an error and changes nothing.
+/// [`add_all`](Registry::add_all) validates every row — against the registry and against the
+/// earlier rows of the same batch — reports every error, and adds nothing unless all are valid.
+///
+/// ```
+/// use promo_attribution::{Code, CodeId, PartnerId, Registry, Settings};
+///
+/// let mut registry = Registry::new(Settings::default());
+/// let err = registry
+///     .add_all([
+///         Code::tracking(CodeId(1), "SAVE10", PartnerId(1)).into(),
+///         Code::tracking(CodeId(2), "   ", PartnerId(1)).into(),
+///         Code::tracking(CodeId(3), "(", PartnerId(2)).regex().into(),
+///         Code::restricted(CodeId(4), "STAFF").into(),
+///     ])
+///     .unwrap_err();
+/// assert_eq!(err.errors().len(), 2);
+/// assert_eq!(err.errors()[0].row(), Some(1));
+/// assert!(registry.is_empty());
+/// ```
+///
+/// # Persistence
+///
+/// With the `serde` feature, a registry serialises as a snapshot of every definition —
+/// settings, codes with their lifecycle events and changes of terms, contracts, exception
+/// lists, the history — and reads back through the same validation as
+/// [`add`](Registry::add). An [`Engine`] is not serialised: compile it again from the registry
+/// read back.
+#[derive(Debug)]
+pub struct Registry {
+    settings: Settings,
+    /// In registration order; a removed code stays, marked, so that positions never move.
+    entries: Vec<Entry>,
+    /// Code id → position in `entries`, removed codes included: their ids are never reused.
+    by_id: IdIndex,
+    /// Case-folded text of live exact codes (tracking and restricted) → positions.
+    exact: TextIndex,
+    /// The number of codes not removed.
+    live: usize,
+    contracts: HashMap<PartnerId, Contract>,
+    /// In registration order, each with its validated form.
+    exception_lists: Vec<(ExceptionList, ValidatedList)>,
+    history: History,
+    /// Which registry this is, within the process: engines remember it, so that one is only
+    /// brought up to date from the registry it was compiled from.
+    lineage: u64,
+}
+
+/// A lineage no other registry of the process has.
+fn new_lineage() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+impl Default for Registry {
+    fn default() -> Registry {
+        Registry::new(Settings::default())
+    }
+}
+
+impl Clone for Registry {
+    /// A copy with a lineage of its own: the two may change apart from here on.
+    fn clone(&self) -> Registry {
+        Registry {
+            settings: self.settings.clone(),
+            entries: self.entries.clone(),
+            by_id: self.by_id.clone(),
+            exact: self.exact.clone(),
+            live: self.live,
+            contracts: self.contracts.clone(),
+            exception_lists: self.exception_lists.clone(),
+            history: self.history.clone(),
+            lineage: new_lineage(),
+        }
+    }
+}
+
+impl Registry {
+    /// An empty registry for a program with these settings, at revision 0.
+    pub fn new(settings: Settings) -> Registry {
+        Registry {
+            settings,
+            entries: Vec::new(),
+            by_id: IdIndex::default(),
+            exact: TextIndex::default(),
+            live: 0,
+            contracts: HashMap::new(),
+            exception_lists: Vec::new(),
+            history: History::default(),
+            lineage: new_lineage(),
+        }
+    }
+
+    /// The program's settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The number of codes, tracking and restricted (removed codes do not count).
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    /// Whether no code is registered.
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    /// The code with this id, as it is now; `None` for an unknown or removed id.
+    pub fn get(&self, id: CodeId) -> Option<&Code> {
+        self.entry(id).map(|e| &e.definition.code)
+    }
+
+    /// Every code, in registration order (removed codes left out).
+    pub fn codes(&self) -> impl Iterator<Item = &Code> + '_ {
+        self.entries
+            .iter()
+            .filter(|e| !e.removed)
+            .map(|e| &e.definition.code)
+    }
+
+    /// The lifecycle events recorded for a code, in time order; `None` for an unknown or
+    /// removed id.
+    pub fn events(&self, id: CodeId) -> Option<&[LifecycleEvent]> {
+        self.entry(id).map(|e| e.events.as_slice())
+    }
+
+    /// A tracking code's owner and credit policy at `t`: those of the last
+    /// [`transfer`](Registry::transfer) and [`set_credit`](Registry::set_credit) effective at or
+    /// before `t` (at one instant, the one applied last), else the registered ones. `None` for
+    /// a restricted, unknown or removed code.
+    pub fn terms_at(&self, id: CodeId, t: Timestamp) -> Option<Terms> {
+        self.entry(id)?.terms_at(t)
+    }
+
+    /// A tracking code's owner at `t`; see [`terms_at`](Registry::terms_at).
+    pub fn owner_at(&self, id: CodeId, t: Timestamp) -> Option<PartnerId> {
+        self.terms_at(id, t).map(|terms| terms.owner)
+    }
+
+    fn entry(&self, id: CodeId) -> Option<&Entry> {
+        let entry = &self.entries[*self.by_id.get(&id)?];
+        (!entry.removed).then_some(entry)
+    }
+
+    /// The revision the registry is at: 0 when new, one more after every call that changed it.
+    pub fn revision(&self) -> u64 {
+        self.history.revision()
+    }
+
+    /// Every change, oldest first, each with the revision it made and the host's note.
+    pub fn history(&self) -> &[HistoryEntry] {
+        self.history.entries()
+    }
+
+    /// The changes made after `revision`, oldest first: what a host appends to its own store
+    /// after each change, or what an engine at `revision` has not seen.
+    pub fn history_since(&self, revision: u64) -> &[HistoryEntry] {
+        self.history.since(revision)
+    }
+
+    /// Validates and adds one code. On error nothing changes.
+    ///
+    /// The code's text is trimmed of surrounding white space first. The checks, in order:
+    /// duplicate id; empty, too long (over [`MAX_CODE_LEN`](crate::MAX_CODE_LEN) bytes) or
+    /// containing a control character; a window that does not end after it starts; for an exact code, another
+    /// exact code (tracking or restricted) with the same case-folded text and an overlapping
+    /// schedule; for a regex code, a pattern that does not parse, uses look-around or
+    /// back-references, matches the empty string, or compiles to more than
+    /// [`MAX_REGEX_SIZE`](crate::MAX_REGEX_SIZE) bytes.
+    pub fn add(&mut self, code: impl Into<Code>) -> Result<(), Error> {
+        self.change(Change::Add { code: code.into() })
+    }
+
+    /// Validates every code of a batch and adds them all, or none.
+    ///
+    /// Rows are checked in order, each against the registry and the valid rows before it, so a
+    /// duplicate inside the batch is reported at its second occurrence. The error lists every
+    /// rejected row; each [`Error::row`] is the zero-based position in the batch.
+    pub fn add_all(&mut self, codes: impl IntoIterator<Item = Code>) -> Result<(), BulkError> {
+        let batch = self.validate_batch(codes)?;
+        self.insert_batch(batch);
+        Ok(())
+    }
+
+    /// Validates a batch without changing the registry: each code against the registry and
+    /// the valid codes before it. Errors carry their zero-based row.
+    pub(crate) fn validate_batch(
+        &self,
+        codes: impl IntoIterator<Item = Code>,
+    ) -> Result<Batch, BulkError> {
+        let mut batch = Batch::default();
+        let mut errors = Vec::new();
+        let mut rows = 0;
+        for (row, code) in codes.into_iter().enumerate() {
+            rows += 1;
+            match self.validate(code, &batch) {
+                Ok(definition) => batch.push(definition),
+                Err(err) => errors.push(err.at_row(row)),
+            }
+        }
+        if errors.is_empty() {
+            Ok(batch)
+        } else {
+            Err(BulkError::new(errors, rows))
+        }
+    }
+
+    /// Adds a batch [`validate_batch`](Registry::validate_batch) accepted, as one revision.
+    /// Cannot fail, so a batch is never half-applied; the caller must not have changed the
+    /// registry since the batch was validated.
+    pub(crate) fn insert_batch(&mut self, batch: Batch) {
+        let added = batch
+            .definitions
+            .into_iter()
+            .map(|definition| Recorded::Added(self.insert(definition)))
+            .collect();
+        self.history.record(added, None);
+    }
+
+    /// Applies a batch of changes, in order, each seeing the ones before it: all of them, or
+    /// none. Every rejected change is reported, with its zero-based [`row`](Error::row) in the
+    /// batch; after an error the registry is exactly as it was. Returns the new revision (the
+    /// same one, for an empty batch).
+    pub fn apply(&mut self, changes: impl IntoIterator<Item = Change>) -> Result<u64, BulkError> {
+        self.apply_noted(changes, None)
+    }
+
+    /// [`apply`](Registry::apply), keeping the host's `note` (who, why) with the changes in the
+    /// history.
+    pub fn apply_with_note(
+        &mut self,
+        changes: impl IntoIterator<Item = Change>,
+        note: impl Into<String>,
+    ) -> Result<u64, BulkError> {
+        self.apply_noted(changes, Some(Arc::from(note.into())))
+    }
+
+    fn apply_noted(
+        &mut self,
+        changes: impl IntoIterator<Item = Change>,
+        note: Option<Arc<str>>,
+    ) -> Result<u64, BulkError> {
+        let mut undo = Vec::new();
+        let mut recorded = Vec::new();
+        let mut errors = Vec::new();
+        let mut rows = 0;
+        for (row, change) in changes.into_iter().enumerate() {
+            rows += 1;
+            match self.apply_change(change, &mut undo) {
+                Ok(change) => recorded.push(change),
+                Err(err) => errors.push(err.at_row(row)),
+            }
+        }
+        if errors.is_empty() {
+            Ok(self.history.record(recorded, note))
+        } else {
+            self.undo(undo);
+            Err(BulkError::changes(errors, rows))
+        }
+    }
+
+    /// One change, as its own revision; on error nothing changes.
+    fn change(&mut self, change: Change) -> Result<(), Error> {
+        let mut undo: Vec<Undo> = Vec::new();
+        let recorded = self.apply_change(change, &mut undo)?;
+        self.history.record(vec![recorded], None);
+        Ok(())
+    }
+
+    /// Records that the code is manually expired from `at` on.
+    ///
+    /// The event is kept with its instant: orders before `at` still see the code as it was.
+    pub fn expire(&mut self, id: CodeId, at: Timestamp) -> Result<(), Error> {
+        self.change(Change::Expire { code: id, at })
+    }
+
+    /// Records that a manual expiry of the code ends at `at`. The schedule still applies: a
+    /// reactivated code past its end stays expired.
+    pub fn reactivate(&mut self, id: CodeId, at: Timestamp) -> Result<(), Error> {
+        self.change(Change::Reactivate { code: id, at })
+    }
+
+    /// Hands a tracking code to partner `to` from `at` on. Orders placed before `at` still
+    /// credit the owner the code had then; from `at` on, every rule that names the code's owner
+    /// (whose clicks satisfy it, who is credited) names `to`.
+    ///
+    /// Fails with [`NotATrackingCode`](crate::ErrorKind::NotATrackingCode) for a restricted
+    /// code, [`UnknownCode`](crate::ErrorKind::UnknownCode) for an unknown or removed one.
+    ///
+    /// ```
+    /// use promo_attribution::{Code, CodeId, Conversion, PartnerId, Registry, Timestamp};
+    ///
+    /// let t = |s: &str| s.parse::<Timestamp>();
+    /// let mut registry = Registry::default();
+    /// registry.add(Code::tracking(CodeId(10), "SAVE10", PartnerId(1)))?;
+    /// registry.transfer(CodeId(10), PartnerId(2), t("2026-03-01T00:00:00Z")?)?;
+    /// let engine = registry.compile()?;
+    ///
+    /// let before = Conversion::new(t("2026-02-20T00:00:00Z")?).codes(&["SAVE10"]);
+    /// let after = Conversion::new(t("2026-03-10T00:00:00Z")?).codes(&["SAVE10"]);
+    /// assert_eq!(engine.attribute(&before).to_string(), "credited partner 1 via code 10");
+    /// assert_eq!(engine.attribute(&after).to_string(), "credited partner 2 via code 10");
+    /// # Ok::<(), promo_attribution::Error>(())
+    /// ```
+    pub fn transfer(&mut self, id: CodeId, to: PartnerId, at: Timestamp) -> Result<(), Error> {
+        self.change(Change::Transfer { code: id, to, at })
+    }
+
+    /// Sets a tracking code's credit policy from `at` on; orders before `at` keep the policy
+    /// they had. Fails like [`transfer`](Registry::transfer).
+    pub fn set_credit(
+        &mut self,
+        id: CodeId,
+        credit: CreditPolicy,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        self.change(Change::SetCredit {
+            code: id,
+            credit,
+            at,
+        })
+    }
+
+    /// Replaces a code's schedule (the reference's "change active dates"). The new window is
+    /// checked as a new code's would be: it must end after it starts
+    /// ([`InvalidWindow`](crate::ErrorKind::InvalidWindow)), and for an exact code no other
+    /// exact code of the same text may have a schedule overlapping it
+    /// ([`DuplicateCode`](crate::ErrorKind::DuplicateCode)).
+    pub fn set_window(&mut self, id: CodeId, window: Window) -> Result<(), Error> {
+        self.change(Change::SetWindow { code: id, window })
+    }
+
+    /// Sets or clears a tracking code's deal id (the reference's "apply deal"); it never
+    /// changes crediting.
+    pub fn set_deal(&mut self, id: CodeId, deal: Option<u64>) -> Result<(), Error> {
+        self.change(Change::SetDeal { code: id, deal })
+    }
+
+    /// Sets or clears a code's display label.
+    pub fn set_label(&mut self, id: CodeId, label: Option<String>) -> Result<(), Error> {
+        self.change(Change::SetLabel { code: id, label })
+    }
+
+    /// Deletes a code that has never been in effect — one announced by mistake — while `now`
+    /// is before its start. A code in effect, or with no start (in effect since it was
+    /// registered), fails with [`CodeInEffect`](crate::ErrorKind::CodeInEffect): expire it
+    /// instead, so that its history is kept. The removed code's id is never used again; its
+    /// text is free for another code.
+    pub fn remove(&mut self, id: CodeId, now: Timestamp) -> Result<(), Error> {
+        self.change(Change::Remove { code: id, now })
+    }
+
+    /// Sets (or replaces) a partner's contract: its window and, optionally, its own payout
+    /// rate. A sale credited to the partner outside the window is invalid with
+    /// [`PartnerNotActive`](crate::InvalidReason::PartnerNotActive); the partner's codes stay
+    /// assigned. A bare [`Window`](crate::Window) is a contract at the program's default payout.
+    ///
+    /// ```
+    /// use promo_attribution::{Contract, Payout, PartnerId, Registry, Window};
+    ///
+    /// let mut registry = Registry::default();
+    /// registry.set_contract(PartnerId(1), Window::ALWAYS)?;
+    /// registry.set_contract(PartnerId(2), Contract::new(Window::ALWAYS).payout(Payout::Fixed(250)))?;
+    /// assert_eq!(registry.contract(PartnerId(2)).and_then(|c| c.payout), Some(Payout::Fixed(250)));
+    /// # Ok::<(), promo_attribution::Error>(())
+    /// ```
+    pub fn set_contract(
+        &mut self,
+        partner: PartnerId,
+        contract: impl Into<Contract>,
+    ) -> Result<(), Error> {
+        let contract = contract.into();
+        self.change(Change::SetContract { partner, contract })
+    }
+
+    /// Removes a partner's contract, returning it.
+    pub fn remove_contract(&mut self, partner: PartnerId) -> Option<Contract> {
+        let old = self.contracts.get(&partner).copied()?;
+        // Removing a contract that exists cannot fail.
+        self.change(Change::RemoveContract { partner }).ok()?;
+        Some(old)
+    }
+
+    /// Every registered contract, by partner, in no particular order.
+    pub fn contracts(&self) -> impl ExactSizeIterator<Item = (PartnerId, Contract)> + '_ {
+        self.contracts
+            .iter()
+            .map(|(&partner, &contract)| (partner, contract))
+    }
+
+    /// A partner's contract, if one is registered.
+    pub fn contract(&self, partner: PartnerId) -> Option<Contract> {
+        self.contracts.get(&partner).copied()
+    }
+
+    /// Validates and appends a promo-code exception list. Lists apply in the order they were
+    /// added: the first that names an entered code sets the payout. On error nothing changes.
+    ///
+    /// Each code of the list must be a valid code text (not empty after trimming, at most
+    /// [`MAX_CODE_LEN`](crate::MAX_CODE_LEN) bytes, no control character); a match expression
+    /// must compile and have exactly one capture group
+    /// ([`InvalidMatchExpression`](crate::ErrorKind::InvalidMatchExpression)).
+    ///
+    /// ```
+    /// use promo_attribution::{ErrorKind, ExceptionList, Payout, Registry};
+    ///
+    /// let mut registry = Registry::default();
+    /// registry.add_exception_list(ExceptionList::new("site-wide", Payout::Fixed(0)).codes(["WELCOME"]))?;
+    /// let err = registry
+    ///     .add_exception_list(ExceptionList::new("bad", Payout::Fixed(0)).match_expression("^[A-Z]+$"))
+    ///     .unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidMatchExpression);
+    /// assert_eq!(registry.exception_lists().count(), 1);
+    /// # Ok::<(), promo_attribution::Error>(())
+    /// ```
+    pub fn add_exception_list(&mut self, list: ExceptionList) -> Result<(), Error> {
+        self.change(Change::AddExceptionList { list })
+    }
+
+    /// The exception lists, in the order they apply.
+    pub fn exception_lists(&self) -> impl ExactSizeIterator<Item = &ExceptionList> + '_ {
+        self.exception_lists.iter().map(|(list, _)| list)
+    }
+
+    /// Compiles an immutable [`Engine`] from the current definitions.
+    ///
+    /// The registry is left as it is, so it can be changed and compiled again; engines already
+    /// compiled are unaffected. The engine reflects the registry's current
+    /// [`revision`](Registry::revision). Every code was validated when it was added, so compiling fails
+    /// only when the registry outgrows the engine's 32-bit tables
+    /// ([`CapacityExceeded`](crate::ErrorKind::CapacityExceeded)): more than 2^32 − 1 codes, or
+    /// more than 4 GiB of exact code text or of regex prefixes.
+    pub fn compile(&self) -> Result<Engine, Error> {
+        let lists = self.exception_lists.iter().map(|(_, validated)| validated);
+        Engine::compile(
+            &self.settings,
+            &self.entries,
+            &self.by_id,
+            &self.contracts,
+            lists,
+            self.revision(),
+        )
+    }
+}
