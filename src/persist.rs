@@ -1,110 +1,252 @@
 //! Serde support (feature `serde`) for what is not plain data: registry snapshots, validated
 //! again when read, and orders in owned form.
 
-use serde::de::Error as _;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::de::{Error as _, MapAccess, Visitor};
+use serde::ser::SerializeStruct;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::definitions::{TermChange, TermUpdate};
 use crate::model::{
-    Click, Code, Contract, Conversion, ExceptionList, Lifecycle, LifecycleEvent, PartnerId,
-    Settings, Timestamp,
+    Change, Click, Code, Contract, Conversion, CreditPolicy, ExceptionList, LifecycleEvent,
+    PartnerId, Settings, Timestamp,
 };
-use crate::registry::Registry;
+use crate::registry::{Check, Image, ImageChange, ImageCode, ImageEntry, Registry};
 
-/// One code of a snapshot with its lifecycle events.
+/// The shape this version writes and reads. A snapshot of another format is an error that says
+/// so, never a guess.
+const FORMAT: u32 = 2;
+
+/// One code of a snapshot, with what changed it over time.
 #[derive(Serialize, Deserialize)]
-struct SnapshotCode<C> {
-    code: C,
+#[serde(deny_unknown_fields)]
+struct SnapshotCode {
+    code: Code,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     events: Vec<LifecycleEvent>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    terms: Vec<SnapshotTerms>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    removed: bool,
+}
+
+/// A change of owner or policy: `{"at": …, "owner": 2}` or `{"at": …, "credit": "if_winner"}`.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SnapshotTerms {
+    at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    owner: Option<PartnerId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    credit: Option<CreditPolicy>,
 }
 
 #[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SnapshotContract {
     partner: PartnerId,
     #[serde(flatten)]
     contract: Contract,
 }
 
-/// The shape of a registry on the wire: everything [`Registry`] holds, in registration order.
 #[derive(Serialize, Deserialize)]
-struct Snapshot<C, L> {
-    settings: Settings,
-    codes: Vec<SnapshotCode<C>>,
-    #[serde(default)]
-    contracts: Vec<SnapshotContract>,
-    // Not `default`: that would ask `L: Default` of the generic parameter.
-    #[serde(default = "Vec::new")]
-    exception_lists: Vec<L>,
+#[serde(deny_unknown_fields)]
+struct SnapshotEntry {
+    revision: u64,
+    change: Change,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
 }
 
-/// A snapshot of every definition: settings, codes with their lifecycle events, contracts
-/// (sorted by partner) and exception lists. An [`Engine`](crate::Engine) is never serialised:
-/// compile it again from the registry read back.
+impl From<TermChange> for SnapshotTerms {
+    fn from(change: TermChange) -> SnapshotTerms {
+        let (owner, credit) = match change.update {
+            TermUpdate::Owner(owner) => (Some(owner), None),
+            TermUpdate::Credit(credit) => (None, Some(credit)),
+        };
+        SnapshotTerms {
+            at: change.at,
+            owner,
+            credit,
+        }
+    }
+}
+
+impl SnapshotTerms {
+    fn into_change<E: serde::de::Error>(self) -> Result<TermChange, E> {
+        let update = match (self.owner, self.credit) {
+            (Some(owner), None) => TermUpdate::Owner(owner),
+            (None, Some(credit)) => TermUpdate::Credit(credit),
+            _ => {
+                return Err(E::custom(
+                    "a change of terms has exactly one of owner and credit",
+                ));
+            }
+        };
+        Ok(TermChange {
+            at: self.at,
+            update,
+        })
+    }
+}
+
+/// A snapshot of the whole registry, in a stable snake_case shape: its format version (first),
+/// settings, every code in registration order with its lifecycle events, changes of owner and
+/// policy, and whether it was removed; contracts (sorted by partner), exception lists, the
+/// revision and the history. An [`Engine`](crate::Engine) is never serialised: compile it
+/// again from the registry read back.
 #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 impl Serialize for Registry {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut contracts: Vec<SnapshotContract> = self
-            .contracts()
-            .map(|(partner, contract)| SnapshotContract { partner, contract })
+        let image = self.to_image();
+        let codes: Vec<SnapshotCode> = image
+            .codes
+            .iter()
+            .map(|c| SnapshotCode {
+                code: c.code.clone(),
+                events: c.events.clone(),
+                terms: c
+                    .term_changes
+                    .iter()
+                    .copied()
+                    .map(SnapshotTerms::from)
+                    .collect(),
+                removed: c.removed,
+            })
             .collect();
-        contracts.sort_by_key(|c| c.partner);
-        Snapshot {
-            settings: self.settings().clone(),
-            codes: self
-                .codes()
-                .map(|code| SnapshotCode {
-                    code,
-                    events: self.events(code.id()).unwrap_or_default().to_vec(),
-                })
-                .collect(),
-            contracts,
-            exception_lists: self.exception_lists().collect(),
-        }
-        .serialize(serializer)
+        let contracts: Vec<SnapshotContract> = image
+            .contracts
+            .iter()
+            .map(|&(partner, contract)| SnapshotContract { partner, contract })
+            .collect();
+        let history: Vec<SnapshotEntry> = image
+            .history
+            .iter()
+            .map(|entry| SnapshotEntry {
+                revision: entry.revision,
+                change: match &entry.change {
+                    ImageChange::AddOf(position) => Change::Add {
+                        code: image.codes[*position].code.clone(),
+                    },
+                    ImageChange::Change(change) => change.clone(),
+                },
+                note: entry.note.as_deref().map(str::to_owned),
+            })
+            .collect();
+        let mut out = serializer.serialize_struct("Snapshot", 8)?;
+        out.serialize_field("format", &FORMAT)?;
+        out.serialize_field("settings", &image.settings)?;
+        out.serialize_field("codes", &codes)?;
+        out.serialize_field("contracts", &contracts)?;
+        out.serialize_field("exception_lists", &image.exception_lists)?;
+        out.serialize_field("revision", &image.revision)?;
+        out.serialize_field("history", &history)?;
+        out.end()
     }
 }
 
 /// Reads a snapshot back through the registry's own validation: a snapshot edited by hand into
 /// something the registry would reject (a duplicate code, a bad regex) fails with that error's
-/// message, naming the code.
+/// message, naming the code. A snapshot of another format version, or none, fails saying so.
 #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 impl<'de> Deserialize<'de> for Registry {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Registry, D::Error> {
-        let snapshot = Snapshot::<Code, ExceptionList>::deserialize(deserializer)?;
-        let mut registry = Registry::new(snapshot.settings);
-        let mut events = Vec::new();
-        let codes = snapshot.codes.into_iter().map(|entry| {
-            let id = entry.code.id();
-            events.extend(entry.events.into_iter().map(|e| (id, e)));
-            entry.code
-        });
-        registry.add_all(codes.collect::<Vec<_>>()).map_err(|err| {
-            // Every error, each once: the batch error's own message repeats the first.
-            let all: Vec<String> = err.errors().iter().map(ToString::to_string).collect();
-            D::Error::custom(format!(
-                "{} of the snapshot's codes rejected: {}",
-                all.len(),
-                all.join("; ")
-            ))
-        })?;
-        for (id, event) in events {
-            let recorded = match event.action {
-                Lifecycle::Expire => registry.expire(id, event.at),
-                Lifecycle::Reactivate => registry.reactivate(id, event.at),
-            };
-            recorded.map_err(D::Error::custom)?;
+        let image = deserializer.deserialize_struct("Snapshot", &FIELDS, SnapshotVisitor)?;
+        Registry::from_image(image, Check::Validate).map_err(D::Error::custom)
+    }
+}
+
+const FIELDS: [&str; 7] = [
+    "format",
+    "settings",
+    "codes",
+    "contracts",
+    "exception_lists",
+    "revision",
+    "history",
+];
+
+/// Reads the format first, so that a snapshot of another version fails on its version, not on
+/// whatever field that version added.
+struct SnapshotVisitor;
+
+impl<'de> Visitor<'de> for SnapshotVisitor {
+    type Value = Image;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a registry snapshot")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Image, A::Error> {
+        match map.next_key::<String>()?.as_deref() {
+            Some("format") => {}
+            _ => {
+                return Err(A::Error::custom(format!(
+                    "not a registry snapshot of format {FORMAT}: it must start with its \"format\""
+                )));
+            }
         }
-        for SnapshotContract { partner, contract } in snapshot.contracts {
-            registry
-                .set_contract(partner, contract)
-                .map_err(D::Error::custom)?;
+        let format: u32 = map.next_value()?;
+        if format != FORMAT {
+            return Err(A::Error::custom(format!(
+                "snapshot format {format} is not one this version reads (it reads format {FORMAT})"
+            )));
         }
-        for list in snapshot.exception_lists {
-            registry
-                .add_exception_list(list)
-                .map_err(D::Error::custom)?;
+        let mut settings = None;
+        let mut codes: Option<Vec<SnapshotCode>> = None;
+        let mut contracts: Vec<SnapshotContract> = Vec::new();
+        let mut exception_lists: Vec<ExceptionList> = Vec::new();
+        let mut revision = 0;
+        let mut history: Vec<SnapshotEntry> = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "settings" => settings = Some(map.next_value()?),
+                "codes" => codes = Some(map.next_value()?),
+                "contracts" => contracts = map.next_value()?,
+                "exception_lists" => exception_lists = map.next_value()?,
+                "revision" => revision = map.next_value()?,
+                "history" => history = map.next_value()?,
+                other => return Err(A::Error::unknown_field(other, &FIELDS)),
+            }
         }
-        Ok(registry)
+        let settings: Settings = settings.ok_or_else(|| A::Error::missing_field("settings"))?;
+        let codes = codes.ok_or_else(|| A::Error::missing_field("codes"))?;
+        let codes = codes
+            .into_iter()
+            .map(|c| {
+                Ok(ImageCode {
+                    code: c.code,
+                    events: c.events,
+                    term_changes: c
+                        .terms
+                        .into_iter()
+                        .map(SnapshotTerms::into_change)
+                        .collect::<Result<_, A::Error>>()?,
+                    removed: c.removed,
+                })
+            })
+            .collect::<Result<Vec<_>, A::Error>>()?;
+        let history = history
+            .into_iter()
+            .map(|entry| ImageEntry {
+                revision: entry.revision,
+                change: ImageChange::Change(entry.change),
+                note: entry.note.map(Arc::from),
+            })
+            .collect();
+        Ok(Image {
+            settings,
+            codes,
+            contracts: contracts
+                .into_iter()
+                .map(|c| (c.partner, c.contract))
+                .collect(),
+            exception_lists,
+            revision,
+            history,
+        })
     }
 }
 

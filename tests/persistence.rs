@@ -1,7 +1,7 @@
 //! The `serde` feature: registry snapshots, orders and decisions through JSON.
 
 use promo_attribution::{
-    Code, CodeId, ConversionRecord, Decision, ExceptionList, PartnerId, Payout, Registry,
+    Change, Code, CodeId, ConversionRecord, Decision, ExceptionList, PartnerId, Payout, Registry,
     Timestamp, Window,
 };
 use proptest::prelude::*;
@@ -20,11 +20,20 @@ fn contents(registry: &Registry) -> impl PartialEq + std::fmt::Debug {
         .codes()
         .map(|c| (c.clone(), registry.events(c.id()).unwrap().to_vec()))
         .collect();
+    // Owner and policy at every step of the generated programs' clock.
+    let terms: Vec<_> = registry
+        .codes()
+        .flat_map(|c| {
+            (0..12).map(|step| registry.terms_at(c.id(), Timestamp::from_unix_seconds(step * 10)))
+        })
+        .collect();
     (
         registry.settings().clone(),
         codes,
         contracts,
         registry.exception_lists().cloned().collect::<Vec<_>>(),
+        terms,
+        (registry.revision(), registry.history().to_vec()),
     )
 }
 
@@ -44,16 +53,9 @@ proptest! {
         let mut settings = registry.settings().clone();
         settings.payout = Payout::PercentBps(default_bps);
         let mut priced = Registry::new(settings);
-        // The generated programs have no payouts: the same definitions again, with a default
-        // rate, contract rates and both kinds of exception list, so the snapshot carries them.
-        for code in registry.codes() {
-            priced.add(code.clone()).unwrap();
-            for event in registry.events(code.id()).unwrap() {
-                match event.action {
-                    promo_attribution::Lifecycle::Expire => priced.expire(code.id(), event.at).unwrap(),
-                    _ => priced.reactivate(code.id(), event.at).unwrap(),
-                }
-            }
+        // Replaying the history gives the same registry: the way a host restarts from its log.
+        for entry in registry.history() {
+            priced.apply([entry.change()]).unwrap();
         }
         for (partner, contract) in registry.contracts() {
             priced.set_contract(partner, contract.payout(Payout::Fixed(list_payout + 1))).unwrap();
@@ -97,10 +99,31 @@ fn the_shape_is_snake_case_and_stable() {
         .expire(CodeId(10), "2026-05-01T00:00:00Z".parse().unwrap())
         .unwrap();
     registry.set_contract(PartnerId(1), Window::ALWAYS).unwrap();
+    registry
+        .apply_with_note(
+            [Change::Transfer {
+                code: CodeId(10),
+                to: PartnerId(2),
+                at: "2026-06-01T00:00:00Z".parse().unwrap(),
+            }],
+            "desk",
+        )
+        .unwrap();
     let value: serde_json::Value = serde_json::to_value(&registry).unwrap();
+    let save10 = serde_json::json!({
+        "type": "tracking", "id": 10, "text": "SAVE10", "owner": 1,
+        "credit": "if_involved", "match_mode": "exact",
+        "window": {"from": null, "until": "2026-07-01T00:00:00Z"},
+        "deal": null, "priority": 0, "label": null
+    });
+    let staff = serde_json::json!({
+        "type": "restricted", "id": 11, "text": "STAFF",
+        "window": {"from": null, "until": null}, "label": "employees"
+    });
     assert_eq!(
         value,
         serde_json::json!({
+            "format": 2,
             "settings": {
                 "tracking": "enabled",
                 "click_winner": "last_click",
@@ -113,35 +136,39 @@ fn the_shape_is_snake_case_and_stable() {
             },
             "codes": [
                 {
-                    "code": {
-                        "type": "tracking", "id": 10, "text": "SAVE10", "owner": 1,
-                        "credit": "if_involved", "match_mode": "exact",
-                        "window": {"from": null, "until": "2026-07-01T00:00:00Z"},
-                        "deal": null, "priority": 0, "label": null
-                    },
-                    "events": [{"at": "2026-05-01T00:00:00Z", "action": "expire"}]
+                    "code": save10,
+                    "events": [{"at": "2026-05-01T00:00:00Z", "action": "expire"}],
+                    "terms": [{"at": "2026-06-01T00:00:00Z", "owner": 2}]
                 },
-                {
-                    "code": {
-                        "type": "restricted", "id": 11, "text": "STAFF",
-                        "window": {"from": null, "until": null}, "label": "employees"
-                    }
-                }
+                {"code": staff}
             ],
             "contracts": [{"partner": 1, "window": {"from": null, "until": null}, "payout": null}],
-            "exception_lists": []
+            "exception_lists": [],
+            "revision": 5,
+            "history": [
+                {"revision": 1, "change": {"kind": "add", "code": save10}},
+                {"revision": 2, "change": {"kind": "add", "code": staff}},
+                {"revision": 3, "change": {"kind": "expire", "code": 10, "at": "2026-05-01T00:00:00Z"}},
+                {"revision": 4, "change": {
+                    "kind": "set_contract", "partner": 1,
+                    "contract": {"window": {"from": null, "until": null}, "payout": null}
+                }},
+                {"revision": 5, "change": {
+                    "kind": "transfer", "code": 10, "to": 2, "at": "2026-06-01T00:00:00Z"
+                }, "note": "desk"}
+            ]
         })
     );
 }
 
 #[test]
 fn hand_written_snapshots_take_defaults_and_are_validated() {
-    let minimal = r#"{"settings": {}, "codes": [{"code": {"type": "tracking", "id": 1, "text": "SAVE10", "owner": 7}}]}"#;
+    let minimal = r#"{"format": 2, "settings": {}, "codes": [{"code": {"type": "tracking", "id": 1, "text": "SAVE10", "owner": 7}}]}"#;
     let registry: Registry = serde_json::from_str(minimal).unwrap();
     assert_eq!(registry.len(), 1);
     assert_eq!(registry.settings(), &promo_attribution::Settings::default());
 
-    let duplicate = r#"{"settings": {}, "codes": [
+    let duplicate = r#"{"format": 2, "settings": {}, "codes": [
         {"code": {"type": "tracking", "id": 1, "text": "SAVE10", "owner": 7}},
         {"code": {"type": "tracking", "id": 2, "text": "save10", "owner": 8}}]}"#;
     let err = serde_json::from_str::<Registry>(duplicate)
@@ -151,7 +178,7 @@ fn hand_written_snapshots_take_defaults_and_are_validated() {
     // Each rejected code once: the batch error's summary must not repeat the first.
     assert_eq!(err.matches("duplicate code").count(), 1, "{err}");
 
-    let bad_instant = r#"{"settings": {}, "codes": [{"code": {"type": "restricted", "id": 1, "text": "X", "window": {"until": "tomorrow"}}}]}"#;
+    let bad_instant = r#"{"format": 2, "settings": {}, "codes": [{"code": {"type": "restricted", "id": 1, "text": "X", "window": {"until": "tomorrow"}}}]}"#;
     assert!(serde_json::from_str::<Registry>(bad_instant).is_err());
 }
 
@@ -228,4 +255,45 @@ fn one_scratch_free_loop_attributes_many_records() {
         })
         .count();
     assert_eq!(credited, 2);
+}
+
+#[test]
+fn another_format_version_is_an_error_that_says_so() {
+    let newer = r#"{"format": 3, "settings": {}, "codes": [], "shiny": true}"#;
+    let err = serde_json::from_str::<Registry>(newer)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("snapshot format 3 is not one this version reads (it reads format 2)"),
+        "{err}"
+    );
+    let unversioned = r#"{"settings": {}, "codes": []}"#;
+    let err = serde_json::from_str::<Registry>(unversioned)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("must start with its \"format\""), "{err}");
+}
+
+#[test]
+fn removed_codes_stay_removed_and_keep_their_ids() {
+    let t = |s: &str| s.parse::<Timestamp>().unwrap();
+    let mut registry = Registry::default();
+    registry
+        .add(Code::tracking(CodeId(1), "LAUNCH", PartnerId(1)).starts_at(t("2026-04-01T00:00:00Z")))
+        .unwrap();
+    registry
+        .remove(CodeId(1), t("2026-03-01T00:00:00Z"))
+        .unwrap();
+    registry
+        .add(Code::tracking(CodeId(2), "LAUNCH", PartnerId(2)))
+        .unwrap();
+    let back: Registry = serde_json::from_str(&snapshot(&registry)).unwrap();
+    assert_eq!(back.len(), 1);
+    assert_eq!(back.get(CodeId(1)), None);
+    let mut back = back;
+    let err = back
+        .add(Code::tracking(CodeId(1), "OTHER", PartnerId(3)))
+        .unwrap_err();
+    assert_eq!(err.kind(), promo_attribution::ErrorKind::DuplicateId);
+    assert_eq!(contents(&back), contents(&registry));
 }

@@ -36,7 +36,7 @@ use super::time::{Timestamp, Window};
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(tag = "change", rename_all = "snake_case"))]
+#[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "snake_case"))]
 pub enum Change {
     /// Registers a code ([`Registry::add`](crate::Registry::add)).
     Add {

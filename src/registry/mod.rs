@@ -2,6 +2,7 @@
 
 mod apply;
 mod history;
+mod image;
 mod validate;
 
 use std::collections::HashMap;
@@ -17,6 +18,8 @@ use crate::model::{
 use apply::Undo;
 pub use history::HistoryEntry;
 use history::{History, Recorded};
+#[cfg_attr(not(feature = "serde"), allow(unused_imports))]
+pub(crate) use image::{Check, Image, ImageChange, ImageCode, ImageEntry};
 pub(crate) use validate::Batch;
 
 /// The mutable set of code definitions of one program, validated as they are added and
