@@ -11,8 +11,8 @@ use smallvec::SmallVec;
 
 use crate::matching::{Pattern, fold, pattern};
 use crate::model::{
-    Code, CodeId, CreditPolicy, Error, ExceptionList, LifecycleEvent, MAX_REGEX_SIZE, MatchMode,
-    PartnerId, Payout, Reason, Terms, Timestamp, check_text,
+    Code, CodeId, Contract, CreditPolicy, Error, ExceptionList, LifecycleEvent, MAX_REGEX_SIZE,
+    MatchMode, PartnerId, Payout, Reason, Settings, Terms, Timestamp, check_text,
 };
 
 /// What registration derived from a code's text, so that nothing is parsed or folded twice.
@@ -148,6 +148,28 @@ impl TermUpdate {
             TermUpdate::Credit(credit) => terms.credit = credit,
         }
     }
+}
+
+/// What a registry hands an engine to compile, or to be brought up to date from.
+pub(crate) struct Source<'a> {
+    pub(crate) settings: &'a Settings,
+    /// Every code in registration order, removed ones included: positions are shared.
+    pub(crate) entries: &'a [Entry],
+    pub(crate) by_id: &'a IdIndex,
+    pub(crate) contracts: &'a HashMap<PartnerId, Contract>,
+    pub(crate) exception_lists: Vec<&'a ValidatedList>,
+    pub(crate) revision: u64,
+    pub(crate) lineage: u64,
+}
+
+/// What changed after a revision: the positions of the codes added or changed, the partners
+/// whose contract changed, and whether an exception list was added.
+#[derive(Debug, Default)]
+pub(crate) struct Touched {
+    /// Ascending, each once.
+    pub(crate) positions: Vec<usize>,
+    pub(crate) partners: Vec<PartnerId>,
+    pub(crate) exception_lists: bool,
 }
 
 /// Code id → position of the code in a registry, and in the engines compiled from it. Seeded

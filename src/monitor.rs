@@ -119,6 +119,8 @@ impl PageScanner {
         }
         spans.sort_unstable();
         spans.dedup();
+        // A span can resolve to nothing only when it is the text of a removed code, which the
+        // automaton over the exact texts may still hold.
         spans
             .into_iter()
             .map(|(start, end)| {
@@ -130,6 +132,7 @@ impl PageScanner {
                     owner,
                 }
             })
+            .filter(|found| found.hit != CodeHit::Unknown)
             .collect()
     }
 }

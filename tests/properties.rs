@@ -26,7 +26,7 @@ fn instant(step: i64) -> Timestamp {
 }
 
 #[derive(Clone, Debug)]
-enum CodeSpec {
+pub(crate) enum CodeSpec {
     Exact(usize, u64, CreditPolicy),
     Regex(usize, u64, CreditPolicy, i32),
     Restricted(usize),
@@ -41,6 +41,9 @@ pub(crate) enum ChangeSpec {
     SetCredit(u64, CreditPolicy, i64),
     SetWindow(u64, Option<i64>, Option<i64>),
     Remove(u64, i64),
+    Add(u64, CodeSpec, Option<i64>, Option<i64>),
+    SetContract(u64, Option<i64>, Option<i64>),
+    RemoveContract(u64),
 }
 
 impl ChangeSpec {
@@ -72,18 +75,32 @@ impl ChangeSpec {
                 code: CodeId(id),
                 now: instant(now),
             },
+            ChangeSpec::Add(id, ref spec, from, until) => Change::Add {
+                code: to_code(id, spec, from, until),
+            },
+            ChangeSpec::SetContract(partner, from, until) => Change::SetContract {
+                partner: PartnerId(partner),
+                contract: window(from, until).into(),
+            },
+            ChangeSpec::RemoveContract(partner) => Change::RemoveContract {
+                partner: PartnerId(partner),
+            },
         }
     }
 }
 
 pub(crate) fn change_spec() -> impl Strategy<Value = ChangeSpec> {
     prop_oneof![
-        3 => (0u64..9, 0i64..10).prop_map(|(id, at)| ChangeSpec::Expire(id, at)),
-        2 => (0u64..9, 0i64..10).prop_map(|(id, at)| ChangeSpec::Reactivate(id, at)),
-        3 => (0u64..9, 1u64..5, 0i64..10).prop_map(|(id, to, at)| ChangeSpec::Transfer(id, to, at)),
-        2 => (0u64..9, policy(), 0i64..10).prop_map(|(id, p, at)| ChangeSpec::SetCredit(id, p, at)),
-        2 => (0u64..9, bound(), bound()).prop_map(|(id, from, until)| ChangeSpec::SetWindow(id, from, until)),
-        1 => (0u64..9, 0i64..10).prop_map(|(id, now)| ChangeSpec::Remove(id, now)),
+        3 => (0u64..12, 0i64..10).prop_map(|(id, at)| ChangeSpec::Expire(id, at)),
+        2 => (0u64..12, 0i64..10).prop_map(|(id, at)| ChangeSpec::Reactivate(id, at)),
+        3 => (0u64..12, 1u64..5, 0i64..10).prop_map(|(id, to, at)| ChangeSpec::Transfer(id, to, at)),
+        2 => (0u64..12, policy(), 0i64..10).prop_map(|(id, p, at)| ChangeSpec::SetCredit(id, p, at)),
+        2 => (0u64..12, bound(), bound()).prop_map(|(id, from, until)| ChangeSpec::SetWindow(id, from, until)),
+        1 => (0u64..12, 0i64..10).prop_map(|(id, now)| ChangeSpec::Remove(id, now)),
+        2 => (8u64..12, code_spec(), bound(), bound())
+            .prop_map(|(id, spec, from, until)| ChangeSpec::Add(id, spec, from, until)),
+        1 => (1u64..4, bound(), bound()).prop_map(|(p, from, until)| ChangeSpec::SetContract(p, from, until)),
+        1 => (1u64..4).prop_map(ChangeSpec::RemoveContract),
     ]
 }
 
@@ -222,16 +239,13 @@ pub(crate) fn build(program: &Program) -> (Registry, Vec<(PartnerId, Window)>) {
     for change in &program.changes {
         let _ = registry.apply([change.change()]);
     }
-    let mut contracts = Vec::new();
     for &(partner, from, until) in &program.contracts {
-        if registry
-            .set_contract(PartnerId(partner), window(from, until))
-            .is_ok()
-        {
-            contracts.retain(|(p, _)| *p != PartnerId(partner));
-            contracts.push((PartnerId(partner), window(from, until)));
-        }
+        let _ = registry.set_contract(PartnerId(partner), window(from, until));
     }
+    let contracts = registry
+        .contracts()
+        .map(|(partner, contract)| (partner, contract.window))
+        .collect();
     (registry, contracts)
 }
 

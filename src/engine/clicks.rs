@@ -2,13 +2,11 @@
 //! was involved.
 
 use std::cell::OnceCell;
-use std::collections::HashMap;
-
-use foldhash::fast::RandomState;
 
 use smallvec::SmallVec;
 
 use super::schedule::in_periods;
+use super::shared::Layered;
 use crate::model::{Click, ClickWinner, Conversion, PartnerId, Timestamp, Window};
 
 /// The qualifying clicks of one conversion.
@@ -16,7 +14,7 @@ pub(crate) struct Clicks<'a> {
     all: &'a [Click],
     earliest: Timestamp,
     at: Timestamp,
-    always_owner_periods: &'a HashMap<PartnerId, Vec<Window>, RandomState>,
+    always_owner_periods: &'a Layered<PartnerId, Vec<Window>>,
     /// The partner of the winning qualifying click.
     pub(crate) winner: Option<PartnerId>,
     /// The partners with a qualifying click, sorted; built on the first `involved` question,
@@ -36,7 +34,7 @@ impl<'a> Clicks<'a> {
     pub(crate) fn qualifying(
         lookback: std::time::Duration,
         click_winner: ClickWinner,
-        always_owner_periods: &'a HashMap<PartnerId, Vec<Window>, RandomState>,
+        always_owner_periods: &'a Layered<PartnerId, Vec<Window>>,
         conversion: &Conversion<'a>,
         involved: &'a OnceCell<Involved>,
     ) -> Clicks<'a> {

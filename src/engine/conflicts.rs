@@ -26,7 +26,7 @@ pub(crate) fn check_available(
     let definitions = &state.definitions;
     let mut collisions = Vec::new();
     let folded = fold::fold(text);
-    state.matcher.exact_matches(&folded, |i| {
+    state.exact_matches(&folded, |i| {
         let code = &definitions[i as usize].code;
         let Some(overlap) = code.window().intersect(&window) else {
             return;
@@ -75,7 +75,7 @@ pub(crate) fn conflicts(state: &State) -> Vec<Conflict> {
 
 /// Exact tracking codes and restricted codes that regex codes also match.
 fn shadowed_by_exact(state: &State, out: &mut Vec<Conflict>) {
-    if !state.matcher.has_regex_codes() {
+    if !state.matchers().has_regex_codes() {
         return;
     }
     let definitions = &state.definitions;
@@ -119,7 +119,7 @@ fn regex_matches_any_spelling(state: &State, text: &str, mut visit: impl FnMut(u
     let mut hits = SmallVec::new();
     for (v, variant) in variants.iter().enumerate() {
         hits.clear();
-        state.matcher.regex_matches(variant, &mut hits);
+        state.regex_matches(variant, &mut hits);
         for &i in &hits {
             if !found.iter().any(|&(seen, _)| seen == i) {
                 found.push((i, v));
@@ -145,7 +145,7 @@ fn rank(definition: &Definition, i: u32) -> Rank {
 fn regex_overlaps(state: &State, out: &mut Vec<Conflict>) {
     let whole_code = state.settings.regex_anchoring == RegexAnchoring::WholeCode;
     let mut regexes: Vec<Regex<'_>> = Vec::new();
-    for (i, definition) in (0u32..).zip(&state.definitions) {
+    for (i, definition) in (0u32..).zip(state.definitions.iter()) {
         let Key::Regex(hir) = &definition.key else {
             continue;
         };

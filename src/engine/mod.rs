@@ -14,18 +14,17 @@ mod decide;
 mod payouts;
 mod resolve;
 mod schedule;
+mod shared;
 mod state;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use smallvec::SmallVec;
 
-use crate::definitions::{Entry, IdIndex, ValidatedList};
+use crate::definitions::{Source, Touched};
 use crate::model::{
-    Availability, Code, CodeHit, CodeId, CodeState, Conflict, Contract, Conversion, Decision,
-    Error, MemoryUsage, PartnerId, Settings, Sighting, SightingCheck, Terms, Timestamp, Violation,
-    Window,
+    Availability, Code, CodeHit, CodeId, CodeState, Conflict, Conversion, Decision, Error,
+    MemoryUsage, PartnerId, Settings, Sighting, SightingCheck, Terms, Timestamp, Violation, Window,
 };
 use state::State;
 
@@ -55,11 +54,13 @@ impl std::fmt::Debug for Engine {
         let regex_codes = state
             .definitions
             .iter()
-            .filter(|d| d.code.is_regex())
+            .zip(state.codes.iter())
+            .filter(|(d, c)| c.kind != state::Kind::Removed && d.code.is_regex())
             .count();
         f.debug_struct("Engine")
-            .field("codes", &state.codes.len())
-            .field("exact_codes", &(state.codes.len() - regex_codes))
+            .field("revision", &state.revision)
+            .field("codes", &state.live)
+            .field("exact_codes", &(state.live - regex_codes))
             .field("regex_codes", &regex_codes)
             .field("contracts", &state.contracts.len())
             .field("settings", &state.settings)
@@ -68,25 +69,31 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
-    pub(crate) fn compile<'a>(
-        settings: &Settings,
-        entries: &[Entry],
-        by_id: &IdIndex,
-        contracts: &HashMap<PartnerId, Contract>,
-        exception_lists: impl IntoIterator<Item = &'a ValidatedList>,
-        revision: u64,
-    ) -> Result<Engine, Error> {
-        let state = compile::compile(
-            settings,
-            entries,
-            by_id,
-            contracts,
-            exception_lists,
-            revision,
-        )?;
+    pub(crate) fn compile(source: &Source<'_>) -> Result<Engine, Error> {
         Ok(Engine {
-            state: Arc::new(state),
+            state: Arc::new(compile::compile(source)?),
         })
+    }
+
+    /// This engine brought up to the source's revision, given what changed since its own; a
+    /// full compile when it comes from another registry, is ahead of it, or has taken in too
+    /// many changes since its last full compile.
+    pub(crate) fn refresh(&self, source: &Source<'_>, touched: &Touched) -> Result<Engine, Error> {
+        let state = &*self.state;
+        if state.lineage != source.lineage || state.revision > source.revision {
+            return Engine::compile(source);
+        }
+        if state.revision == source.revision {
+            return Ok(self.clone());
+        }
+        Ok(Engine {
+            state: Arc::new(compile::refresh(state, source, touched)?),
+        })
+    }
+
+    /// The registry this engine was compiled from, within the process.
+    pub(crate) fn lineage(&self) -> u64 {
+        self.state.lineage
     }
 
     /// The settings the engine was compiled with.
@@ -94,14 +101,14 @@ impl Engine {
         &self.state.settings
     }
 
-    /// The number of codes, tracking and restricted.
+    /// The number of codes, tracking and restricted (removed codes do not count).
     pub fn len(&self) -> usize {
-        self.state.codes.len()
+        self.state.live
     }
 
     /// Whether the engine holds no code.
     pub fn is_empty(&self) -> bool {
-        self.state.codes.is_empty()
+        self.state.live == 0
     }
 
     /// The heap memory the engine holds, by part: a figure for capacity planning, computed from
@@ -326,17 +333,17 @@ impl Engine {
 
     /// The case-folded text of every exact code (tracking or restricted), each once.
     pub(crate) fn exact_keys(&self) -> impl Iterator<Item = &[u8]> + '_ {
-        self.state.matcher.exact_keys()
+        self.state.matchers().exact_keys()
     }
 
     pub(crate) fn has_regex_codes(&self) -> bool {
-        self.state.matcher.has_regex_codes()
+        self.state.matchers().has_regex_codes()
     }
 
     /// Whether any regex code, active or not, matches `text`.
     pub(crate) fn any_regex_matches(&self, text: &str) -> bool {
         let mut hits: SmallVec<[u32; 8]> = SmallVec::new();
-        self.state.matcher.regex_matches(text, &mut hits);
+        self.state.regex_matches(text, &mut hits);
         !hits.is_empty()
     }
 

@@ -3,7 +3,7 @@
 
 use smallvec::SmallVec;
 
-use super::state::State;
+use super::state::{Kind, State};
 use crate::matching::fold;
 use crate::model::{CodeHit, CodeState, MAX_CODE_LEN, NotChosen, OtherMatch, PartnerId, Timestamp};
 
@@ -47,8 +47,11 @@ pub(crate) fn resolve(
     let mut restricted: Option<u32> = None;
     let mut inactive_tracking: Option<(u32, CodeState)> = None;
     let mut inactive_restricted: Option<(u32, CodeState)> = None;
-    state.matcher.for_each_match(text, |i| {
+    state.matchers().for_each_match(text, |i| {
         let code = &state.codes[i as usize];
+        if code.kind == Kind::Removed {
+            return;
+        }
         let code_state = code.state(at);
         match (code.is_tracking(), code_state) {
             (true, CodeState::Active) if tracking.is_none() => tracking = Some(i),

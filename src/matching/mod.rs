@@ -65,23 +65,27 @@ pub(crate) enum Pattern<'a> {
 }
 
 /// Every code of a registry, indexed by what it matches. Codes are numbered by their position
-/// in the list it was built from (registration order), and answered by that number.
+/// in registration order, and answered by that number.
 pub(crate) struct Matcher {
     exact: ExactIndex,
     regex: RegexMatcher,
+    /// The rank of each regex code, by code number, for merging the answers of two matchers.
+    regex_ranks: Vec<(u32, Rank)>,
 }
 
 impl Matcher {
-    /// Indexes `patterns`, the i-th being code `i`. Fails only on capacity: more than
+    /// Indexes `patterns`, the i-th being code `first + i`. Fails only on capacity: more than
     /// 2^32 − 1 codes, or more than 4 GiB of exact text or of regex prefixes.
     pub(crate) fn build<'a>(
+        first: usize,
         patterns: impl IntoIterator<Item = Pattern<'a>>,
         anchoring: RegexAnchoring,
     ) -> Result<Matcher, Error> {
         let mut exact = Vec::new();
         let mut regex = Vec::new();
         for (i, pattern) in patterns.into_iter().enumerate() {
-            let i = u32::try_from(i).map_err(|_| Error::capacity("more than 2^32 - 1 codes"))?;
+            let i = u32::try_from(first + i)
+                .map_err(|_| Error::capacity("more than 2^32 - 1 codes"))?;
             match pattern {
                 Pattern::Exact(folded) => exact.push((folded.as_bytes(), i)),
                 Pattern::Regex { hir, priority } => regex.push((Rank::regex(priority, i), hir, i)),
@@ -92,6 +96,9 @@ impl Matcher {
         let exact = ExactIndex::build(exact.into_iter(), Hashing::whole(), 1.5)
             .ok_or_else(|| Error::capacity("more than 4 GiB of exact code text"))?;
         regex.sort_unstable_by_key(|&(rank, _, _)| rank);
+        let mut regex_ranks: Vec<(u32, Rank)> =
+            regex.iter().map(|&(rank, _, i)| (i, rank)).collect();
+        regex_ranks.sort_unstable_by_key(|&(i, _)| i);
         let regex = regex
             .into_iter()
             .map(|(_, hir, i)| (hir.clone(), i))
@@ -99,7 +106,17 @@ impl Matcher {
         Ok(Matcher {
             exact,
             regex: RegexMatcher::build(regex, anchoring)?,
+            regex_ranks,
         })
+    }
+
+    /// The rank of regex code `code`, when this matcher holds it.
+    pub(crate) fn regex_rank(&self, code: u32) -> Option<Rank> {
+        let at = self
+            .regex_ranks
+            .binary_search_by_key(&code, |&(i, _)| i)
+            .ok()?;
+        Some(self.regex_ranks[at].1)
     }
 
     /// Calls `visit` with every code matching `text`, best [`Rank`] first: the exact codes whose
@@ -123,8 +140,14 @@ impl Matcher {
     }
 
     /// Every exact code whose case-folded text is `folded`, in registration order.
-    pub(crate) fn exact_matches(&self, folded: &str, visit: impl FnMut(u32)) {
-        self.exact.for_each(folded.as_bytes(), visit);
+    #[inline]
+    pub(crate) fn exact_matches(&self, folded: &[u8], visit: impl FnMut(u32)) {
+        self.exact.for_each(folded, visit);
+    }
+
+    /// Whether any exact code is indexed.
+    pub(crate) fn has_exact_codes(&self) -> bool {
+        self.exact.len() > 0
     }
 
     /// The case-folded text of every exact code, each once.
@@ -139,7 +162,79 @@ impl Matcher {
 
     /// Heap bytes held by the exact index and by the regex matcher.
     pub(crate) fn memory_usage(&self) -> (usize, usize) {
-        (self.exact.memory_usage(), self.regex.memory_usage())
+        (
+            self.exact.memory_usage(),
+            self.regex.memory_usage() + self.regex_ranks.capacity() * size_of::<(u32, Rank)>(),
+        )
+    }
+}
+
+/// A matcher over the codes compiled at once, and one over the codes added since, answering
+/// together as one: exact codes of both in registration order, then regex codes of both by rank.
+#[derive(Clone, Copy)]
+pub(crate) struct Layers<'a> {
+    pub(crate) base: &'a Matcher,
+    pub(crate) added: Option<&'a Matcher>,
+}
+
+impl<'a> Layers<'a> {
+    /// [`Matcher::for_each_match`] over both layers.
+    #[inline]
+    pub(crate) fn for_each_match(&self, text: &str, mut visit: impl FnMut(u32)) {
+        let Some(added) = self.added else {
+            return self.base.for_each_match(text, visit);
+        };
+        if self.base.has_exact_codes() || added.has_exact_codes() {
+            fold::with_folded_bytes(text, |key| {
+                self.base.exact_matches(key, &mut visit);
+                added.exact_matches(key, &mut visit);
+            });
+        }
+        let mut hits: SmallVec<[u32; 8]> = SmallVec::new();
+        self.regex_matches(text, &mut hits);
+        for &code in &hits {
+            visit(code);
+        }
+    }
+
+    /// [`Matcher::regex_matches`] over both layers, best rank first.
+    pub(crate) fn regex_matches(&self, text: &str, out: &mut SmallVec<[u32; 8]>) {
+        let from = out.len();
+        self.base.regex_matches(text, out);
+        let Some(added) = self.added else {
+            return;
+        };
+        let from_added = out.len();
+        added.regex_matches(text, out);
+        if from_added > from && out.len() > from_added {
+            // Both layers answered: merge by rank (a code added later may have a higher
+            // priority than the ones compiled before it).
+            let rank = |code: u32| {
+                self.base
+                    .regex_rank(code)
+                    .or_else(|| added.regex_rank(code))
+            };
+            out[from..].sort_by_key(|&code| rank(code));
+        }
+    }
+
+    /// [`Matcher::exact_matches`] over both layers.
+    pub(crate) fn exact_matches(&self, folded: &str, mut visit: impl FnMut(u32)) {
+        self.base.exact_matches(folded.as_bytes(), &mut visit);
+        if let Some(added) = self.added {
+            added.exact_matches(folded.as_bytes(), visit);
+        }
+    }
+
+    /// The case-folded texts of the exact codes of both layers; a text in both comes twice.
+    pub(crate) fn exact_keys(self) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.base
+            .exact_keys()
+            .chain(self.added.into_iter().flat_map(Matcher::exact_keys))
+    }
+
+    pub(crate) fn has_regex_codes(&self) -> bool {
+        self.base.has_regex_codes() || self.added.is_some_and(Matcher::has_regex_codes)
     }
 }
 
@@ -176,6 +271,7 @@ mod tests {
         let hir = |p: &str| pattern::parse(p).unwrap_or_else(|e| panic!("{e}"));
         let (low, high, prefixless) = (hir(r"^SAVE\d+$"), hir(r"^SAVE1\d$"), hir(r"^.*10$"));
         let matcher = Matcher::build(
+            0,
             [
                 Pattern::Regex {
                     hir: &low,

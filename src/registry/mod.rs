@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::definitions::{Entry, IdIndex, TextIndex, ValidatedList};
+use crate::definitions::{Entry, IdIndex, Source, TextIndex, Touched, ValidatedList};
 use crate::engine::Engine;
 use crate::model::{
     BulkError, Change, Code, CodeId, Contract, CreditPolicy, Error, ExceptionList, LifecycleEvent,
@@ -477,14 +477,77 @@ impl Registry {
     /// ([`CapacityExceeded`](crate::ErrorKind::CapacityExceeded)): more than 2^32 − 1 codes, or
     /// more than 4 GiB of exact code text or of regex prefixes.
     pub fn compile(&self) -> Result<Engine, Error> {
-        let lists = self.exception_lists.iter().map(|(_, validated)| validated);
-        Engine::compile(
-            &self.settings,
-            &self.entries,
-            &self.by_id,
-            &self.contracts,
-            lists,
-            self.revision(),
-        )
+        Engine::compile(&self.source())
+    }
+
+    /// `engine` brought up to date with this registry, at the cost of what changed since the
+    /// revision it reflects: the new engine shares everything else with it, so both can serve
+    /// at once while the old one drains (after one change they hold a few hundred kilobytes
+    /// apart, not two copies of the program).
+    ///
+    /// It decides every order exactly as [`compile`](Registry::compile) would. Now and then —
+    /// when many codes were added since the last full compile — it compiles in full instead,
+    /// so that lookups stay as fast; so it does for an engine compiled from another registry
+    /// (a clone is another registry) or at a later revision than this one.
+    ///
+    /// ```
+    /// use promo_attribution::{Code, CodeId, Conversion, PartnerId, Registry, Timestamp};
+    ///
+    /// let t = |s: &str| s.parse::<Timestamp>();
+    /// let mut registry = Registry::default();
+    /// registry.add(Code::tracking(CodeId(10), "SAVE10", PartnerId(1)))?;
+    /// let engine = registry.compile()?;
+    ///
+    /// registry.transfer(CodeId(10), PartnerId(2), t("2026-03-01T00:00:00Z")?)?;
+    /// registry.add(Code::tracking(CodeId(11), "BOB15", PartnerId(3)))?;
+    /// let next = registry.refresh(&engine)?;
+    /// assert_eq!((engine.revision(), next.revision()), (1, 3));
+    ///
+    /// let order = Conversion::new(t("2026-03-10T00:00:00Z")?).codes(&["save10"]);
+    /// assert_eq!(engine.attribute(&order).to_string(), "credited partner 1 via code 10");
+    /// assert_eq!(next.attribute(&order).to_string(), "credited partner 2 via code 10");
+    /// # Ok::<(), promo_attribution::Error>(())
+    /// ```
+    pub fn refresh(&self, engine: &Engine) -> Result<Engine, Error> {
+        let source = self.source();
+        if engine.lineage() != self.lineage || engine.revision() > self.revision() {
+            return Engine::compile(&source);
+        }
+        engine.refresh(&source, &self.touched_since(engine.revision()))
+    }
+
+    fn source(&self) -> Source<'_> {
+        Source {
+            settings: &self.settings,
+            entries: &self.entries,
+            by_id: &self.by_id,
+            contracts: &self.contracts,
+            exception_lists: self.exception_lists.iter().map(|(_, v)| v).collect(),
+            revision: self.revision(),
+            lineage: self.lineage,
+        }
+    }
+
+    /// What the changes after `revision` touched.
+    fn touched_since(&self, revision: u64) -> Touched {
+        let mut touched = Touched::default();
+        for entry in self.history.since(revision) {
+            match entry.recorded() {
+                Recorded::Other(Change::SetContract { partner, .. })
+                | Recorded::Other(Change::RemoveContract { partner }) => {
+                    touched.partners.push(*partner);
+                }
+                Recorded::Other(Change::AddExceptionList { .. }) => touched.exception_lists = true,
+                _ => {
+                    let position = entry.code_id().and_then(|id| self.by_id.get(&id));
+                    touched.positions.extend(position.copied());
+                }
+            }
+        }
+        touched.positions.sort_unstable();
+        touched.positions.dedup();
+        touched.partners.sort_unstable();
+        touched.partners.dedup();
+        touched
     }
 }

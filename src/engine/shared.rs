@@ -1,0 +1,203 @@
+//! Tables that successive engines share: a change copies the piece it touches, not the whole.
+//! An engine brought up to date after one change holds a copied chunk of a thousand records and
+//! small maps of what changed; everything else it shares with the engine before it.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::ops::Index;
+use std::sync::Arc;
+
+use foldhash::fast::RandomState;
+
+const SHIFT: u32 = 10;
+/// Items per chunk: a change to one item copies this many.
+const CHUNK: usize = 1 << SHIFT;
+const MASK: usize = CHUNK - 1;
+
+/// A vector in chunks shared between engines: cloning it clones one pointer per chunk, and
+/// changing an item copies only its chunk when another engine still holds it.
+pub(crate) struct Chunked<T> {
+    chunks: Vec<Arc<Vec<T>>>,
+    len: usize,
+}
+
+impl<T> Clone for Chunked<T> {
+    fn clone(&self) -> Self {
+        Chunked {
+            chunks: self.chunks.clone(),
+            len: self.len,
+        }
+    }
+}
+
+impl<T: Clone> Chunked<T> {
+    /// The items `items` yields, in order.
+    pub(crate) fn collect(items: impl Iterator<Item = T>) -> Chunked<T> {
+        let mut chunked = Chunked {
+            chunks: Vec::new(),
+            len: 0,
+        };
+        for item in items {
+            chunked.push(item);
+        }
+        chunked
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, i: usize) -> Option<&T> {
+        self.chunks.get(i >> SHIFT)?.get(i & MASK)
+    }
+
+    /// Replaces item `i`; nothing happens past the end.
+    pub(crate) fn set(&mut self, i: usize, item: T) {
+        if let Some(chunk) = self.chunks.get_mut(i >> SHIFT) {
+            if let Some(slot) = Arc::make_mut(chunk).get_mut(i & MASK) {
+                *slot = item;
+            }
+        }
+    }
+
+    pub(crate) fn push(&mut self, item: T) {
+        match self.chunks.last_mut() {
+            Some(chunk) if chunk.len() < CHUNK => Arc::make_mut(chunk).push(item),
+            _ => {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                chunk.push(item);
+                self.chunks.push(Arc::new(chunk));
+            }
+        }
+        self.len += 1;
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> + '_ {
+        self.chunks.iter().flat_map(|chunk| chunk.iter())
+    }
+
+    /// Heap bytes: the chunk table and the chunks, plus what `heap` says each item holds.
+    pub(crate) fn memory_usage(&self, heap: impl Fn(&T) -> usize) -> usize {
+        self.chunks.capacity() * size_of::<Arc<Vec<T>>>()
+            + self
+                .chunks
+                .iter()
+                .map(|chunk| {
+                    2 * size_of::<usize>()
+                        + size_of::<Vec<T>>()
+                        + chunk.capacity() * size_of::<T>()
+                        + chunk.iter().map(&heap).sum::<usize>()
+                })
+                .sum::<usize>()
+    }
+}
+
+impl<T> Index<usize> for Chunked<T> {
+    type Output = T;
+
+    #[inline]
+    fn index(&self, i: usize) -> &T {
+        &self.chunks[i >> SHIFT][i & MASK]
+    }
+}
+
+/// A map compiled once, and the changes made to it since, kept apart: an engine brought up to
+/// date copies only the changes.
+pub(crate) struct Layered<K, V> {
+    base: Arc<HashMap<K, V, RandomState>>,
+    /// `None` removes the key.
+    changes: Arc<HashMap<K, Option<V>, RandomState>>,
+}
+
+impl<K, V> Clone for Layered<K, V> {
+    fn clone(&self) -> Self {
+        Layered {
+            base: Arc::clone(&self.base),
+            changes: Arc::clone(&self.changes),
+        }
+    }
+}
+
+impl<K: Hash + Eq + Clone, V: Clone> Layered<K, V> {
+    pub(crate) fn new(base: HashMap<K, V, RandomState>) -> Layered<K, V> {
+        Layered {
+            base: Arc::new(base),
+            changes: Arc::default(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, key: &K) -> Option<&V> {
+        if !self.changes.is_empty() {
+            if let Some(changed) = self.changes.get(key) {
+                return changed.as_ref();
+            }
+        }
+        self.base.get(key)
+    }
+
+    pub(crate) fn set(&mut self, key: K, value: Option<V>) {
+        Arc::make_mut(&mut self.changes).insert(key, value);
+    }
+
+    /// The number of keys changed since the map was compiled.
+    pub(crate) fn changed(&self) -> usize {
+        self.changes.len()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        let added = self
+            .changes
+            .iter()
+            .filter(|(k, v)| v.is_some() != self.base.contains_key(k))
+            .map(|(_, v)| if v.is_some() { 1 } else { -1 })
+            .sum::<isize>();
+        self.base.len().saturating_add_signed(added)
+    }
+
+    /// Heap bytes of the tables, plus what `heap` says each value holds.
+    pub(crate) fn memory_usage(&self, heap: impl Fn(&V) -> usize) -> usize {
+        self.base.capacity() * (size_of::<(K, V)>() + 1)
+            + self.base.values().map(&heap).sum::<usize>()
+            + self.changes.capacity() * (size_of::<(K, Option<V>)>() + 1)
+            + self.changes.values().flatten().map(&heap).sum::<usize>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_are_shared_until_changed() {
+        let a = Chunked::collect(0..3000u32);
+        let mut b = a.clone();
+        b.set(1500, 7);
+        b.push(9);
+        assert_eq!((a[1500], b[1500], b[3000], b.len()), (1500, 7, 9, 3001));
+        assert!(Arc::ptr_eq(&a.chunks[0], &b.chunks[0]));
+        assert!(!Arc::ptr_eq(&a.chunks[1], &b.chunks[1]));
+        assert_eq!(a.get(3000), None);
+        assert_eq!(
+            b.iter().copied().sum::<u32>(),
+            (0..3000).sum::<u32>() - 1500 + 7 + 9
+        );
+    }
+
+    #[test]
+    fn layered_changes_override_the_base() {
+        let base: HashMap<u32, &str, RandomState> = [(1, "a"), (2, "b")].into_iter().collect();
+        let mut map = Layered::new(base);
+        let before = map.clone();
+        map.set(2, None);
+        map.set(3, Some("c"));
+        map.set(1, Some("z"));
+        assert_eq!(
+            (map.get(&1), map.get(&2), map.get(&3)),
+            (Some(&"z"), None, Some(&"c"))
+        );
+        assert_eq!((map.len(), map.changed()), (2, 3));
+        assert_eq!((before.get(&2), before.len()), (Some(&"b"), 2));
+    }
+}
