@@ -451,7 +451,7 @@ fn engine_debug_is_a_summary() {
     let shown = format!("{e:?}");
     assert!(
         shown.starts_with(
-            "Engine { codes: 2, exact_codes: 1, regex_codes: 1, contracts: 0, settings: Settings {"
+            "Engine { revision: 1, codes: 2, exact_codes: 1, regex_codes: 1, contracts: 0, settings: Settings {"
         ),
         "{shown}"
     );
