@@ -35,6 +35,17 @@ impl Key {
         }
     }
 
+    /// [`Key::of`] for a code validated when it was registered: a regex is parsed, not
+    /// compiled again to check its size.
+    pub(crate) fn of_validated(code: &Code) -> Result<Key, Reason> {
+        match code {
+            Code::Tracking(t) if t.match_mode == MatchMode::Regex => {
+                pattern::parse_validated(&t.text).map(Key::Regex)
+            }
+            _ => Ok(Key::Exact(fold::fold(code.text()).into())),
+        }
+    }
+
     /// The folded text of an exact code.
     pub(crate) fn folded(&self) -> Option<&str> {
         match self {

@@ -17,6 +17,7 @@ mod properties;
 mod reference;
 mod registration;
 mod reports;
+mod snapshots;
 #[cfg(feature = "csv")]
 mod upload;
 mod vectors;

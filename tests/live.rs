@@ -3,7 +3,7 @@
 //! instant in question.
 
 use promo_attribution::{
-    Change, Click, Code, CodeHit, CodeId, Collision, Conflict, Conversion, CreditPolicy, ErrorKind,
+    Change, Click, Code, CodeId, Collision, Conflict, Conversion, CreditPolicy, ErrorKind,
     LeakAlert, LeakMonitor, LeakThresholds, PageScanner, PartnerId, Registry, Sighting, Timestamp,
     Violation, Window,
 };

@@ -31,6 +31,16 @@ pub(crate) fn parse(pattern: &str) -> Result<Hir, Reason> {
     Ok(hir)
 }
 
+/// Parses a regex code that was validated when it was registered (one read back from a trusted
+/// snapshot): the syntax tree only, without compiling it again to check its size.
+pub(crate) fn parse_validated(pattern: &str) -> Result<Hir, Reason> {
+    regex_syntax::ParserBuilder::new()
+        .nest_limit(NEST_LIMIT)
+        .build()
+        .parse(pattern)
+        .map_err(syntax_error)
+}
+
 fn syntax_error(err: regex_syntax::Error) -> Reason {
     match err {
         regex_syntax::Error::Parse(e) => {

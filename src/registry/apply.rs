@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use super::Registry;
 use super::history::Recorded;
+use super::store::Store;
 use crate::definitions::{Definition, Entry, TermChange, TermUpdate, validate_list};
 use crate::model::{
     Change, Code, CodeId, Contract, Error, Lifecycle, LifecycleEvent, PartnerId, Reason, Timestamp,
@@ -34,7 +34,7 @@ pub(super) enum Undo {
     ExceptionList,
 }
 
-impl Registry {
+impl Store {
     /// Applies one change, or fails having changed nothing. Pushes how to undo it.
     pub(super) fn apply_change(
         &mut self,

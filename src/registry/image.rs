@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::Registry;
 use super::history::{History, HistoryEntry, Recorded};
+use super::store::Store;
 use crate::definitions::{Definition, Key, TermChange, validate_list};
 use crate::model::{
     Change, Code, Contract, Error, ExceptionList, LifecycleEvent, PartnerId, Reason, Settings,
@@ -52,7 +52,7 @@ pub(crate) enum Check {
     Trust,
 }
 
-impl Registry {
+impl Store {
     /// The registry as plain data.
     pub(crate) fn to_image(&self) -> Image {
         let position_of_definition: HashMap<*const Definition, usize> = self
@@ -61,7 +61,8 @@ impl Registry {
             .enumerate()
             .map(|(i, e)| (Arc::as_ptr(&e.definition), i))
             .collect();
-        let mut contracts: Vec<(PartnerId, Contract)> = self.contracts().collect();
+        let mut contracts: Vec<(PartnerId, Contract)> =
+            self.contracts.iter().map(|(&p, &c)| (p, c)).collect();
         contracts.sort_by_key(|(partner, _)| *partner);
         Image {
             settings: self.settings.clone(),
@@ -76,10 +77,15 @@ impl Registry {
                 })
                 .collect(),
             contracts,
-            exception_lists: self.exception_lists().cloned().collect(),
-            revision: self.revision(),
+            exception_lists: self
+                .exception_lists
+                .iter()
+                .map(|(l, _)| l.clone())
+                .collect(),
+            revision: self.history.revision(),
             history: self
-                .history()
+                .history
+                .entries()
                 .iter()
                 .map(|entry| ImageEntry {
                     revision: entry.revision(),
@@ -100,8 +106,8 @@ impl Registry {
 
     /// Reads a registry back. With [`Check::Validate`] a code the registry would reject fails
     /// with the registry's own error, naming it; with [`Check::Trust`] only the form is checked.
-    pub(crate) fn from_image(image: Image, check: Check) -> Result<Registry, Error> {
-        let mut registry = Registry::new(image.settings);
+    pub(crate) fn from_image(image: Image, check: Check) -> Result<Store, Error> {
+        let mut registry = Store::new(image.settings);
         for ImageCode {
             code,
             mut events,
@@ -181,7 +187,7 @@ impl Registry {
 /// A code from a trusted snapshot: trimmed and checked when it was added, so only its key is
 /// derived again.
 fn trusted(code: Code) -> Result<Definition, Error> {
-    let key =
-        Key::of(&code).map_err(|reason: Reason| Error::code(code.id(), code.text(), reason))?;
+    let key = Key::of_validated(&code)
+        .map_err(|reason: Reason| Error::code(code.id(), code.text(), reason))?;
     Ok(Definition { code, key })
 }

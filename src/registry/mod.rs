@@ -1,15 +1,17 @@
 //! The mutable, validating set of one program's code definitions, and its history.
 
 mod apply;
+mod codec;
 mod history;
 mod image;
+mod snapshot;
+mod store;
 mod validate;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::definitions::{Entry, IdIndex, Source, TextIndex, Touched, ValidatedList};
+use crate::definitions::{Source, Touched};
 use crate::engine::Engine;
 use crate::model::{
     BulkError, Change, Code, CodeId, Contract, CreditPolicy, Error, ExceptionList, LifecycleEvent,
@@ -17,9 +19,10 @@ use crate::model::{
 };
 use apply::Undo;
 pub use history::HistoryEntry;
-use history::{History, Recorded};
+use history::Recorded;
 #[cfg_attr(not(feature = "serde"), allow(unused_imports))]
 pub(crate) use image::{Check, Image, ImageChange, ImageCode, ImageEntry};
+use store::Store;
 pub(crate) use validate::Batch;
 
 /// The mutable set of code definitions of one program, validated as they are added and
@@ -73,19 +76,7 @@ pub(crate) use validate::Batch;
 /// read back.
 #[derive(Debug)]
 pub struct Registry {
-    settings: Settings,
-    /// In registration order; a removed code stays, marked, so that positions never move.
-    entries: Vec<Entry>,
-    /// Code id → position in `entries`, removed codes included: their ids are never reused.
-    by_id: IdIndex,
-    /// Case-folded text of live exact codes (tracking and restricted) → positions.
-    exact: TextIndex,
-    /// The number of codes not removed.
-    live: usize,
-    contracts: HashMap<PartnerId, Contract>,
-    /// In registration order, each with its validated form.
-    exception_lists: Vec<(ExceptionList, ValidatedList)>,
-    history: History,
+    store: Store,
     /// Which registry this is, within the process: engines remember it, so that one is only
     /// brought up to date from the registry it was compiled from.
     lineage: u64,
@@ -107,14 +98,7 @@ impl Clone for Registry {
     /// A copy with a lineage of its own: the two may change apart from here on.
     fn clone(&self) -> Registry {
         Registry {
-            settings: self.settings.clone(),
-            entries: self.entries.clone(),
-            by_id: self.by_id.clone(),
-            exact: self.exact.clone(),
-            live: self.live,
-            contracts: self.contracts.clone(),
-            exception_lists: self.exception_lists.clone(),
-            history: self.history.clone(),
+            store: self.store.clone(),
             lineage: new_lineage(),
         }
     }
@@ -123,42 +107,40 @@ impl Clone for Registry {
 impl Registry {
     /// An empty registry for a program with these settings, at revision 0.
     pub fn new(settings: Settings) -> Registry {
+        Registry::from_store(Store::new(settings))
+    }
+
+    fn from_store(store: Store) -> Registry {
         Registry {
-            settings,
-            entries: Vec::new(),
-            by_id: IdIndex::default(),
-            exact: TextIndex::default(),
-            live: 0,
-            contracts: HashMap::new(),
-            exception_lists: Vec::new(),
-            history: History::default(),
+            store,
             lineage: new_lineage(),
         }
     }
 
     /// The program's settings.
     pub fn settings(&self) -> &Settings {
-        &self.settings
+        &self.store.settings
     }
 
     /// The number of codes, tracking and restricted (removed codes do not count).
     pub fn len(&self) -> usize {
-        self.live
+        self.store.live
     }
 
     /// Whether no code is registered.
     pub fn is_empty(&self) -> bool {
-        self.live == 0
+        self.store.live == 0
     }
 
     /// The code with this id, as it is now; `None` for an unknown or removed id.
     pub fn get(&self, id: CodeId) -> Option<&Code> {
-        self.entry(id).map(|e| &e.definition.code)
+        self.store.entry(id).map(|e| &e.definition.code)
     }
 
     /// Every code, in registration order (removed codes left out).
     pub fn codes(&self) -> impl Iterator<Item = &Code> + '_ {
-        self.entries
+        self.store
+            .entries
             .iter()
             .filter(|e| !e.removed)
             .map(|e| &e.definition.code)
@@ -167,7 +149,7 @@ impl Registry {
     /// The lifecycle events recorded for a code, in time order; `None` for an unknown or
     /// removed id.
     pub fn events(&self, id: CodeId) -> Option<&[LifecycleEvent]> {
-        self.entry(id).map(|e| e.events.as_slice())
+        self.store.entry(id).map(|e| e.events.as_slice())
     }
 
     /// A tracking code's owner and credit policy at `t`: those of the last
@@ -175,7 +157,7 @@ impl Registry {
     /// before `t` (at one instant, the one applied last), else the registered ones. `None` for
     /// a restricted, unknown or removed code.
     pub fn terms_at(&self, id: CodeId, t: Timestamp) -> Option<Terms> {
-        self.entry(id)?.terms_at(t)
+        self.store.entry(id)?.terms_at(t)
     }
 
     /// A tracking code's owner at `t`; see [`terms_at`](Registry::terms_at).
@@ -183,25 +165,20 @@ impl Registry {
         self.terms_at(id, t).map(|terms| terms.owner)
     }
 
-    fn entry(&self, id: CodeId) -> Option<&Entry> {
-        let entry = &self.entries[*self.by_id.get(&id)?];
-        (!entry.removed).then_some(entry)
-    }
-
     /// The revision the registry is at: 0 when new, one more after every call that changed it.
     pub fn revision(&self) -> u64 {
-        self.history.revision()
+        self.store.history.revision()
     }
 
     /// Every change, oldest first, each with the revision it made and the host's note.
     pub fn history(&self) -> &[HistoryEntry] {
-        self.history.entries()
+        self.store.history.entries()
     }
 
     /// The changes made after `revision`, oldest first: what a host appends to its own store
     /// after each change, or what an engine at `revision` has not seen.
     pub fn history_since(&self, revision: u64) -> &[HistoryEntry] {
-        self.history.since(revision)
+        self.store.history.since(revision)
     }
 
     /// Validates and adds one code. On error nothing changes.
@@ -239,7 +216,7 @@ impl Registry {
         let mut rows = 0;
         for (row, code) in codes.into_iter().enumerate() {
             rows += 1;
-            match self.validate(code, &batch) {
+            match self.store.validate(code, &batch) {
                 Ok(definition) => batch.push(definition),
                 Err(err) => errors.push(err.at_row(row)),
             }
@@ -258,9 +235,9 @@ impl Registry {
         let added = batch
             .definitions
             .into_iter()
-            .map(|definition| Recorded::Added(self.insert(definition)))
+            .map(|definition| Recorded::Added(self.store.insert(definition)))
             .collect();
-        self.history.record(added, None);
+        self.store.history.record(added, None);
     }
 
     /// Applies a batch of changes, in order, each seeing the ones before it: all of them, or
@@ -292,15 +269,15 @@ impl Registry {
         let mut rows = 0;
         for (row, change) in changes.into_iter().enumerate() {
             rows += 1;
-            match self.apply_change(change, &mut undo) {
+            match self.store.apply_change(change, &mut undo) {
                 Ok(change) => recorded.push(change),
                 Err(err) => errors.push(err.at_row(row)),
             }
         }
         if errors.is_empty() {
-            Ok(self.history.record(recorded, note))
+            Ok(self.store.history.record(recorded, note))
         } else {
-            self.undo(undo);
+            self.store.undo(undo);
             Err(BulkError::changes(errors, rows))
         }
     }
@@ -308,8 +285,8 @@ impl Registry {
     /// One change, as its own revision; on error nothing changes.
     fn change(&mut self, change: Change) -> Result<(), Error> {
         let mut undo: Vec<Undo> = Vec::new();
-        let recorded = self.apply_change(change, &mut undo)?;
-        self.history.record(vec![recorded], None);
+        let recorded = self.store.apply_change(change, &mut undo)?;
+        self.store.history.record(vec![recorded], None);
         Ok(())
     }
 
@@ -421,7 +398,7 @@ impl Registry {
 
     /// Removes a partner's contract, returning it.
     pub fn remove_contract(&mut self, partner: PartnerId) -> Option<Contract> {
-        let old = self.contracts.get(&partner).copied()?;
+        let old = self.store.contracts.get(&partner).copied()?;
         // Removing a contract that exists cannot fail.
         self.change(Change::RemoveContract { partner }).ok()?;
         Some(old)
@@ -429,14 +406,15 @@ impl Registry {
 
     /// Every registered contract, by partner, in no particular order.
     pub fn contracts(&self) -> impl ExactSizeIterator<Item = (PartnerId, Contract)> + '_ {
-        self.contracts
+        self.store
+            .contracts
             .iter()
             .map(|(&partner, &contract)| (partner, contract))
     }
 
     /// A partner's contract, if one is registered.
     pub fn contract(&self, partner: PartnerId) -> Option<Contract> {
-        self.contracts.get(&partner).copied()
+        self.store.contracts.get(&partner).copied()
     }
 
     /// Validates and appends a promo-code exception list. Lists apply in the order they were
@@ -465,7 +443,65 @@ impl Registry {
 
     /// The exception lists, in the order they apply.
     pub fn exception_lists(&self) -> impl ExactSizeIterator<Item = &ExceptionList> + '_ {
-        self.exception_lists.iter().map(|(list, _)| list)
+        self.store.exception_lists.iter().map(|(list, _)| list)
+    }
+
+    /// The registry as a compact binary snapshot: settings, every code with its events and
+    /// changes of terms (removed ones too, so that their ids stay retired), contracts,
+    /// exception lists, the revision and the history, with a format version and a checksum.
+    ///
+    /// [`from_bytes`](Registry::from_bytes) reads it back; an [`Engine`](crate::Engine) is
+    /// not part of it: compile one from the registry read back.
+    ///
+    /// ```
+    /// use promo_attribution::{Code, CodeId, PartnerId, Registry, Timestamp};
+    ///
+    /// let mut registry = Registry::default();
+    /// registry.add(Code::tracking(CodeId(10), "SAVE10", PartnerId(1)))?;
+    /// registry.transfer(CodeId(10), PartnerId(2), Timestamp::from_unix_seconds(1_772_323_200))?;
+    /// let bytes = registry.to_bytes();
+    ///
+    /// let back = Registry::from_bytes(&bytes)?;
+    /// assert_eq!(back.revision(), 2);
+    /// assert_eq!(back.history(), registry.history());
+    ///
+    /// let mut damaged = bytes.clone();
+    /// damaged[40] ^= 1;
+    /// assert_eq!(Registry::from_bytes(&damaged).unwrap_err().kind(), promo_attribution::ErrorKind::InvalidSnapshot);
+    /// # Ok::<(), promo_attribution::Error>(())
+    /// ```
+    pub fn to_bytes(&self) -> Vec<u8> {
+        snapshot::write(&self.store)
+    }
+
+    /// Reads a snapshot written by [`to_bytes`](Registry::to_bytes), trusting its contents once
+    /// its checksum and form hold: the codes were validated when they were registered, so they
+    /// are not checked again (which is what makes a restart fast). Fails with
+    /// [`InvalidSnapshot`](crate::ErrorKind::InvalidSnapshot) for bytes that are not a snapshot,
+    /// are of another format version, or were cut short or altered.
+    ///
+    /// For bytes from a source you do not trust, use
+    /// [`from_bytes_validated`](Registry::from_bytes_validated), which gives the same registry
+    /// or the registry's own error.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Registry, Error> {
+        Registry::from_image(snapshot::read(bytes)?, Check::Trust)
+    }
+
+    /// [`from_bytes`](Registry::from_bytes), checking every code against every registration
+    /// rule as if it were added again.
+    pub fn from_bytes_validated(bytes: &[u8]) -> Result<Registry, Error> {
+        Registry::from_image(snapshot::read(bytes)?, Check::Validate)
+    }
+
+    /// The registry as plain data, for the serde snapshot.
+    #[cfg_attr(not(feature = "serde"), allow(dead_code))]
+    pub(crate) fn to_image(&self) -> Image {
+        self.store.to_image()
+    }
+
+    /// A registry read back from plain data; see [`Check`].
+    pub(crate) fn from_image(image: Image, check: Check) -> Result<Registry, Error> {
+        Store::from_image(image, check).map(Registry::from_store)
     }
 
     /// Compiles an immutable [`Engine`] from the current definitions.
@@ -518,11 +554,11 @@ impl Registry {
 
     fn source(&self) -> Source<'_> {
         Source {
-            settings: &self.settings,
-            entries: &self.entries,
-            by_id: &self.by_id,
-            contracts: &self.contracts,
-            exception_lists: self.exception_lists.iter().map(|(_, v)| v).collect(),
+            settings: &self.store.settings,
+            entries: &self.store.entries,
+            by_id: &self.store.by_id,
+            contracts: &self.store.contracts,
+            exception_lists: self.store.exception_lists.iter().map(|(_, v)| v).collect(),
             revision: self.revision(),
             lineage: self.lineage,
         }
@@ -531,7 +567,7 @@ impl Registry {
     /// What the changes after `revision` touched.
     fn touched_since(&self, revision: u64) -> Touched {
         let mut touched = Touched::default();
-        for entry in self.history.since(revision) {
+        for entry in self.store.history.since(revision) {
             match entry.recorded() {
                 Recorded::Other(Change::SetContract { partner, .. })
                 | Recorded::Other(Change::RemoveContract { partner }) => {
@@ -539,7 +575,7 @@ impl Registry {
                 }
                 Recorded::Other(Change::AddExceptionList { .. }) => touched.exception_lists = true,
                 _ => {
-                    let position = entry.code_id().and_then(|id| self.by_id.get(&id));
+                    let position = entry.code_id().and_then(|id| self.store.by_id.get(&id));
                     touched.positions.extend(position.copied());
                 }
             }

@@ -3,11 +3,11 @@
 
 use std::collections::HashMap;
 
-use super::Registry;
+use super::store::Store;
 use crate::definitions::{Definition, Key, TextIndex};
 use crate::model::{Code, CodeId, Error, Reason, Window, check_text};
 
-impl Registry {
+impl Store {
     /// Checks one code against the registry and against the codes of `batch`, which are
     /// validated but not yet inserted, and derives its key.
     pub(crate) fn validate(&self, mut code: Code, batch: &Batch) -> Result<Definition, Error> {
