@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
 use promo_attribution::{
-    Code, CodeId, Conversion, Engine, PageScanner, PartnerId, Registry, Timestamp, Window,
+    Change, Code, CodeId, Conversion, Engine, PageScanner, PartnerId, Registry, Timestamp, Window,
 };
 use serde_json::{Value, json};
 use workload::{RegexCode, Rng, Texts};
@@ -38,12 +38,19 @@ use workload::{RegexCode, Rng, Texts};
 struct Counting;
 
 static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
+/// The most `LIVE_BYTES` has been since it was last reset.
+static PEAK_BYTES: AtomicIsize = AtomicIsize::new(0);
+
+fn grew(by: isize) {
+    let now = LIVE_BYTES.fetch_add(by, Ordering::Relaxed) + by;
+    PEAK_BYTES.fetch_max(now, Ordering::Relaxed);
+}
 
 // Delegating to `System` is the whole implementation; `unsafe` is the trait's own contract.
 #[allow(unsafe_code)]
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        grew(layout.size() as isize);
         // SAFETY: forwarded unchanged to the system allocator.
         unsafe { System.alloc(layout) }
     }
@@ -55,10 +62,7 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE_BYTES.fetch_add(
-            new_size as isize - layout.size() as isize,
-            Ordering::Relaxed,
-        );
+        grew(new_size as isize - layout.size() as isize);
         // SAFETY: forwarded unchanged to the system allocator.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -69,6 +73,15 @@ static GLOBAL: Counting = Counting;
 
 fn live_bytes() -> isize {
     LIVE_BYTES.load(Ordering::Relaxed)
+}
+
+/// Starts a new peak from what is allocated now.
+fn reset_peak() {
+    PEAK_BYTES.store(live_bytes(), Ordering::Relaxed);
+}
+
+fn peak_bytes() -> isize {
+    PEAK_BYTES.load(Ordering::Relaxed)
 }
 
 const ROUNDS: usize = 11;
@@ -365,6 +378,11 @@ fn main() {
     });
 
     phase(started, "timed the conflict report");
+    let live = live_figures(&mut registry, &engine, n_exact, at, &random, random_ns);
+    drop(engine);
+    phase(started, "timed live changes");
+    let restart = restart_figures(&registry);
+    phase(started, "timed a restart");
     let report = json!({
         "machine": machine(),
         "command": format!("cargo run --release --example bench_report{}", if quick { " -- --quick" } else { "" }),
@@ -413,6 +431,7 @@ fn main() {
             "exact_engine_bytes": exact_engine_bytes,
             "exact_engine_bytes_reported": exact_usage.total(),
             "exact_engine_bytes_per_code_beyond_text": round1((exact_engine_bytes as f64 - text_bytes as f64) / n_exact as f64),
+            "exact_engine_bytes_per_code_beyond_text_note": "everything the engine allocates, definitions included (shared with the registry), less the code texts once",
             "regex_engine_bytes": regex_engine_bytes,
             "regex_engine_bytes_reported": regex_usage.total(),
             "regex_engine_bytes_per_pattern_beyond_text": round1((regex_engine_bytes as f64 - pattern_bytes as f64) / n_regex as f64),
@@ -431,10 +450,154 @@ fn main() {
             "conflicts_found": conflicts.len(),
             "check_available_taken_exact_ns": round1(request_ns),
         },
+        "live": live,
+        "restart": restart,
         "total_seconds": round1(started.elapsed().as_secs_f64()),
     });
     println!(
         "{}",
         serde_json::to_string_pretty(&report).expect("a JSON value serialises")
     );
+}
+
+/// One change of a kind the desk makes, to a random generated code (or a new one, for `add`).
+fn one_change(kind: &str, i: u64, rng: &mut Rng, n_exact: usize, at: Timestamp) -> Change {
+    let code = CodeId(rng.below(n_exact) as u64);
+    match kind {
+        "add" => Change::Add {
+            code: Code::tracking(CodeId(20_000_000 + i), format!("LIVE{i}-NEW"), PartnerId(7)).into(),
+        },
+        "transfer" => Change::Transfer {
+            code,
+            to: PartnerId(rng.below(5_000) as u64),
+            at,
+        },
+        "expire" => Change::Expire { code, at },
+        _ => Change::SetWindow {
+            code,
+            window: Window::starting_at(Timestamp::from_unix_seconds(1_700_000_000)),
+        },
+    }
+}
+
+const CHANGE_KINDS: [&str; 4] = ["add", "transfer", "expire", "set_window"];
+
+/// The registry changing under a live engine: each change until an engine reflects it, a
+/// thousand at once, the memory an engine brought up to date holds beside the one before it,
+/// and lookups on an engine that took in ten thousand changes.
+fn live_figures(
+    registry: &mut Registry,
+    engine: &Engine,
+    n_exact: usize,
+    at: Timestamp,
+    random: &Texts,
+    random_ns: f64,
+) -> Value {
+    let mut rng = Rng(11);
+    let mut engine = registry.refresh(engine).expect("refreshes");
+    let mut serial = 0u64;
+    let mut next = |rng: &mut Rng, kind: &str| {
+        serial += 1;
+        one_change(kind, serial, rng, n_exact, at)
+    };
+    // One change of each kind, until an engine reflects it: the change and the refresh.
+    let mut per_kind = serde_json::Map::new();
+    let mut bytes_held = serde_json::Map::new();
+    let mut worst: f64 = 0.0;
+    let mut worst_bytes: isize = 0;
+    for kind in CHANGE_KINDS {
+        let mut samples = Vec::new();
+        let mut held = Vec::new();
+        for _ in 0..101 {
+            let change = next(&mut rng, kind);
+            let start = Instant::now();
+            registry.apply([change]).expect("the change is valid");
+            let before = live_bytes();
+            let refreshed = registry.refresh(&engine).expect("refreshes");
+            samples.push(start.elapsed().as_secs_f64() * 1e6);
+            held.push(live_bytes() - before);
+            engine = refreshed;
+        }
+        let median = median_of(samples);
+        held.sort_unstable();
+        let held = held[held.len() / 2];
+        worst = worst.max(median);
+        worst_bytes = worst_bytes.max(held);
+        per_kind.insert(kind.to_owned(), json!(round1(median)));
+        bytes_held.insert(kind.to_owned(), json!(held));
+    }
+    per_kind.insert("worst".to_owned(), json!(round1(worst)));
+    bytes_held.insert("worst".to_owned(), json!(worst_bytes));
+
+    // A thousand changes at once: one batch, one refresh.
+    let mut thousand = Vec::new();
+    for _ in 0..5 {
+        let changes: Vec<Change> = (0..1_000).map(|i| next(&mut rng, CHANGE_KINDS[i % 4])).collect();
+        let start = Instant::now();
+        registry.apply(changes).expect("the changes are valid");
+        engine = registry.refresh(&engine).expect("refreshes");
+        thousand.push(start.elapsed().as_secs_f64() * 1e3);
+    }
+
+    // Ten thousand changes in all, in batches of a hundred, then lookups on the engine that
+    // took them in.
+    let mut absorbed = 4 * 101 + 5 * 1_000;
+    while absorbed < 10_000 {
+        let changes: Vec<Change> = (0..100).map(|i| next(&mut rng, CHANGE_KINDS[i % 4])).collect();
+        registry.apply(changes).expect("the changes are valid");
+        engine = registry.refresh(&engine).expect("refreshes");
+        absorbed += 100;
+    }
+    let after_ns = median_ns(QUERIES, attribute_each(&engine, at, random));
+    let start = Instant::now();
+    let compacted = registry.compile().expect("compiles");
+    let compaction = start.elapsed();
+    let compacted_ns = median_ns(QUERIES, attribute_each(&compacted, at, random));
+    json!({
+        "one_change_to_engine_us": per_kind,
+        "thousand_changes_to_engine_ms": round1(median_of(thousand)),
+        "bytes_held_after_one_change": bytes_held,
+        "exact_hit_random_after_changes_ns": round1(after_ns),
+        "exact_hit_random_same_run_ns": round1(random_ns),
+        "exact_hit_random_after_changes_vs_fresh": (after_ns / random_ns * 100.0).round() / 100.0,
+        "changes_absorbed": absorbed,
+        "compaction_ms": compaction.as_millis(),
+        "exact_hit_random_after_compaction_ns": round1(compacted_ns),
+        "revision": engine.revision(),
+    })
+}
+
+/// A restart: the binary snapshot of the whole registry (history included) read back and
+/// compiled, with the peak of the memory it took.
+fn restart_figures(registry: &Registry) -> Value {
+    let start = Instant::now();
+    let bytes = registry.to_bytes();
+    let save = start.elapsed();
+    let size = bytes.len();
+    let history = registry.history().len();
+    reset_peak();
+    let base = live_bytes() - size as isize;
+    let start = Instant::now();
+    let back = Registry::from_bytes(&bytes).expect("the snapshot reads back");
+    let read = start.elapsed();
+    drop(bytes);
+    let engine = back.compile().expect("compiles");
+    let load = start.elapsed();
+    let peak = peak_bytes() - base;
+    let held = live_bytes() - base;
+    black_box(&engine);
+    json!({
+        "load_ms": load.as_millis(),
+        "read_ms": read.as_millis(),
+        "peak_bytes": peak,
+        "held_bytes_after_load": held,
+        "snapshot_bytes": size,
+        "history_entries": history,
+        "save_ms": save.as_millis(),
+    })
+}
+
+fn median_of(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
 }
