@@ -20,8 +20,9 @@ use crate::model::{
 pub(crate) enum Key {
     /// The case-folded text of an exact code (tracking or restricted).
     Exact(Box<str>),
-    /// The parsed pattern of a regex code.
-    Regex(Hir),
+    /// The parsed pattern of a regex code (boxed: a syntax tree is three times the size of the
+    /// folded text's pointer, and most codes are exact).
+    Regex(Box<Hir>),
 }
 
 impl Key {
@@ -29,7 +30,7 @@ impl Key {
     pub(crate) fn of(code: &Code) -> Result<Key, Reason> {
         match code {
             Code::Tracking(t) if t.match_mode == MatchMode::Regex => {
-                pattern::parse(&t.text).map(Key::Regex)
+                pattern::parse(&t.text).map(|hir| Key::Regex(Box::new(hir)))
             }
             _ => Ok(Key::Exact(fold::fold(code.text()).into())),
         }
@@ -40,7 +41,7 @@ impl Key {
     pub(crate) fn of_validated(code: &Code) -> Result<Key, Reason> {
         match code {
             Code::Tracking(t) if t.match_mode == MatchMode::Regex => {
-                pattern::parse_validated(&t.text).map(Key::Regex)
+                pattern::parse_validated(&t.text).map(|hir| Key::Regex(Box::new(hir)))
             }
             _ => Ok(Key::Exact(fold::fold(code.text()).into())),
         }
@@ -83,21 +84,38 @@ impl Definition {
 #[derive(Clone, Debug)]
 pub(crate) struct Entry {
     pub(crate) definition: Arc<Definition>,
-    pub(crate) events: Vec<LifecycleEvent>,
-    pub(crate) term_changes: Vec<TermChange>,
+    /// Most codes never change: a registry of a million keeps no empty lists for them.
+    timeline: Option<Box<Timeline>>,
     /// Removed before it was ever in effect: kept so that positions stay put and the id is
     /// never reused, but matched by nothing.
     pub(crate) removed: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Timeline {
+    pub(crate) events: Vec<LifecycleEvent>,
+    pub(crate) term_changes: Vec<TermChange>,
 }
 
 impl Entry {
     pub(crate) fn new(definition: Definition) -> Entry {
         Entry {
             definition: Arc::new(definition),
-            events: Vec::new(),
-            term_changes: Vec::new(),
+            timeline: None,
             removed: false,
         }
+    }
+
+    pub(crate) fn events(&self) -> &[LifecycleEvent] {
+        self.timeline.as_ref().map_or(&[], |t| &t.events)
+    }
+
+    pub(crate) fn term_changes(&self) -> &[TermChange] {
+        self.timeline.as_ref().map_or(&[], |t| &t.term_changes)
+    }
+
+    pub(crate) fn timeline_mut(&mut self) -> &mut Timeline {
+        self.timeline.get_or_insert_default()
     }
 
     /// The tracking code's terms in force at `t`: those set by the last change at or before
@@ -110,7 +128,7 @@ impl Entry {
             owner: code.owner,
             credit: code.credit,
         };
-        for change in self.term_changes.iter().take_while(|c| c.at <= t) {
+        for change in self.term_changes().iter().take_while(|c| c.at <= t) {
             change.update.apply(&mut terms);
         }
         Some(terms)
@@ -128,7 +146,7 @@ impl Entry {
             credit: code.credit,
         };
         steps.push((None, terms));
-        for change in &self.term_changes {
+        for change in self.term_changes() {
             change.update.apply(&mut terms);
             match steps.last_mut() {
                 Some((Some(at), last)) if *at == change.at => *last = terms,
@@ -197,6 +215,11 @@ pub(crate) struct TextIndex {
 }
 
 impl TextIndex {
+    /// Makes room for `additional` more texts.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.by_hash.reserve(additional);
+    }
+
     /// Adds a position; positions of one text stay in ascending (registration) order.
     pub(crate) fn insert(&mut self, folded: &str, position: usize) {
         let hash = self.hasher.hash_one(folded);

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use foldhash::fast::RandomState;
+use smallvec::SmallVec;
 
 use super::payouts::ExceptionLists;
 use super::schedule::{active_periods, merge};
@@ -13,7 +14,8 @@ use super::state::{CodeRecord, Kind, State};
 use crate::definitions::{Entry, Source, Touched};
 use crate::matching::{Matcher, Pattern};
 use crate::model::{
-    AlwaysOwnerClicks, Code, CodeTracking, CreditPolicy, Error, PartnerId, Settings, Window,
+    AlwaysOwnerClicks, Code, CodeTracking, CreditPolicy, Error, PartnerId, Settings, Terms,
+    Timestamp, Window,
 };
 
 /// Past this many codes added since the last full compile (or an eighth of the codes compiled
@@ -63,7 +65,8 @@ pub(crate) fn compile(source: &Source<'_>) -> Result<State, Error> {
         live: source.entries.iter().filter(|e| !e.removed).count(),
         codes,
         definitions: Chunked::collect(source.entries.iter().map(|e| Arc::clone(&e.definition))),
-        ids: Layered::new(source.by_id.iter().map(|(&id, &p)| (id, p)).collect()),
+        // A copy of the table, not a rebuild: a million inserts would each miss the cache.
+        ids: Layered::new(source.by_id.clone()),
         base: Arc::new(base),
         base_len: source.entries.len(),
         added: None,
@@ -182,17 +185,17 @@ pub(crate) fn record(entry: &Entry) -> CodeRecord {
         Code::Tracking(_) => Kind::Tracking,
         Code::Restricted(_) => Kind::Restricted,
     };
-    CodeRecord {
-        id: code.id(),
-        kind,
-        scheduled_from: code.window().from,
-        active: active_periods(code.window(), &entry.events),
-        terms: if kind == Kind::Tracking {
-            entry.terms_timeline()
-        } else {
-            Default::default()
-        },
-    }
+    let periods = if kind == Kind::Removed {
+        Default::default()
+    } else {
+        active_periods(code.window(), entry.events())
+    };
+    let terms = if kind == Kind::Tracking {
+        entry.terms_timeline()
+    } else {
+        Default::default()
+    };
+    CodeRecord::new(code.id(), kind, code.window(), &periods, &terms)
 }
 
 /// The merged periods in which `partner` owns an active `Always` code, over the codes at
@@ -208,13 +211,14 @@ fn always_periods(
         if !code.is_tracking() {
             continue;
         }
-        for (i, &(from, terms)) in code.terms.iter().enumerate() {
+        let steps: SmallVec<[(Option<Timestamp>, Terms); 2]> = code.terms_steps().collect();
+        for (i, &(from, terms)) in steps.iter().enumerate() {
             if terms.owner != partner || terms.credit != CreditPolicy::Always {
                 continue;
             }
-            let until = code.terms.get(i + 1).and_then(|(next, _)| *next);
+            let until = steps.get(i + 1).and_then(|(next, _)| *next);
             let span = Window { from, until };
-            periods.extend(code.active.iter().filter_map(|p| p.intersect(&span)));
+            periods.extend(code.periods().filter_map(|p| p.intersect(&span)));
         }
     }
     merge(periods)

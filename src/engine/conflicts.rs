@@ -8,8 +8,8 @@ use crate::definitions::{Definition, Key};
 use crate::matching::overlap::{Language, Overlap, PRODUCT_STATE_LIMIT, overlap};
 use crate::matching::{Rank, fold, pattern};
 use crate::model::{
-    Availability, Code, Collision, Conflict, Error, PartnerId, RegexAnchoring, Timestamp, Window,
-    check_text,
+    Availability, Code, Collision, Conflict, Error, PartnerId, RegexAnchoring, Terms, Timestamp,
+    Window, check_text,
 };
 
 /// See [`Engine::check_available`](crate::Engine::check_available).
@@ -154,7 +154,7 @@ fn regex_overlaps(state: &State, out: &mut Vec<Conflict>) {
             continue;
         }
         let prefixes = if whole_code {
-            pattern::prefixes(&pattern::whole_code(hir.clone()))
+            pattern::prefixes(&pattern::whole_code((**hir).clone()))
         } else {
             None
         };
@@ -233,8 +233,9 @@ fn ensure_language(regex: &mut Regex<'_>, whole_code: bool) {
 /// restricted code.
 fn owners_within(code: &CodeRecord, within: &Window) -> SmallVec<[PartnerId; 2]> {
     let mut owners: SmallVec<[PartnerId; 2]> = SmallVec::new();
-    for (i, &(from, terms)) in code.terms.iter().enumerate() {
-        let until = code.terms.get(i + 1).and_then(|(next, _)| *next);
+    let steps: SmallVec<[(Option<Timestamp>, Terms); 2]> = code.terms_steps().collect();
+    for (i, &(from, terms)) in steps.iter().enumerate() {
+        let until = steps.get(i + 1).and_then(|(next, _)| *next);
         if (Window { from, until }).intersect(within).is_some()
             && owners.last() != Some(&terms.owner)
         {
@@ -249,7 +250,10 @@ fn owners_within(code: &CodeRecord, within: &Window) -> SmallVec<[PartnerId; 2]>
 /// the ones to compare.
 fn owners_differ(a: &CodeRecord, b: &CodeRecord, within: &Window) -> bool {
     let start = within.from.unwrap_or(Timestamp::MIN);
-    let steps = a.terms.iter().chain(&b.terms).filter_map(|(from, _)| *from);
+    let steps = a
+        .terms_steps()
+        .chain(b.terms_steps())
+        .filter_map(|(from, _)| from);
     std::iter::once(start)
         .chain(steps.filter(|&t| within.contains(t)))
         .any(|t| a.terms_at(t).map(|x| x.owner) != b.terms_at(t).map(|x| x.owner))

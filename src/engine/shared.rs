@@ -9,8 +9,9 @@ use std::sync::Arc;
 
 use foldhash::fast::RandomState;
 
-const SHIFT: u32 = 10;
-/// Items per chunk: a change to one item copies this many.
+const SHIFT: u32 = 8;
+/// Items per chunk: a change to one item copies this many. Smaller chunks make a batch of
+/// changes to scattered codes copy less; larger ones make the table cloned per change smaller.
 const CHUNK: usize = 1 << SHIFT;
 const MASK: usize = CHUNK - 1;
 
@@ -33,14 +34,23 @@ impl<T> Clone for Chunked<T> {
 impl<T: Clone> Chunked<T> {
     /// The items `items` yields, in order.
     pub(crate) fn collect(items: impl Iterator<Item = T>) -> Chunked<T> {
-        let mut chunked = Chunked {
-            chunks: Vec::new(),
-            len: 0,
-        };
+        let mut chunks = Vec::new();
+        let mut chunk = Vec::with_capacity(CHUNK);
+        let mut len = 0;
         for item in items {
-            chunked.push(item);
+            if chunk.len() == CHUNK {
+                chunks.push(Arc::new(std::mem::replace(
+                    &mut chunk,
+                    Vec::with_capacity(CHUNK),
+                )));
+            }
+            chunk.push(item);
+            len += 1;
         }
-        chunked
+        if !chunk.is_empty() {
+            chunks.push(Arc::new(chunk));
+        }
+        Chunked { chunks, len }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -172,12 +182,16 @@ mod tests {
     #[test]
     fn chunks_are_shared_until_changed() {
         let a = Chunked::collect(0..3000u32);
+        assert!(a.chunks.len() > 2, "the test needs several chunks");
         let mut b = a.clone();
         b.set(1500, 7);
         b.push(9);
         assert_eq!((a[1500], b[1500], b[3000], b.len()), (1500, 7, 9, 3001));
         assert!(Arc::ptr_eq(&a.chunks[0], &b.chunks[0]));
-        assert!(!Arc::ptr_eq(&a.chunks[1], &b.chunks[1]));
+        assert!(!Arc::ptr_eq(
+            &a.chunks[1500 >> SHIFT],
+            &b.chunks[1500 >> SHIFT]
+        ));
         assert_eq!(a.get(3000), None);
         assert_eq!(
             b.iter().copied().sum::<u32>(),

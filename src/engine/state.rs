@@ -12,7 +12,8 @@ use super::shared::{Chunked, Layered};
 use crate::definitions::Definition;
 use crate::matching::{Layers, Matcher};
 use crate::model::{
-    CodeId, CodeState, Contract, MemoryUsage, PartnerId, Settings, Terms, Timestamp, Window,
+    CodeId, CodeState, Contract, CreditPolicy, MemoryUsage, PartnerId, Settings, Terms, Timestamp,
+    Window,
 };
 
 #[derive(Clone)]
@@ -44,18 +45,32 @@ pub(crate) struct State {
     pub(crate) codes_of_owner: Layered<PartnerId, Vec<u32>>,
 }
 
-/// What attribution needs of a code, without the text and label of its definition.
+/// What attribution needs of a code, without the text and label of its definition: 48 bytes
+/// for the common code, with one active period and one owner and policy for all time;
+/// anything more (lifecycle events, changes of terms) in a shared allocation of its own.
 #[derive(Clone)]
 pub(crate) struct CodeRecord {
     pub(crate) id: CodeId,
+    /// The registered owner and policy, unless `more` has steps.
+    owner: PartnerId,
+    /// The one active period, `[from, until)` in Unix milliseconds, `i64::MIN` and `i64::MAX`
+    /// for open ends (no instant of the range is either), unless `more` has periods.
+    from: i64,
+    until: i64,
+    more: Option<Arc<More>>,
     pub(crate) kind: Kind,
-    pub(crate) scheduled_from: Option<Timestamp>,
+    credit: CreditPolicy,
+}
+
+/// A record's activity and terms, when they do not fit in it.
+struct More {
     /// Sorted, disjoint periods in which the code is active: its schedule minus the spans of
     /// manual expiry.
-    pub(crate) active: SmallVec<[Window; 1]>,
-    /// A tracking code's owner and policy over time: each step from its instant on, the first
-    /// from the start of time. Empty for a restricted or removed code.
-    pub(crate) terms: SmallVec<[(Option<Timestamp>, Terms); 1]>,
+    periods: Vec<Window>,
+    scheduled_from: Option<Timestamp>,
+    /// The owner and policy over time: each step from its instant on, the first from the start
+    /// of time. Empty for a restricted or removed code.
+    terms: Vec<(Option<Timestamp>, Terms)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,14 +81,85 @@ pub(crate) enum Kind {
     Removed,
 }
 
+fn millis(t: Option<Timestamp>, open: i64) -> i64 {
+    t.map_or(open, Timestamp::as_unix_millis)
+}
+
+fn instant(ms: i64, open: i64) -> Option<Timestamp> {
+    (ms != open).then(|| Timestamp::from_unix_millis(ms))
+}
+
 impl CodeRecord {
+    /// A record of a code with this schedule, these active periods and these steps of terms
+    /// (empty unless a tracking code).
+    pub(crate) fn new(
+        id: CodeId,
+        kind: Kind,
+        schedule: Window,
+        periods: &[Window],
+        terms: &[(Option<Timestamp>, Terms)],
+    ) -> CodeRecord {
+        let only_terms = match terms {
+            [] => Some(Terms {
+                owner: PartnerId(0),
+                credit: CreditPolicy::Always,
+            }),
+            [(None, only)] => Some(*only),
+            _ => None,
+        };
+        match (only_terms, periods) {
+            (Some(only), [period]) if *period == schedule => CodeRecord {
+                id,
+                owner: only.owner,
+                from: millis(period.from, i64::MIN),
+                until: millis(period.until, i64::MAX),
+                more: None,
+                kind,
+                credit: only.credit,
+            },
+            _ => CodeRecord::new_with_more(id, kind, schedule, periods, terms),
+        }
+    }
+
+    fn new_with_more(
+        id: CodeId,
+        kind: Kind,
+        schedule: Window,
+        periods: &[Window],
+        terms: &[(Option<Timestamp>, Terms)],
+    ) -> CodeRecord {
+        CodeRecord {
+            id,
+            owner: PartnerId(0),
+            from: 0,
+            until: 0,
+            more: Some(Arc::new(More {
+                periods: periods.to_vec(),
+                scheduled_from: schedule.from,
+                terms: terms.to_vec(),
+            })),
+            kind,
+            credit: CreditPolicy::Always,
+        }
+    }
+
     /// The code's state at `t`: active inside one of its periods, else pending before its
     /// schedule starts, else expired.
     #[inline]
     pub(crate) fn state(&self, t: Timestamp) -> CodeState {
-        if in_periods(&self.active, t) {
+        let (active, scheduled_from) = match &self.more {
+            None => {
+                let ms = t.as_unix_millis();
+                (
+                    self.from <= ms && ms < self.until,
+                    instant(self.from, i64::MIN),
+                )
+            }
+            Some(more) => (in_periods(&more.periods, t), more.scheduled_from),
+        };
+        if active {
             CodeState::Active
-        } else if self.scheduled_from.is_some_and(|from| t < from) {
+        } else if scheduled_from.is_some_and(|from| t < from) {
             CodeState::Pending
         } else {
             CodeState::Expired
@@ -89,18 +175,67 @@ impl CodeRecord {
     /// A tracking code's owner and policy at `t`; `None` for a restricted code.
     #[inline]
     pub(crate) fn terms_at(&self, t: Timestamp) -> Option<Terms> {
-        match self.terms.as_slice() {
-            [(_, only)] => Some(*only),
-            steps => {
+        if !self.is_tracking() {
+            return None;
+        }
+        match &self.more {
+            None => Some(Terms {
+                owner: self.owner,
+                credit: self.credit,
+            }),
+            Some(more) => {
+                let steps = &more.terms;
                 let after = steps.partition_point(|(from, _)| from.is_none_or(|from| from <= t));
                 steps.get(after.checked_sub(1)?).map(|(_, terms)| *terms)
             }
         }
     }
 
+    /// A tracking code's owner and policy over time: each step from its instant on, the first
+    /// from the start of time. None for a restricted or removed code.
+    pub(crate) fn terms_steps(&self) -> impl Iterator<Item = (Option<Timestamp>, Terms)> + '_ {
+        let (inline, steps) = match (&self.more, self.is_tracking()) {
+            (_, false) => (None, &[][..]),
+            (None, true) => {
+                let terms = Terms {
+                    owner: self.owner,
+                    credit: self.credit,
+                };
+                (Some((None, terms)), &[][..])
+            }
+            (Some(more), true) => (None, more.terms.as_slice()),
+        };
+        inline.into_iter().chain(steps.iter().copied())
+    }
+
+    /// The periods in which the code is active, in time order.
+    pub(crate) fn periods(&self) -> impl Iterator<Item = Window> + '_ {
+        let (inline, periods) = match &self.more {
+            None => {
+                let period = Window {
+                    from: instant(self.from, i64::MIN),
+                    until: instant(self.until, i64::MAX),
+                };
+                (Some(period), &[][..])
+            }
+            Some(more) => (None, more.periods.as_slice()),
+        };
+        inline.into_iter().chain(periods.iter().copied())
+    }
+
     /// Every partner the code's terms name, at any time.
     pub(crate) fn owners(&self) -> impl Iterator<Item = PartnerId> + '_ {
-        self.terms.iter().map(|(_, terms)| terms.owner)
+        self.terms_steps().map(|(_, terms)| terms.owner)
+    }
+
+    /// Heap bytes of what does not fit in the record, shared with the engines before.
+    pub(crate) fn heap(&self) -> usize {
+        self.more.as_ref().map_or(0, |more| {
+            size_of::<More>()
+                + 2 * size_of::<usize>()
+                + more.periods.capacity() * size_of::<Window>()
+                + more.terms.capacity() * size_of::<(Option<Timestamp>, Terms)>()
+        })
     }
 }
 
@@ -160,19 +295,6 @@ impl State {
 
     /// See [`Engine::memory_usage`](crate::Engine::memory_usage).
     pub(crate) fn memory_usage(&self) -> MemoryUsage {
-        let spilled = |record: &CodeRecord| {
-            let periods = if record.active.spilled() {
-                record.active.capacity() * size_of::<Window>()
-            } else {
-                0
-            };
-            let terms = if record.terms.spilled() {
-                record.terms.capacity() * size_of::<(Option<Timestamp>, Terms)>()
-            } else {
-                0
-            };
-            periods + terms
-        };
         // The shared allocation: the definition, its key and the two reference counts.
         let definition_heap = |definition: &Arc<Definition>| {
             let code = &definition.code;
@@ -184,7 +306,7 @@ impl State {
         };
         let windows = |periods: &Vec<Window>| periods.capacity() * size_of::<Window>();
         let positions = |codes: &Vec<u32>| codes.capacity() * size_of::<u32>();
-        let definitions = self.codes.memory_usage(spilled)
+        let definitions = self.codes.memory_usage(CodeRecord::heap)
             + self.definitions.memory_usage(definition_heap)
             + self.ids.memory_usage(|_| 0)
             + self.contracts.memory_usage(|_| 0)

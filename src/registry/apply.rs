@@ -120,7 +120,7 @@ impl Store {
                 undo.push(Undo::ExceptionList);
             }
         }
-        Ok(Recorded::Other(change))
+        Ok(Recorded::Other(Box::new(change)))
     }
 
     /// Takes back applied changes, the last first.
@@ -139,10 +139,13 @@ impl Store {
                 }
                 Undo::Definition { position, old } => self.entries[position].definition = old,
                 Undo::Event { position, index } => {
-                    self.entries[position].events.remove(index);
+                    self.entries[position].timeline_mut().events.remove(index);
                 }
                 Undo::Term { position, index } => {
-                    self.entries[position].term_changes.remove(index);
+                    self.entries[position]
+                        .timeline_mut()
+                        .term_changes
+                        .remove(index);
                 }
                 Undo::Removed { position } => {
                     let entry = &mut self.entries[position];
@@ -167,8 +170,13 @@ impl Store {
 
     /// Appends a validated code; returns its shared definition.
     pub(super) fn insert(&mut self, definition: Definition) -> Arc<Definition> {
+        self.by_id.insert(definition.code.id(), self.entries.len());
+        self.push(definition)
+    }
+
+    /// Appends a code whose id the caller has just mapped to the next position.
+    pub(super) fn push(&mut self, definition: Definition) -> Arc<Definition> {
         let position = self.entries.len();
-        self.by_id.insert(definition.code.id(), position);
         if let Some(folded) = definition.key.folded() {
             self.exact.insert(folded, position);
         }
@@ -210,7 +218,7 @@ impl Store {
         undo: &mut Vec<Undo>,
     ) -> Result<(), Error> {
         let position = self.live(id)?;
-        let events = &mut self.entries[position].events;
+        let events = &mut self.entries[position].timeline_mut().events;
         // After the events at the same instant: the one applied last wins.
         let index = events.partition_point(|e| e.at <= at);
         events.insert(index, LifecycleEvent { at, action });
@@ -225,7 +233,7 @@ impl Store {
         update: TermUpdate,
         undo: &mut Vec<Undo>,
     ) {
-        let changes = &mut self.entries[position].term_changes;
+        let changes = &mut self.entries[position].timeline_mut().term_changes;
         let index = changes.partition_point(|c| c.at <= at);
         changes.insert(index, TermChange { at, update });
         undo.push(Undo::Term { position, index });

@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use super::image::{Image, ImageChange, ImageCode, ImageEntry};
+use super::image::{Check, Image, ImageChange, ImageCode, ImageEntry, Restore};
+use super::store::Store;
 use crate::definitions::{TermChange, TermUpdate};
 use crate::model::{
     AlwaysOwnerClicks, Change, ClickWinner, Code, CodeId, CodeTracking, Contract, Contracts,
@@ -413,7 +414,8 @@ impl<'b> Reader<'b> {
     }
 }
 
-pub(super) fn read_image(r: &mut Reader<'_>) -> Result<Image, Error> {
+/// Reads a registry, part after part, into `check`'s kind of restore.
+pub(super) fn read_registry(r: &mut Reader<'_>, check: Check) -> Result<Store, Error> {
     let settings = Settings {
         tracking: r.tag(&[CodeTracking::Enabled, CodeTracking::Disabled])?,
         click_winner: r.tag(&[ClickWinner::LastClick, ClickWinner::FirstClick])?,
@@ -426,7 +428,7 @@ pub(super) fn read_image(r: &mut Reader<'_>) -> Result<Image, Error> {
     };
 
     let n = r.len(16)?;
-    let mut codes = Vec::with_capacity(n);
+    let mut restore = Restore::new(settings, check, n);
     for _ in 0..n {
         let code = r.code()?;
         let removed = r.tag(&[false, true])?;
@@ -458,40 +460,33 @@ pub(super) fn read_image(r: &mut Reader<'_>) -> Result<Image, Error> {
                 Ok(TermChange { at, update })
             })
             .collect::<Result<Vec<_>, Error>>()?;
-        codes.push(ImageCode {
+        restore.code(ImageCode {
             code,
             events,
             term_changes,
             removed,
-        });
+        })?;
     }
-    let contracts = (0..r.len(10)?)
-        .map(|_| Ok((PartnerId(r.u64()?), r.contract()?)))
-        .collect::<Result<Vec<_>, Error>>()?;
-    let exception_lists = (0..r.len(14)?)
-        .map(|_| r.list())
-        .collect::<Result<Vec<_>, Error>>()?;
+    for _ in 0..r.len(10)? {
+        restore.contract(PartnerId(r.u64()?), r.contract()?)?;
+    }
+    for _ in 0..r.len(14)? {
+        restore.exception_list(r.list()?)?;
+    }
     let revision = r.u64()?;
     let n = r.len(10)?;
-    let mut history = Vec::with_capacity(n);
+    restore.reserve_history(n);
     for _ in 0..n {
         let revision = r.u64()?;
         let note = r.opt(Reader::str)?.map(Arc::from);
         let change = read_change(r)?;
-        history.push(ImageEntry {
+        restore.history(ImageEntry {
             revision,
             change,
             note,
-        });
+        })?;
     }
-    Ok(Image {
-        settings,
-        codes,
-        contracts,
-        exception_lists,
-        revision,
-        history,
-    })
+    restore.finish(revision)
 }
 
 fn read_change(r: &mut Reader<'_>) -> Result<ImageChange, Error> {

@@ -23,7 +23,8 @@ pub struct HistoryEntry {
 #[derive(Clone, Debug)]
 pub(crate) enum Recorded {
     Added(Arc<Definition>),
-    Other(Change),
+    /// Boxed: a change holds a whole code at most, which would make every entry that size.
+    Other(Box<Change>),
 }
 
 impl HistoryEntry {
@@ -51,7 +52,7 @@ impl HistoryEntry {
             Recorded::Added(definition) => Change::Add {
                 code: definition.code.clone(),
             },
-            Recorded::Other(change) => change.clone(),
+            Recorded::Other(change) => (**change).clone(),
         }
     }
 

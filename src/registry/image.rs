@@ -71,8 +71,8 @@ impl Store {
                 .iter()
                 .map(|e| ImageCode {
                     code: e.definition.code.clone(),
-                    events: e.events.clone(),
-                    term_changes: e.term_changes.clone(),
+                    events: e.events().to_vec(),
+                    term_changes: e.term_changes().to_vec(),
                     removed: e.removed,
                 })
                 .collect(),
@@ -96,7 +96,7 @@ impl Store {
                                 None => ImageChange::Change(entry.change()),
                             }
                         }
-                        Recorded::Other(change) => ImageChange::Change(change.clone()),
+                        Recorded::Other(change) => ImageChange::Change((**change).clone()),
                     },
                     note: entry.note().map(Arc::from),
                 })
@@ -107,80 +107,143 @@ impl Store {
     /// Reads a registry back. With [`Check::Validate`] a code the registry would reject fails
     /// with the registry's own error, naming it; with [`Check::Trust`] only the form is checked.
     pub(crate) fn from_image(image: Image, check: Check) -> Result<Store, Error> {
-        let mut registry = Store::new(image.settings);
-        for ImageCode {
+        let mut restore = Restore::new(image.settings, check, image.codes.len());
+        for code in image.codes {
+            restore.code(code)?;
+        }
+        for (partner, contract) in image.contracts {
+            restore.contract(partner, contract)?;
+        }
+        for list in image.exception_lists {
+            restore.exception_list(list)?;
+        }
+        restore.reserve_history(image.history.len());
+        for entry in image.history {
+            restore.history(entry)?;
+        }
+        restore.finish(image.revision)
+    }
+}
+
+/// A registry being read back, one part after another, so that a snapshot of a million codes
+/// is never held whole beside the registry it becomes.
+pub(crate) struct Restore {
+    store: Store,
+    check: Check,
+    history: Vec<HistoryEntry>,
+}
+
+impl Restore {
+    /// `codes` is how many codes are coming, to size the tables once.
+    pub(crate) fn new(settings: Settings, check: Check, codes: usize) -> Restore {
+        let mut store = Store::new(settings);
+        store.entries.reserve(codes);
+        store.by_id.reserve(codes);
+        store.exact.reserve(codes);
+        Restore {
+            store,
+            check,
+            history: Vec::new(),
+        }
+    }
+
+    pub(crate) fn code(&mut self, code: ImageCode) -> Result<(), Error> {
+        let ImageCode {
             code,
             mut events,
             mut term_changes,
             removed,
-        } in image.codes
-        {
-            let definition = match check {
-                Check::Validate => registry.validate(code, &Default::default())?,
-                Check::Trust => trusted(code)?,
-            };
-            let id = definition.code.id();
-            if registry.by_id.contains_key(&id) {
+        } = code;
+        let store = &mut self.store;
+        let definition = match self.check {
+            Check::Validate => store.validate(code, &Default::default())?,
+            Check::Trust => trusted(code)?,
+        };
+        let id = definition.code.id();
+        let position = store.entries.len();
+        // One probe of the id index, not two: at a million codes each is a cache miss.
+        match store.by_id.entry(id) {
+            std::collections::hash_map::Entry::Occupied(_) => {
                 return Err(Error::snapshot(format!("code {id} appears twice")));
             }
-            let position = registry.entries.len();
-            registry.insert(definition);
-            // Stable sorts: at one instant the order they were applied in is kept.
-            events.sort_by_key(|e| e.at);
-            term_changes.sort_by_key(|c| c.at);
-            let entry = &mut registry.entries[position];
-            entry.events = events;
-            entry.term_changes = term_changes;
-            if removed {
-                entry.removed = true;
-                if let Some(folded) = entry.definition.key.folded() {
-                    registry.exact.remove(folded, position);
-                }
-                registry.live -= 1;
+            std::collections::hash_map::Entry::Vacant(slot) => slot.insert(position),
+        };
+        store.push(definition);
+        // Stable sorts: at one instant the order they were applied in is kept.
+        events.sort_by_key(|e| e.at);
+        term_changes.sort_by_key(|c| c.at);
+        let entry = &mut store.entries[position];
+        if !events.is_empty() || !term_changes.is_empty() {
+            let timeline = entry.timeline_mut();
+            timeline.events = events;
+            timeline.term_changes = term_changes;
+        }
+        if removed {
+            entry.removed = true;
+            if let Some(folded) = entry.definition.key.folded() {
+                store.exact.remove(folded, position);
             }
+            store.live -= 1;
         }
-        for (partner, contract) in image.contracts {
-            if check == Check::Validate {
-                contract
-                    .window
-                    .check()
-                    .map_err(|reason| Error::contract(partner, reason))?;
-            }
-            registry.contracts.insert(partner, contract);
+        Ok(())
+    }
+
+    pub(crate) fn contract(&mut self, partner: PartnerId, contract: Contract) -> Result<(), Error> {
+        if self.check == Check::Validate {
+            contract
+                .window
+                .check()
+                .map_err(|reason| Error::contract(partner, reason))?;
         }
-        for list in image.exception_lists {
-            let validated = validate_list(&list)?;
-            registry.exception_lists.push((list, validated));
-        }
-        let mut entries = Vec::with_capacity(image.history.len());
-        let mut last = 0;
-        for ImageEntry {
+        self.store.contracts.insert(partner, contract);
+        Ok(())
+    }
+
+    pub(crate) fn exception_list(&mut self, list: ExceptionList) -> Result<(), Error> {
+        let validated = validate_list(&list)?;
+        self.store.exception_lists.push((list, validated));
+        Ok(())
+    }
+
+    pub(crate) fn reserve_history(&mut self, entries: usize) {
+        self.history.reserve(entries);
+    }
+
+    pub(crate) fn history(&mut self, entry: ImageEntry) -> Result<(), Error> {
+        let ImageEntry {
             revision,
             change,
             note,
-        } in image.history
-        {
-            if revision < last || revision > image.revision {
-                return Err(Error::snapshot(format!(
-                    "history revision {revision} out of order (after {last}, at most {})",
-                    image.revision
-                )));
-            }
-            last = revision;
-            let recorded = match change {
-                ImageChange::AddOf(position) => match registry.entries.get(position) {
-                    Some(entry) => Recorded::Added(Arc::clone(&entry.definition)),
-                    None => {
-                        let why = format!("history names code position {position}, past the end");
-                        return Err(Error::snapshot(why));
-                    }
-                },
-                ImageChange::Change(change) => Recorded::Other(change),
-            };
-            entries.push(HistoryEntry::new(revision, recorded, note));
+        } = entry;
+        let last = self.history.last().map_or(0, HistoryEntry::revision);
+        if revision < last {
+            let why = format!("history revision {revision} comes after {last}");
+            return Err(Error::snapshot(why));
         }
-        registry.history = History::restore(entries, image.revision);
-        Ok(registry)
+        let recorded = match change {
+            ImageChange::AddOf(position) => match self.store.entries.get(position) {
+                Some(entry) => Recorded::Added(Arc::clone(&entry.definition)),
+                None => {
+                    let why = format!("history names code position {position}, past the end");
+                    return Err(Error::snapshot(why));
+                }
+            },
+            ImageChange::Change(change) => Recorded::Other(Box::new(change)),
+        };
+        self.history
+            .push(HistoryEntry::new(revision, recorded, note));
+        Ok(())
+    }
+
+    /// The registry, at `revision`.
+    pub(crate) fn finish(mut self, revision: u64) -> Result<Store, Error> {
+        let last = self.history.last().map_or(0, HistoryEntry::revision);
+        if last > revision {
+            let why = format!("history reaches revision {last}, past the registry's {revision}");
+            return Err(Error::snapshot(why));
+        }
+        self.store.history = History::restore(self.history, revision);
+        Ok(self.store)
     }
 }
 

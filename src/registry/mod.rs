@@ -149,7 +149,7 @@ impl Registry {
     /// The lifecycle events recorded for a code, in time order; `None` for an unknown or
     /// removed id.
     pub fn events(&self, id: CodeId) -> Option<&[LifecycleEvent]> {
-        self.store.entry(id).map(|e| e.events.as_slice())
+        self.store.entry(id).map(|e| e.events())
     }
 
     /// A tracking code's owner and credit policy at `t`: those of the last
@@ -484,13 +484,13 @@ impl Registry {
     /// [`from_bytes_validated`](Registry::from_bytes_validated), which gives the same registry
     /// or the registry's own error.
     pub fn from_bytes(bytes: &[u8]) -> Result<Registry, Error> {
-        Registry::from_image(snapshot::read(bytes)?, Check::Trust)
+        snapshot::read(bytes, Check::Trust).map(Registry::from_store)
     }
 
     /// [`from_bytes`](Registry::from_bytes), checking every code against every registration
     /// rule as if it were added again.
     pub fn from_bytes_validated(bytes: &[u8]) -> Result<Registry, Error> {
-        Registry::from_image(snapshot::read(bytes)?, Check::Validate)
+        snapshot::read(bytes, Check::Validate).map(Registry::from_store)
     }
 
     /// The registry as plain data, for the serde snapshot.
@@ -500,6 +500,7 @@ impl Registry {
     }
 
     /// A registry read back from plain data; see [`Check`].
+    #[cfg_attr(not(feature = "serde"), allow(dead_code))]
     pub(crate) fn from_image(image: Image, check: Check) -> Result<Registry, Error> {
         Store::from_image(image, check).map(Registry::from_store)
     }
@@ -568,12 +569,15 @@ impl Registry {
     fn touched_since(&self, revision: u64) -> Touched {
         let mut touched = Touched::default();
         for entry in self.store.history.since(revision) {
-            match entry.recorded() {
-                Recorded::Other(Change::SetContract { partner, .. })
-                | Recorded::Other(Change::RemoveContract { partner }) => {
+            let other = match entry.recorded() {
+                Recorded::Other(change) => Some(&**change),
+                Recorded::Added(_) => None,
+            };
+            match other {
+                Some(Change::SetContract { partner, .. } | Change::RemoveContract { partner }) => {
                     touched.partners.push(*partner);
                 }
-                Recorded::Other(Change::AddExceptionList { .. }) => touched.exception_lists = true,
+                Some(Change::AddExceptionList { .. }) => touched.exception_lists = true,
                 _ => {
                     let position = entry.code_id().and_then(|id| self.store.by_id.get(&id));
                     touched.positions.extend(position.copied());

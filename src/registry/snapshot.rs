@@ -7,8 +7,8 @@
 //! The checksum catches a file cut short or altered by accident (it is not a signature): a
 //! snapshot that fails it, or any check of form, is an error, never a different registry.
 
-use super::codec::{Reader, Writer, read_image, write_image};
-use super::image::Image;
+use super::codec::{Reader, Writer, read_registry, write_image};
+use super::image::Check;
 use super::store::Store;
 use crate::model::Error;
 
@@ -51,9 +51,9 @@ fn checksum(bytes: &[u8]) -> u64 {
     h ^ (h >> 29)
 }
 
-/// The image in a snapshot, once its header, length and checksum hold. See
-/// [`Registry::from_bytes`](crate::Registry::from_bytes).
-pub(super) fn read(bytes: &[u8]) -> Result<Image, Error> {
+/// The registry in a snapshot, once its header, length and checksum hold, read as `check`
+/// says. See [`Registry::from_bytes`](crate::Registry::from_bytes).
+pub(super) fn read(bytes: &[u8], check: Check) -> Result<Store, Error> {
     if bytes.len() < HEADER + 8 || &bytes[..8] != MAGIC {
         return Err(Error::snapshot(
             "not a registry snapshot (no PROMOREG header)",
@@ -86,10 +86,10 @@ pub(super) fn read(bytes: &[u8]) -> Result<Image, Error> {
         ));
     }
     let mut reader = Reader::new(&bytes[..end], HEADER);
-    let image = read_image(&mut reader)?;
+    let store = read_registry(&mut reader, check)?;
     if reader.position() != end {
         let left = end - reader.position();
         return Err(Error::snapshot(format!("{left} bytes left over")));
     }
-    Ok(image)
+    Ok(store)
 }
