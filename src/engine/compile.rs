@@ -134,7 +134,8 @@ pub(crate) fn refresh(
     }
     if touched.positions.iter().any(|&p| p >= state.base_len) {
         let added = &source.entries[state.base_len..];
-        let matcher = Matcher::build(
+        let matcher = Matcher::build_after(
+            &state.base,
             state.base_len,
             added.iter().map(pattern),
             state.settings.regex_anchoring,

@@ -42,6 +42,7 @@ const FREE: Slot = Slot {
 };
 
 /// How keys are hashed.
+#[derive(Clone)]
 pub(crate) enum Hashing {
     /// `foldhash` over the whole key.
     Whole(foldhash::quality::RandomState),
@@ -59,7 +60,7 @@ impl Hashing {
         foldhash::quality::RandomState::default().hash_one(0u8)
     }
 
-    fn hash(&self, key: &[u8]) -> u64 {
+    pub(crate) fn hash(&self, key: &[u8]) -> u64 {
         match self {
             Hashing::Whole(state) => state.hash_one(key),
             Hashing::Rolling(basis) => finish(key.iter().fold(*basis, |h, &b| step(h, b))),
@@ -245,6 +246,12 @@ impl ExactIndex {
             }
             at += GROUP;
         }
+    }
+
+    /// How the index hashes its keys: an index built with the same hashing is probed with
+    /// the same hash.
+    pub(crate) fn hashing(&self) -> &Hashing {
+        &self.hashing
     }
 
     /// The number of codes indexed.

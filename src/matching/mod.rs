@@ -68,6 +68,11 @@ pub(crate) enum Pattern<'a> {
 /// in registration order, and answered by that number.
 pub(crate) struct Matcher {
     exact: ExactIndex,
+    /// For a matcher of codes added after a base: one bit per hash of its exact texts, looked
+    /// at before its index. The base's lookups keep the caches full of the base, so that a
+    /// probe of even a small index misses them; a bit in an 8 KiB filter that every lookup
+    /// reads stays in them, and most texts are in the base, not here.
+    filter: Option<Box<[u64]>>,
     regex: RegexMatcher,
     /// The rank of each regex code, by code number, for merging the answers of two matchers.
     regex_ranks: Vec<(u32, Rank)>,
@@ -81,6 +86,43 @@ impl Matcher {
         patterns: impl IntoIterator<Item = Pattern<'a>>,
         anchoring: RegexAnchoring,
     ) -> Result<Matcher, Error> {
+        Matcher::build_hashing(first, patterns, anchoring, Hashing::whole())
+    }
+
+    /// [`build`](Matcher::build) for codes added after `base`'s: its exact texts hash as
+    /// `base`'s do, so that a lookup in both hashes the text once ([`Layers`]).
+    pub(crate) fn build_after<'a>(
+        base: &Matcher,
+        first: usize,
+        patterns: impl IntoIterator<Item = Pattern<'a>>,
+        anchoring: RegexAnchoring,
+    ) -> Result<Matcher, Error> {
+        let hashing = base.exact.hashing().clone();
+        let mut matcher = Matcher::build_hashing(first, patterns, anchoring, hashing)?;
+        let mut filter = vec![0u64; FILTER_WORDS].into_boxed_slice();
+        for key in matcher.exact.distinct_keys() {
+            let bit = filter_bit(matcher.exact.hashing().hash(key));
+            filter[bit / 64] |= 1 << (bit % 64);
+        }
+        matcher.filter = Some(filter);
+        Ok(matcher)
+    }
+
+    /// Whether the exact index may hold a text of this hash; `true` when there is no filter.
+    #[inline]
+    fn may_hold(&self, hash: u64) -> bool {
+        self.filter.as_ref().is_none_or(|filter| {
+            let bit = filter_bit(hash);
+            filter[bit / 64] >> (bit % 64) & 1 == 1
+        })
+    }
+
+    fn build_hashing<'a>(
+        first: usize,
+        patterns: impl IntoIterator<Item = Pattern<'a>>,
+        anchoring: RegexAnchoring,
+        hashing: Hashing,
+    ) -> Result<Matcher, Error> {
         let mut exact = Vec::new();
         let mut regex = Vec::new();
         for (i, pattern) in patterns.into_iter().enumerate() {
@@ -93,7 +135,7 @@ impl Matcher {
             }
         }
         // Exact codes are listed in registration order already, which is their rank.
-        let exact = ExactIndex::build(exact.into_iter(), Hashing::whole(), 1.5)
+        let exact = ExactIndex::build(exact.into_iter(), hashing, 1.5)
             .ok_or_else(|| Error::capacity("more than 4 GiB of exact code text"))?;
         regex.sort_unstable_by_key(|&(rank, _, _)| rank);
         let mut regex_ranks: Vec<(u32, Rank)> =
@@ -105,6 +147,7 @@ impl Matcher {
             .collect();
         Ok(Matcher {
             exact,
+            filter: None,
             regex: RegexMatcher::build(regex, anchoring)?,
             regex_ranks,
         })
@@ -163,10 +206,20 @@ impl Matcher {
     /// Heap bytes held by the exact index and by the regex matcher.
     pub(crate) fn memory_usage(&self) -> (usize, usize) {
         (
-            self.exact.memory_usage(),
+            self.exact.memory_usage() + self.filter.as_ref().map_or(0, |f| f.len() * 8),
             self.regex.memory_usage() + self.regex_ranks.capacity() * size_of::<(u32, Rank)>(),
         )
     }
+}
+
+/// The filter of a matcher of added codes: 64 Ki bits.
+const FILTER_WORDS: usize = 1 << 10;
+
+/// Bits of the hash that neither the home slot (the high bits) nor the slot's tag (the low 32)
+/// are made of.
+#[inline]
+fn filter_bit(hash: u64) -> usize {
+    (hash >> 32) as usize & (FILTER_WORDS * 64 - 1)
 }
 
 /// A matcher over the codes compiled at once, and one over the codes added since, answering
@@ -184,11 +237,17 @@ impl<'a> Layers<'a> {
         let Some(added) = self.added else {
             return self.base.for_each_match(text, visit);
         };
-        if self.base.has_exact_codes() || added.has_exact_codes() {
+        if added.has_exact_codes() {
+            // One hash for both: `added` was built with the base's hashing.
             fold::with_folded_bytes(text, |key| {
-                self.base.exact_matches(key, &mut visit);
-                added.exact_matches(key, &mut visit);
+                let hash = self.base.exact.hashing().hash(key);
+                self.base.exact.for_each_hashed(key, hash, &mut visit);
+                if added.may_hold(hash) {
+                    added.exact.for_each_hashed(key, hash, &mut visit);
+                }
             });
+        } else if self.base.has_exact_codes() {
+            fold::with_folded_bytes(text, |key| self.base.exact_matches(key, &mut visit));
         }
         let mut hits: SmallVec<[u32; 8]> = SmallVec::new();
         self.regex_matches(text, &mut hits);
