@@ -383,6 +383,8 @@ fn main() {
     phase(started, "timed live changes");
     let restart = restart_figures(&registry);
     phase(started, "timed a restart");
+    let bulk = bulk_figures(&exact);
+    phase(started, "timed a bulk review");
     let report = json!({
         "machine": machine(),
         "command": format!("cargo run --release --example bench_report{}", if quick { " -- --quick" } else { "" }),
@@ -452,6 +454,7 @@ fn main() {
         },
         "live": live,
         "restart": restart,
+        "bulk": bulk,
         "total_seconds": round1(started.elapsed().as_secs_f64()),
     });
     println!(
@@ -611,4 +614,29 @@ fn restart_figures(registry: &Registry) -> Value {
 fn median_of(mut samples: Vec<f64>) -> f64 {
     samples.sort_by(f64::total_cmp);
     samples[samples.len() / 2]
+}
+
+/// A bulk file of every generated exact code, as a download writes it, reviewed against an
+/// empty registry: the time and the peak memory beside the file.
+fn bulk_figures(exact: &[String]) -> Value {
+    let registry = workload::registry(exact, &[]);
+    let file = promo_attribution::export_csv([(promo_attribution::ProgramId(1), &registry)])
+        .expect("the registry exports");
+    drop(registry);
+    let empty = Registry::default();
+    reset_peak();
+    let base = live_bytes();
+    let start = Instant::now();
+    let upload = promo_attribution::Upload::review(&file, |_| Some(&empty));
+    let review = start.elapsed();
+    let peak = peak_bytes() - base;
+    let rows = upload.rows().len();
+    drop(upload);
+    json!({
+        "file_bytes": file.len(),
+        "rows": rows,
+        "review_ms": review.as_millis(),
+        "review_peak_bytes_beside_the_file": peak,
+        "peak_over_file": (peak as f64 / file.len() as f64 * 100.0).round() / 100.0,
+    })
 }

@@ -630,3 +630,113 @@ mod round_trip {
         }
     }
 }
+
+/// Hands out one byte per read, then fails if told to: a slow or broken source.
+struct Trickle<'a> {
+    bytes: &'a [u8],
+    fail_after: Option<usize>,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.fail_after == Some(0) {
+            return Err(std::io::Error::other("connection reset"));
+        }
+        self.fail_after = self.fail_after.map(|n| n - 1);
+        match (self.bytes.split_first(), buf.first_mut()) {
+            (Some((&byte, rest)), Some(slot)) => {
+                *slot = byte;
+                self.bytes = rest;
+                Ok(1)
+            }
+            _ => Ok(0),
+        }
+    }
+}
+
+#[test]
+fn a_file_read_from_any_reader_reviews_as_the_bytes_do() {
+    let with_bom = format!("\u{FEFF}{SAMPLE}");
+    let from_bytes = Upload::review(&with_bom, |_| Some(&*EMPTY));
+    let from_reader = Upload::review_from(
+        Trickle {
+            bytes: with_bom.as_bytes(),
+            fail_after: None,
+        },
+        |_| Some(&*EMPTY),
+    );
+    assert!(from_reader.is_clean(), "{:?}", from_reader.problems());
+    assert_eq!(from_reader.rows(), from_bytes.rows());
+    let seeded_bytes = Upload::review(SEEDED, |_| Some(&*EMPTY));
+    let seeded_reader = Upload::review_from(SEEDED.as_bytes(), |_| Some(&*EMPTY));
+    assert_eq!(problems(&seeded_reader), problems(&seeded_bytes));
+}
+
+#[test]
+fn a_reader_that_fails_is_a_problem_at_the_line_it_stopped_on() {
+    let csv = file(&[
+        "SAVE10,1,7,TRACKING,ALWAYS,LI,,,,",
+        "BOB15,1,8,TRACKING,ALWAYS,LI,,,,",
+    ]);
+    let upload = Upload::review_from(
+        Trickle {
+            bytes: csv.as_bytes(),
+            fail_after: Some(csv.find("BOB15").unwrap() + 2),
+        },
+        |_| Some(&*EMPTY),
+    );
+    let io: Vec<_> = upload
+        .problems()
+        .iter()
+        .filter(|p| p.kind() == ErrorKind::Io)
+        .collect();
+    assert_eq!(io.len(), 1, "{:?}", upload.problems());
+    assert_eq!(io[0].io_kind(), Some(std::io::ErrorKind::Other));
+    assert!(
+        io[0]
+            .to_string()
+            .contains("reading failed: connection reset"),
+        "{}",
+        io[0]
+    );
+    assert_eq!(upload.rows().len(), 1);
+}
+
+#[test]
+fn the_valid_rows_apply_and_the_rejected_ones_come_back_as_a_file() {
+    let mut registry = Registry::default();
+    registry
+        .add(Code::tracking(CodeId(500), "TAKEN", PartnerId(1)))
+        .unwrap();
+    let csv = file(&[
+        "SAVE10,1,7,TRACKING,ALWAYS,LI,,,,",
+        "\"BOB,15\",1,8,TRACKING,SOMETIMES,LI,,,,",
+        "taken,1,9,TRACKING,ALWAYS,LI,,,,",
+        "JANE20,1,9,TRACKING,WINNER,LI,,,,",
+        "SHORT,1",
+    ]);
+    let upload = Upload::review(&csv, |_| Some(&registry));
+    assert_eq!(upload.rejected_lines(), [3, 4, 6]);
+    assert!(upload.apply([(ProgramId(1), &mut registry)]).is_err());
+    assert_eq!(registry.len(), 1, "apply is all or nothing");
+    assert_eq!(
+        upload.apply_valid([(ProgramId(1), &mut registry)]).unwrap(),
+        2
+    );
+    assert_eq!(registry.len(), 3);
+    assert_eq!(
+        upload.rejected_csv(),
+        format!(
+            "{HEADER}\n\"BOB,15\",1,8,TRACKING,SOMETIMES,LI,,,,\ntaken,1,9,TRACKING,ALWAYS,LI,,,,\nSHORT,1\n"
+        )
+    );
+    // Fixed and sent back, the rejected rows review on their own.
+    let fixed = upload
+        .rejected_csv()
+        .replace("SOMETIMES", "ALWAYS")
+        .replace("taken", "UNTAKEN")
+        .replace("SHORT,1", "SHORT,1,9,TRACKING,ALWAYS,LI,,,,");
+    let again = Upload::review(&fixed, |_| Some(&registry));
+    assert!(again.is_clean(), "{:?}", again.problems());
+    assert_eq!(again.rows().len(), 3);
+}

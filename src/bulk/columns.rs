@@ -4,7 +4,7 @@
 //! in all follow from it: a new column is a row here, an arm in `row::read` and one in
 //! [`cell`].
 
-use csv::StringRecord;
+use csv::{ByteRecord, StringRecord};
 
 use crate::model::{Code, CreditPolicy, Error, ErrorKind, MatchMode, ProgramId, Reason, Timestamp};
 
@@ -333,6 +333,26 @@ impl Header {
 
     pub(super) fn has(&self, col: Col) -> bool {
         self.fields[col as usize].is_some()
+    }
+
+    /// A row read without a problem, written back in this file's columns: what the file said,
+    /// with instants in UTC (the `Timezone` left blank) and an id only where the file gave
+    /// one. Columns the layout does not know are left blank.
+    pub(super) fn row_of(&self, program: ProgramId, code: &Code, has_id: bool) -> ByteRecord {
+        let mut row = ByteRecord::new();
+        for i in 0..self.names.len() {
+            let col = self
+                .fields
+                .iter()
+                .position(|field| field.as_ref().is_some_and(|(at, _)| *at == i));
+            let value = match col.map(|c| COLUMNS[c].col) {
+                Some(Col::CodeId) if !has_id => String::new(),
+                Some(col) => cell(col, program, code),
+                None => String::new(),
+            };
+            row.push_field(value.as_bytes());
+        }
+        row
     }
 
     /// Places an error in `col`, when the file has that column.

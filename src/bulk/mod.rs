@@ -5,8 +5,9 @@ mod export;
 mod row;
 
 use std::collections::BTreeMap;
+use std::io;
 
-use csv::{ByteRecord, ReaderBuilder, StringRecord};
+use csv::{ByteRecord, ReaderBuilder, StringRecord, WriterBuilder};
 
 use crate::model::{BulkError, Code, CodeId, Error, ProgramId, Reason};
 use crate::registry::Registry;
@@ -126,6 +127,9 @@ pub struct Upload {
     lines: usize,
     /// The header, kept to place the errors [`apply`](Upload::apply) finds in their columns.
     header: Option<Header>,
+    /// The header row and every row with a problem, as the file had them, by line.
+    raw_header: Option<ByteRecord>,
+    rejected: Vec<(u64, ByteRecord)>,
 }
 
 impl Upload {
@@ -138,9 +142,27 @@ impl Upload {
     /// are still checked against each other.
     pub fn review<'r>(
         csv: impl AsRef<[u8]>,
+        registry_of: impl FnMut(ProgramId) -> Option<&'r Registry>,
+    ) -> Upload {
+        Upload::review_from(csv.as_ref(), registry_of)
+    }
+
+    /// [`review`](Upload::review), reading the file from `reader` as it goes: a file, a
+    /// socket, a decompressor. Nothing but the parsed rows is kept. A failure of the reader is
+    /// reported as a problem ([`Io`](crate::ErrorKind::Io)) at the line it stopped on, and
+    /// what was read before it is reviewed as usual.
+    pub fn review_from<'r>(
+        reader: impl io::Read,
         mut registry_of: impl FnMut(ProgramId) -> Option<&'r Registry>,
     ) -> Upload {
-        let (header, drafts, mut problems, lines) = read(csv.as_ref());
+        let Read {
+            header,
+            raw_header,
+            drafts,
+            mut problems,
+            mut rejected,
+            lines,
+        } = read(reader);
         let mut rows = Vec::with_capacity(drafts.len());
         for (program, drafts) in by_program(drafts) {
             let registry = registry_of(program);
@@ -152,25 +174,30 @@ impl Upload {
             let registry = registry.unwrap_or(&empty);
             let drafts = assign_ids(drafts, registry);
             let lines: Vec<u64> = drafts.iter().map(|d| d.line).collect();
-            let mut rejected = Vec::new();
+            let mut refused = Vec::new();
             if let Err(err) = registry.validate_batch(drafts.iter().map(|d| d.code.clone())) {
                 // In row order, so sorted.
-                rejected.extend(err.errors().iter().filter_map(Error::row));
+                refused.extend(err.errors().iter().filter_map(Error::row));
                 problems.extend(at_lines(err, &lines, header.as_ref()));
             }
-            rows.extend(
-                drafts
-                    .into_iter()
-                    .enumerate()
-                    .filter(|(i, _)| rejected.binary_search(i).is_err())
-                    .map(|(_, d)| UploadRow {
-                        line: d.line,
-                        program: d.program,
-                        code: d.code,
-                    }),
-            );
+            for (i, draft) in drafts.into_iter().enumerate() {
+                if refused.binary_search(&i).is_ok() {
+                    // Read without a problem, so the header is there to write it back with.
+                    if let Some(header) = &header {
+                        let row = header.row_of(draft.program, &draft.code, draft.has_id);
+                        rejected.push((draft.line, row));
+                    }
+                } else {
+                    rows.push(UploadRow {
+                        line: draft.line,
+                        program: draft.program,
+                        code: draft.code,
+                    });
+                }
+            }
         }
         rows.sort_by_key(|row| row.line);
+        rejected.sort_by_key(|(line, _)| *line);
         // Stable: problems of one line keep the order they were found in, those without a
         // column last.
         problems.sort_by_key(|p| (p.line(), p.column_number().unwrap_or(usize::MAX)));
@@ -179,6 +206,8 @@ impl Upload {
             problems,
             lines,
             header,
+            raw_header,
+            rejected,
         }
     }
 
@@ -192,6 +221,53 @@ impl Upload {
     /// it is about one value, its [`column`](Error::column).
     pub fn problems(&self) -> &[Error] {
         &self.problems
+    }
+
+    /// The lines of the rows that have a problem, ascending: what [`rows`](Upload::rows) leaves
+    /// out.
+    pub fn rejected_lines(&self) -> Vec<u64> {
+        self.rejected.iter().map(|(line, _)| *line).collect()
+    }
+
+    /// The rows with a problem as a bulk file of their own — the file's header, then each such
+    /// row — for the back office to fix and upload again. A row that could not be read comes
+    /// back as the file had it; one that read well but broke a registration rule (a duplicate,
+    /// a regex that does not compile) comes back as it was read: instants in UTC with the
+    /// `Timezone` blank, the other values as given. Empty when the header itself was unusable
+    /// (there is no row to hand back then: see [`problems`](Upload::problems)).
+    ///
+    /// ```
+    /// use promo_attribution::{ProgramId, Registry, Upload};
+    ///
+    /// let file = "Promo Code,Program Id,Media Id,Type,Credit Rule,Match Mode
+    /// SAVE10,7,101,TRACKING,ALWAYS,LI
+    /// BOB15,7,102,TRACKING,SOMETIMES,LI
+    /// JANE20,7,103,TRACKING,WINNER,LI
+    /// ";
+    /// let mut registry = Registry::default();
+    /// let upload = Upload::review(file, |_| Some(&registry));
+    /// assert_eq!(upload.rejected_lines(), [3]);
+    /// assert_eq!(upload.apply_valid([(ProgramId(7), &mut registry)])?, 2);
+    /// assert_eq!(
+    ///     upload.rejected_csv(),
+    ///     "Promo Code,Program Id,Media Id,Type,Credit Rule,Match Mode\nBOB15,7,102,TRACKING,SOMETIMES,LI\n"
+    /// );
+    /// # Ok::<(), promo_attribution::BulkError>(())
+    /// ```
+    pub fn rejected_csv(&self) -> String {
+        let Some(header) = &self.raw_header else {
+            return String::new();
+        };
+        // Rows of another length than the header's go back as they were.
+        let mut writer = WriterBuilder::new().flexible(true).from_writer(Vec::new());
+        let rows = std::iter::once(header).chain(self.rejected.iter().map(|(_, raw)| raw));
+        for row in rows {
+            // Writing a flexible file to memory cannot fail.
+            let _ = writer.write_byte_record(row);
+        }
+        let bytes = writer.into_inner().unwrap_or_default();
+        // Every row was UTF-8 or is a row the file had: lossless unless the file was not text.
+        String::from_utf8_lossy(&bytes).into_owned()
     }
 
     /// Whether the file has no problem and can be applied.
@@ -221,6 +297,19 @@ impl Upload {
             let copies = self.problems.iter().map(Error::clone).collect();
             return Err(BulkError::new(copies, self.lines));
         }
+        self.apply_valid(registries)
+    }
+
+    /// Adds every valid row — [`rows`](Upload::rows) — to its program's registry, leaving out
+    /// the rows with a problem (hand those back with [`rejected_csv`](Upload::rejected_csv)):
+    /// what a back office does with a 50,000-row file with seven bad rows. The valid rows are
+    /// still all or nothing: this fails, changing nothing, when a program has no registry in
+    /// `registries`, or when a registry changed since the review so that a row no longer fits.
+    /// Returns the number of codes added.
+    pub fn apply_valid<'a>(
+        &self,
+        registries: impl IntoIterator<Item = (ProgramId, &'a mut Registry)>,
+    ) -> Result<usize, BulkError> {
         let mut registries: BTreeMap<_, _> = registries.into_iter().collect();
         let mut errors = Vec::new();
         let mut batches = Vec::new();
@@ -252,21 +341,41 @@ impl Upload {
     }
 }
 
-/// Reads the header and every data row: the header (when usable), the rows without a
-/// problem, the problems, and the number of data rows.
-fn read(data: &[u8]) -> (Option<Header>, Vec<Draft>, Vec<Error>, usize) {
-    // Spreadsheets write a byte-order mark at the start of "CSV UTF-8" files.
-    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+/// What reading a file gives.
+struct Read {
+    /// The header, when usable, and the row as the file had it.
+    header: Option<Header>,
+    raw_header: Option<ByteRecord>,
+    /// The rows that read without a problem.
+    drafts: Vec<Draft>,
+    problems: Vec<Error>,
+    /// The rows with a problem, as the file had them.
+    rejected: Vec<(u64, ByteRecord)>,
+    /// Data rows read, valid or not.
+    lines: usize,
+}
+
+/// Reads the header and every data row.
+fn read(data: impl io::Read) -> Read {
     let mut reader = ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(data);
-    let mut problems = Vec::new();
-    let mut drafts = Vec::new();
-    let mut lines = 0;
-    let header = match next_record(&mut reader, &mut problems) {
-        Some((_, Ok(record))) => Header::parse(&record, &mut problems).map(|h| (h, record.len())),
-        Some((line, Err((_, err)))) => {
+        .from_reader(SkipBom::new(data));
+    let mut read = Read {
+        header: None,
+        raw_header: None,
+        drafts: Vec::new(),
+        problems: Vec::new(),
+        rejected: Vec::new(),
+        lines: 0,
+    };
+    let problems = &mut read.problems;
+    let header = match next_record(&mut reader, problems) {
+        Some((_, raw, Ok(record))) => {
+            read.raw_header = Some(raw);
+            Header::parse(&record, problems).map(|h| (h, record.len()))
+        }
+        Some((line, _, Err((_, err)))) => {
             problems.push(err.at_line(line));
             None
         }
@@ -279,59 +388,121 @@ fn read(data: &[u8]) -> (Option<Header>, Vec<Draft>, Vec<Error>, usize) {
     };
     // Without the required columns, rows cannot be read meaningfully.
     let Some((mut header, header_len)) = header else {
-        return (None, drafts, problems, lines);
+        return read;
     };
-    while let Some((line, record)) = next_record(&mut reader, &mut problems) {
+    while let Some((line, raw, record)) = next_record(&mut reader, &mut read.problems) {
         let record = match record {
             Ok(record) if record.iter().all(|field| field.trim().is_empty()) => continue,
             Ok(record) => record,
             Err((field, err)) => {
-                lines += 1;
-                problems.push(header.locate_field(err.at_line(line), field));
+                read.lines += 1;
+                read.problems
+                    .push(header.locate_field(err.at_line(line), field));
+                read.rejected.push((line, raw));
                 continue;
             }
         };
-        lines += 1;
+        read.lines += 1;
         if record.len() != header_len {
             let why = format!(
                 "the row has {} fields, the header has {header_len}",
                 record.len()
             );
-            problems.push(Error::bulk(Reason::MalformedCsv(why)).at_line(line));
+            read.problems
+                .push(Error::bulk(Reason::MalformedCsv(why)).at_line(line));
+            read.rejected.push((line, raw));
             continue;
         }
-        drafts.extend(row::read(&mut header, &record, line, &mut problems));
+        match row::read(&mut header, &record, line, &mut read.problems) {
+            Some(draft) => read.drafts.push(draft),
+            None => read.rejected.push((line, raw)),
+        }
     }
-    (Some(header), drafts, problems, lines)
+    read.header = Some(header);
+    read
+}
+
+/// A reader that drops the byte-order mark spreadsheets write at the start of "CSV UTF-8"
+/// files.
+struct SkipBom<R> {
+    inner: R,
+    checked: bool,
+    /// Bytes read while looking for the mark that were not one, to hand out first.
+    pending: Vec<u8>,
+}
+
+impl<R: io::Read> SkipBom<R> {
+    fn new(inner: R) -> SkipBom<R> {
+        SkipBom {
+            inner,
+            checked: false,
+            pending: Vec::new(),
+        }
+    }
+}
+
+impl<R: io::Read> io::Read for SkipBom<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if !self.checked {
+            self.checked = true;
+            let mut head = [0u8; 3];
+            let mut got = 0;
+            while got < 3 {
+                match self.inner.read(&mut head[got..])? {
+                    0 => break,
+                    n => got += n,
+                }
+            }
+            if head[..got] != *b"\xEF\xBB\xBF" {
+                self.pending.extend_from_slice(&head[..got]);
+            }
+        }
+        if !self.pending.is_empty() {
+            let n = self.pending.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.pending[..n]);
+            self.pending.drain(..n);
+            return Ok(n);
+        }
+        self.inner.read(buf)
+    }
 }
 
 /// A record with a field that is not UTF-8: the field (zero-based) and the error.
 type NotUtf8 = (usize, Error);
 
-/// The next record and the line it starts on, or which field is not UTF-8. `None` at the end,
-/// and after a reader error, which is pushed onto `problems`: an error in the stream itself
-/// leaves no sure way past it.
-fn next_record(
-    reader: &mut csv::Reader<&[u8]>,
+/// The next record, the line it starts on and the record as the file had it, or which field
+/// is not UTF-8. `None` at the end, and after a reader error, which is pushed onto `problems`:
+/// an error in the stream itself leaves no sure way past it.
+fn next_record<R: io::Read>(
+    reader: &mut csv::Reader<R>,
     problems: &mut Vec<Error>,
-) -> Option<(u64, Result<StringRecord, NotUtf8>)> {
+) -> Option<(u64, ByteRecord, Result<StringRecord, NotUtf8>)> {
     let mut record = ByteRecord::new();
     match reader.read_byte_record(&mut record) {
         Ok(true) => {}
         Ok(false) => return None,
         Err(err) => {
             let line = err.position().map_or(0, |p| p.line());
-            problems.push(Error::bulk(Reason::MalformedCsv(err.to_string())).at_line(line));
+            let problem = if err.is_io_error() {
+                match err.into_kind() {
+                    csv::ErrorKind::Io(err) => Error::io_reading(err),
+                    other => Error::bulk(Reason::MalformedCsv(format!("{other:?}"))),
+                }
+            } else {
+                Error::bulk(Reason::MalformedCsv(err.to_string()))
+            };
+            problems.push(problem.at_line(line));
             return None;
         }
     }
     let line = record.position().map_or(0, |p| p.line());
+    let raw = record.clone();
     let record = StringRecord::from_byte_record(record).map_err(|err| {
         let field = err.utf8_error().field();
         let why = format!("field {} is not valid UTF-8", field + 1);
         (field, Error::bulk(Reason::MalformedCsv(why)))
     });
-    Some((line, record))
+    Some((line, raw, record))
 }
 
 fn by_program(drafts: Vec<Draft>) -> BTreeMap<ProgramId, Vec<Draft>> {

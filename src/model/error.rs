@@ -79,8 +79,8 @@ pub enum ErrorKind {
     /// than 4 GiB of exact code text or of regex prefixes, or a page scanner's automaton over
     /// the exact codes beyond its library's limits.
     CapacityExceeded,
-    /// Writing a bulk file failed in the writer the host gave: [`Error::io_kind`] says how,
-    /// the message says what the writer reported.
+    /// Reading or writing a bulk file failed in the reader or writer the host gave:
+    /// [`Error::io_kind`] says how, the message says what it reported.
     Io,
 }
 
@@ -266,8 +266,9 @@ pub(crate) enum Reason {
     UnknownProgram(u64),
     /// The writer's error, as its kind and text: an [`std::io::Error`] itself would make
     /// every [`Error`] neither `UnwindSafe` nor `RefUnwindSafe`.
-    #[error("writing failed: {message}")]
+    #[error("{doing} failed: {message}")]
     Io {
+        doing: &'static str,
         kind: std::io::ErrorKind,
         message: String,
     },
@@ -435,9 +436,27 @@ impl Error {
     }
 
     #[cfg_attr(not(feature = "csv"), allow(dead_code))]
+    /// A writer's failure.
     pub(crate) fn io(err: std::io::Error) -> Error {
+        Error::io_doing("writing", &err)
+    }
+
+    /// A reader's failure.
+    #[cfg_attr(not(feature = "csv"), allow(dead_code))]
+    pub(crate) fn io_reading(err: std::io::Error) -> Error {
+        Error::io_doing("reading", &err)
+    }
+
+    fn io_doing(doing: &'static str, err: &std::io::Error) -> Error {
         let (kind, message) = (err.kind(), err.to_string());
-        Error::new(Subject::None, Reason::Io { kind, message })
+        Error::new(
+            Subject::None,
+            Reason::Io {
+                doing,
+                kind,
+                message,
+            },
+        )
     }
 
     pub(crate) fn at_row(mut self, row: usize) -> Error {
