@@ -75,14 +75,11 @@ impl Engine {
         })
     }
 
-    /// This engine brought up to the source's revision, given what changed since its own; a
-    /// full compile when it comes from another registry, is ahead of it, or has taken in too
-    /// many changes since its last full compile.
+    /// This engine brought up to the source's revision, given what changed since its own (the
+    /// caller checked that the engine comes from the source's registry, at a revision not
+    /// after its own); a full compile when it has taken in too many changes since its last.
     pub(crate) fn refresh(&self, source: &Source<'_>, touched: &Touched) -> Result<Engine, Error> {
         let state = &*self.state;
-        if state.lineage != source.lineage || state.revision > source.revision {
-            return Engine::compile(source);
-        }
         if state.revision == source.revision {
             return Ok(self.clone());
         }

@@ -1,6 +1,7 @@
 //! The vocabulary: what hosts hand in and get back. Nothing here imports from the rest of the
 //! crate; everything else builds on it.
 
+mod batch_error;
 mod change;
 mod code;
 mod conflict;
@@ -15,6 +16,7 @@ mod settings;
 mod sighting;
 mod time;
 
+pub use batch_error::BulkError;
 pub use change::{Change, Terms};
 pub use code::{
     Code, CreditPolicy, Lifecycle, LifecycleEvent, MatchMode, RestrictedCode, TrackingCode,
@@ -23,7 +25,7 @@ pub use conflict::{Availability, Collision, Conflict};
 pub use decision::{
     CodeHit, CodeState, Decision, InvalidReason, NotChosen, OtherMatch, Outcome, Via,
 };
-pub use error::{BulkError, Error, ErrorKind};
+pub use error::{Error, ErrorKind};
 pub use ids::{CodeId, PartnerId, ProgramId};
 pub use limits::{MAX_CODE_LEN, MAX_REGEX_SIZE};
 pub use memory::MemoryUsage;
