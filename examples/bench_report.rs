@@ -618,6 +618,7 @@ fn median_of(mut samples: Vec<f64>) -> f64 {
 
 /// A bulk file of every generated exact code, as a download writes it, reviewed against an
 /// empty registry: the time and the peak memory beside the file.
+#[cfg(feature = "csv")]
 fn bulk_figures(exact: &[String]) -> Value {
     let registry = workload::registry(exact, &[]);
     let file = promo_attribution::export_csv([(promo_attribution::ProgramId(1), &registry)])
@@ -639,4 +640,9 @@ fn bulk_figures(exact: &[String]) -> Value {
         "review_peak_bytes_beside_the_file": peak,
         "peak_over_file": (peak as f64 / file.len() as f64 * 100.0).round() / 100.0,
     })
+}
+
+#[cfg(not(feature = "csv"))]
+fn bulk_figures(_: &[String]) -> Value {
+    json!("the csv feature is off")
 }
