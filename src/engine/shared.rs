@@ -16,9 +16,11 @@ const CHUNK: usize = 1 << SHIFT;
 const MASK: usize = CHUNK - 1;
 
 /// A vector in chunks shared between engines: cloning it clones one pointer per chunk, and
-/// changing an item copies only its chunk when another engine still holds it.
+/// changing an item copies only its chunk when another engine still holds it. A chunk is an
+/// `Arc<[T]>`, whose pointer leads straight to the items: an item costs one read of the chunk
+/// table (small, and in cache) more than in a plain vector, not two.
 pub(crate) struct Chunked<T> {
-    chunks: Vec<Arc<Vec<T>>>,
+    chunks: Vec<Arc<[T]>>,
     len: usize,
 }
 
@@ -39,7 +41,7 @@ impl<T: Clone> Chunked<T> {
         let mut len = 0;
         for item in items {
             if chunk.len() == CHUNK {
-                chunks.push(Arc::new(std::mem::replace(
+                chunks.push(Arc::from(std::mem::replace(
                     &mut chunk,
                     Vec::with_capacity(CHUNK),
                 )));
@@ -48,7 +50,7 @@ impl<T: Clone> Chunked<T> {
             len += 1;
         }
         if !chunk.is_empty() {
-            chunks.push(Arc::new(chunk));
+            chunks.push(Arc::from(chunk));
         }
         Chunked { chunks, len }
     }
@@ -71,14 +73,17 @@ impl<T: Clone> Chunked<T> {
         }
     }
 
+    /// Appends an item. The last chunk is copied to grow it: pushes are the rare case (codes
+    /// added since a full compile), and a chunk of 256 is quick to copy.
     pub(crate) fn push(&mut self, item: T) {
         match self.chunks.last_mut() {
-            Some(chunk) if chunk.len() < CHUNK => Arc::make_mut(chunk).push(item),
-            _ => {
-                let mut chunk = Vec::with_capacity(CHUNK);
-                chunk.push(item);
-                self.chunks.push(Arc::new(chunk));
+            Some(chunk) if chunk.len() < CHUNK => {
+                let mut grown = Vec::with_capacity(chunk.len() + 1);
+                grown.extend_from_slice(chunk);
+                grown.push(item);
+                *chunk = Arc::from(grown);
             }
+            _ => self.chunks.push(Arc::from(vec![item])),
         }
         self.len += 1;
     }
@@ -89,14 +94,13 @@ impl<T: Clone> Chunked<T> {
 
     /// Heap bytes: the chunk table and the chunks, plus what `heap` says each item holds.
     pub(crate) fn memory_usage(&self, heap: impl Fn(&T) -> usize) -> usize {
-        self.chunks.capacity() * size_of::<Arc<Vec<T>>>()
+        self.chunks.capacity() * size_of::<Arc<[T]>>()
             + self
                 .chunks
                 .iter()
                 .map(|chunk| {
                     2 * size_of::<usize>()
-                        + size_of::<Vec<T>>()
-                        + chunk.capacity() * size_of::<T>()
+                        + chunk.len() * size_of::<T>()
                         + chunk.iter().map(&heap).sum::<usize>()
                 })
                 .sum::<usize>()
