@@ -18,7 +18,7 @@ pub struct Found {
     pub end: usize,
     /// What the text at that range hits at the scan's instant.
     pub hit: CodeHit,
-    /// The owner of the tracking code hit, active or not.
+    /// The owner of the tracking code hit (active or not) at the instant in question.
     pub owner: Option<PartnerId>,
 }
 

@@ -211,12 +211,14 @@ impl Engine {
 
     /// Whether a code seen promoted somewhere is a violation (the reference's monitoring).
     ///
-    /// The text resolves as an entered code would at the sighting's instant. Then, the first
-    /// that applies: it hits an active restricted code → [`Violation::Restricted`](crate::Violation::Restricted); it hits a
+    /// The text resolves as an entered code would at the sighting's instant, and the owner is
+    /// the code's owner at that instant. Then, the first that applies: it hits an active
+    /// restricted code → [`Violation::Restricted`](crate::Violation::Restricted); it hits a
     /// tracking code (active or not) whose owner is not the promoting partner →
-    /// [`Violation::NotAuthorized`](crate::Violation::NotAuthorized); it hits a tracking code that is not active →
-    /// [`Violation::Expired`](crate::Violation::Expired) (the [`hit`](SightingCheck::hit) carries the state). A code the
-    /// registry does not know is no violation: it credits nobody.
+    /// [`Violation::NotAuthorized`](crate::Violation::NotAuthorized); it hits a tracking code
+    /// that is not active → [`Violation::Expired`](crate::Violation::Expired) (the
+    /// [`hit`](SightingCheck::hit) carries the state). A code the registry does not know is no
+    /// violation: it credits nobody.
     ///
     /// ```
     /// use promo_attribution::{Code, CodeId, PartnerId, Registry, Sighting, Timestamp, Violation};
@@ -261,8 +263,10 @@ impl Engine {
     ///
     /// Collisions are codes whose schedules overlap `window`: an exact code with the same text
     /// ignoring case (of anyone, the partner included), a restricted code with that text, and
-    /// another partner's regex code that matches the text as suggested, folded, or in upper
-    /// case. Lifecycle events are not considered: an expired code can be reactivated.
+    /// a regex code that matches the text as suggested, folded, or in upper case and belongs to
+    /// another partner at some instant the two schedules share (a code handed over during the
+    /// window counts). A collision names the owner at the first instant it applies. Lifecycle
+    /// events are not considered: an expired code can be reactivated.
     ///
     /// Fails, like [`Registry::add`](crate::Registry::add), when the text is not a valid code
     /// (empty after trimming, too long, a control character) or the window is invalid.
@@ -291,10 +295,12 @@ impl Engine {
         conflicts::check_available(&self.state, text, partner, window)
     }
 
-    /// The overlaps among the registered codes a brand should know about, without failing: exact codes shadowing another partner's regex code, regex codes of
-    /// different partners matching the same code, restricted codes shadowing a regex code.
-    /// Only codes whose schedules overlap are compared; each conflict comes with a text that
-    /// shows it.
+    /// The overlaps among the registered codes a brand should know about, without failing:
+    /// exact codes shadowing another partner's regex code, regex codes of different partners
+    /// matching the same code, restricted codes shadowing a regex code. Only codes whose
+    /// schedules overlap are compared, and "different partners" means different owners at
+    /// some instant the two schedules share, so a code handed from one partner to another
+    /// conflicts from the handover on. Each conflict comes with a text that shows it.
     ///
     /// Regex codes are compared exactly, as languages: the product of their DFAs is searched
     /// for a shortest text both accept. Pairs whose literal prefixes rule out a shared text

@@ -85,7 +85,7 @@ impl Violation {
 pub struct SightingCheck {
     /// What the seen text hits, as an entered code would.
     pub hit: CodeHit,
-    /// The owner of the tracking code hit, active or not.
+    /// The owner of the tracking code hit (active or not) at the instant in question.
     pub owner: Option<PartnerId>,
     /// The violation, if any; see [`Engine::check_sighting`](crate::Engine::check_sighting) for which one wins.
     pub violation: Option<Violation>,
