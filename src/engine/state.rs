@@ -117,29 +117,19 @@ impl CodeRecord {
                 kind,
                 credit: only.credit,
             },
-            _ => CodeRecord::new_with_more(id, kind, schedule, periods, terms),
-        }
-    }
-
-    fn new_with_more(
-        id: CodeId,
-        kind: Kind,
-        schedule: Window,
-        periods: &[Window],
-        terms: &[(Option<Timestamp>, Terms)],
-    ) -> CodeRecord {
-        CodeRecord {
-            id,
-            owner: PartnerId(0),
-            from: 0,
-            until: 0,
-            more: Some(Arc::new(More {
-                periods: periods.to_vec(),
-                scheduled_from: schedule.from,
-                terms: terms.to_vec(),
-            })),
-            kind,
-            credit: CreditPolicy::Always,
+            _ => CodeRecord {
+                id,
+                owner: PartnerId(0),
+                from: 0,
+                until: 0,
+                more: Some(Arc::new(More {
+                    periods: periods.to_vec(),
+                    scheduled_from: schedule.from,
+                    terms: terms.to_vec(),
+                })),
+                kind,
+                credit: CreditPolicy::Always,
+            },
         }
     }
 
