@@ -28,20 +28,19 @@ pub(crate) enum Key {
 impl Key {
     /// Derives the key of a code whose text is trimmed and passed [`check_text`].
     pub(crate) fn of(code: &Code) -> Result<Key, Reason> {
-        match code {
-            Code::Tracking(t) if t.match_mode == MatchMode::Regex => {
-                pattern::parse(&t.text).map(|hir| Key::Regex(Box::new(hir)))
-            }
-            _ => Ok(Key::Exact(fold::fold(code.text()).into())),
-        }
+        Key::parsed_by(code, pattern::parse)
     }
 
     /// [`Key::of`] for a code validated when it was registered: a regex is parsed, not
     /// compiled again to check its size.
     pub(crate) fn of_validated(code: &Code) -> Result<Key, Reason> {
+        Key::parsed_by(code, pattern::parse_validated)
+    }
+
+    fn parsed_by(code: &Code, parse: fn(&str) -> Result<Hir, Reason>) -> Result<Key, Reason> {
         match code {
             Code::Tracking(t) if t.match_mode == MatchMode::Regex => {
-                pattern::parse_validated(&t.text).map(|hir| Key::Regex(Box::new(hir)))
+                parse(&t.text).map(|hir| Key::Regex(Box::new(hir)))
             }
             _ => Ok(Key::Exact(fold::fold(code.text()).into())),
         }
@@ -121,17 +120,11 @@ impl Entry {
     /// The tracking code's terms in force at `t`: those set by the last change at or before
     /// `t`, else the registered ones. `None` for a restricted code.
     pub(crate) fn terms_at(&self, t: Timestamp) -> Option<Terms> {
-        let Code::Tracking(code) = &self.definition.code else {
-            return None;
-        };
-        let mut terms = Terms {
-            owner: code.owner,
-            credit: code.credit,
-        };
-        for change in self.term_changes().iter().take_while(|c| c.at <= t) {
-            change.update.apply(&mut terms);
-        }
-        Some(terms)
+        self.terms_timeline()
+            .iter()
+            .rev()
+            .find(|(from, _)| from.is_none_or(|from| from <= t))
+            .map(|(_, terms)| *terms)
     }
 
     /// The tracking code's terms as steps over time: the registered terms from the start of

@@ -95,15 +95,15 @@ fn resolve_entered(
         let resolved = resolve(state, text, conversion.at, position, &mut decision.others);
         decision.entered.push(resolved.hit);
         restricted |= resolved.restricted;
-        let tracking = resolved
-            .tracking
-            .map(|code| (code, &state.codes[code as usize]));
-        if let Some((code, Some(terms))) = tracking.map(|(i, c)| (i, c.terms_at(conversion.at))) {
-            matched.push(MatchedCode {
-                entered: position,
-                code,
-                terms,
-            });
+        if let Some(code) = resolved.tracking {
+            // Resolved to a tracking code, so it has terms at every instant.
+            if let Some(terms) = state.codes[code as usize].terms_at(conversion.at) {
+                matched.push(MatchedCode {
+                    entered: position,
+                    code,
+                    terms,
+                });
+            }
         }
     }
     restricted
