@@ -6,8 +6,8 @@
 //! cargo run --release --example bench_report -- --quick # 100k + 1k, a smoke test
 //! ```
 //!
-//! `BENCH_REPORT_PROFILE=hot|random|miss|regex_hit|regex_near_miss|regex_miss` loops on one kind
-//! of query and prints nothing, for `perf record`; `BENCH_REPORT_ROUNDS=N` sets how many passes
+//! `BENCH_REPORT_PROFILE=hot|random|miss|regex_hit|regex_near_miss|regex_miss|batch_random|
+//! batch_regex_hit` loops on one kind of query and prints nothing, for `perf record`; `BENCH_REPORT_ROUNDS=N` sets how many passes
 //! over the 65,536 queries it makes (200 by default). `BENCH_REPORT_PROFILE=times` prints the
 //! single-code timings alone, on stderr.
 //!
@@ -249,12 +249,43 @@ fn main() {
             ("regex_near_miss", &regex_near),
             ("regex_miss", &regex_misses),
         ];
+        if kind == "batch_random" || kind == "batch_regex_hit" {
+            let texts = if kind == "batch_random" {
+                &random
+            } else {
+                &regex_hits
+            };
+            let codes: Vec<[&str; 1]> = (0..texts.len()).map(|i| [texts.get(i)]).collect();
+            let orders: Vec<Conversion<'_>> = codes
+                .iter()
+                .map(|code| Conversion::new(at).codes(code))
+                .collect();
+            let rounds = std::env::var("BENCH_REPORT_ROUNDS")
+                .ok()
+                .and_then(|r| r.parse().ok())
+                .unwrap_or(200);
+            for _ in 0..rounds {
+                for batch in orders.chunks(4096) {
+                    black_box(engine.attribute_batch(batch));
+                }
+            }
+            return;
+        }
         if kind == "times" {
             // A quick read of the single-code timings alone, while working on the hot path.
             for (name, texts) in kinds {
                 let ns = median_ns(QUERIES, attribute_each(&engine, at, texts));
                 eprintln!("{name:>16}: {ns:7.1} ns");
             }
+            let batch = batch_figures(&engine, at, &random, &regex_hits, 1.0, 1.0);
+            eprintln!(
+                "{:>16}: {:7.1} ns",
+                "batch_random", batch["exact_random_ns_per_order"]
+            );
+            eprintln!(
+                "{:>16}: {:7.1} ns",
+                "batch_regex_hit", batch["regex_hit_ns_per_order"]
+            );
             return;
         }
         // For `perf record`: loop on one kind of query and stop.
@@ -281,6 +312,8 @@ fn main() {
     let regex_miss_ns = median_ns(QUERIES, attribute_each(&engine, at, &regex_misses));
 
     phase(started, "timed single codes");
+    let batch = batch_figures(&engine, at, &random, &regex_hits, random_ns, regex_hit_ns);
+    phase(started, "timed batches");
     // Whole orders: 0–3 codes of every kind, 0–8 clicks within the lookback.
     let kinds = [&random, &misses, &regex_hits, &mixed];
     let orders = workload::orders(QUERIES / 4, 6, |rng| {
@@ -452,6 +485,7 @@ fn main() {
             "conflicts_found": conflicts.len(),
             "check_available_taken_exact_ns": round1(request_ns),
         },
+        "batch": batch,
         "live": live,
         "restart": restart,
         "bulk": bulk,
@@ -461,6 +495,42 @@ fn main() {
         "{}",
         serde_json::to_string_pretty(&report).expect("a JSON value serialises")
     );
+}
+
+/// One-code orders attributed by [`Engine::attribute_batch`], in batches of 4,096 (the size a
+/// host streaming Arrow record batches would see), against `attribute` per order in the same
+/// run.
+fn batch_figures(
+    engine: &Engine,
+    at: Timestamp,
+    random: &Texts,
+    regex_hits: &Texts,
+    random_ns: f64,
+    regex_hit_ns: f64,
+) -> Value {
+    let batch_ns = |texts: &Texts| {
+        let codes: Vec<[&str; 1]> = (0..texts.len()).map(|i| [texts.get(i)]).collect();
+        let orders: Vec<Conversion<'_>> = codes
+            .iter()
+            .map(|code| Conversion::new(at).codes(code))
+            .collect();
+        median_ns(orders.len(), || {
+            for batch in orders.chunks(4096) {
+                black_box(engine.attribute_batch(black_box(batch)));
+            }
+        })
+    };
+    let exact_ns = batch_ns(random);
+    let regex_ns = batch_ns(regex_hits);
+    json!({
+        "exact_random_ns_per_order": round1(exact_ns),
+        "regex_hit_ns_per_order": round1(regex_ns),
+        "exact_random_single_attribute_same_run_ns": round1(random_ns),
+        "regex_hit_single_attribute_same_run_ns": round1(regex_hit_ns),
+        "exact_random_speedup_over_single": round1(random_ns / exact_ns),
+        "regex_hit_speedup_over_single": round1(regex_hit_ns / regex_ns),
+        "batch_size": 4096,
+    })
 }
 
 /// One change of a kind the desk makes, to a random generated code (or a new one, for `add`).

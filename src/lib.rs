@@ -209,14 +209,14 @@ mod report;
 
 #[cfg(feature = "csv")]
 pub use crate::bulk::{Upload, UploadRow, export_csv, export_csv_to};
-pub use crate::engine::Engine;
+pub use crate::engine::{Catalog, Engine};
 pub use crate::leaks::{LeakAlert, LeakMonitor, LeakThresholds};
 pub use crate::model::{
-    AlwaysOwnerClicks, Availability, BulkError, Change, Click, ClickWinner, Code, CodeHit, CodeId,
-    CodeState, CodeTracking, Collision, Conflict, Contract, Contracts, Conversion, CreditPolicy,
-    Decision, EnteredCodes, EnteredCodesIter, Error, ErrorKind, ExceptionList, InvalidReason,
-    Lifecycle, LifecycleEvent, MAX_CODE_LEN, MAX_REGEX_SIZE, MatchMode, MemoryUsage, NotChosen,
-    OtherMatch, Outcome, PartnerId, Payout, PayoutSource, ProgramId, RegexAnchoring,
+    AlwaysOwnerClicks, Attribution, Availability, BulkError, Change, Click, ClickWinner, Code,
+    CodeHit, CodeId, CodeState, CodeTracking, Collision, Conflict, Contract, Contracts, Conversion,
+    CreditPolicy, Decision, EnteredCodes, EnteredCodesIter, Error, ErrorKind, ExceptionList,
+    InvalidReason, Lifecycle, LifecycleEvent, MAX_CODE_LEN, MAX_REGEX_SIZE, MatchMode, MemoryUsage,
+    NotChosen, OtherMatch, Outcome, PartnerId, Payout, PayoutSource, ProgramId, RegexAnchoring,
     RestrictedCode, Settings, Sighting, SightingCheck, Terms, Timestamp, TrackingCode, UnmetPolicy,
     Via, Violation, Window,
 };

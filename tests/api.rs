@@ -1,10 +1,10 @@
 //! The public surface itself: thread safety, the sentences types print, and conversions.
 
 use promo_attribution::{
-    ActionRow, Availability, BulkError, Code, CodeId, Collision, Conflict, Conversion, Decision,
-    Engine, EnteredCodes, Error, InvalidReason, LeakAlert, LeakMonitor, MemoryUsage, Outcome,
-    PageScanner, PartnerId, PerformanceReport, Registry, Settings, Sighting, SightingCheck,
-    Timestamp, Via, Violation, Window,
+    ActionRow, Attribution, Availability, BulkError, Catalog, Code, CodeId, Collision, Conflict,
+    Conversion, Decision, Engine, EnteredCodes, Error, InvalidReason, LeakAlert, LeakMonitor,
+    MemoryUsage, Outcome, PageScanner, PartnerId, PerformanceReport, Registry, Settings, Sighting,
+    SightingCheck, Timestamp, Via, Violation, Window,
 };
 
 fn assert_thread_safe<T: Send + Sync + std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
@@ -14,6 +14,8 @@ fn public_types_are_send_sync_and_unwind_safe() {
     assert_thread_safe::<Engine>();
     assert_thread_safe::<Registry>();
     assert_thread_safe::<Decision>();
+    assert_thread_safe::<Attribution>();
+    assert_thread_safe::<Catalog>();
     assert_thread_safe::<Conversion<'static>>();
     assert_thread_safe::<EnteredCodes<'static>>();
     assert_thread_safe::<Error>();

@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use promo_attribution::{
-    AlwaysOwnerClicks, Change, Click, ClickWinner, Code, CodeId, CodeTracking, Contracts,
-    Conversion, CreditPolicy, Engine, PartnerId, RegexAnchoring, Registry, Settings, Timestamp,
-    UnmetPolicy, Window,
+    AlwaysOwnerClicks, Catalog, Change, Click, ClickWinner, Code, CodeId, CodeTracking, Contracts,
+    Conversion, CreditPolicy, Engine, PartnerId, ProgramId, RegexAnchoring, Registry, Settings,
+    Timestamp, UnmetPolicy, Window,
 };
 use proptest::prelude::*;
 
@@ -283,6 +283,59 @@ proptest! {
             let texts: Vec<&str> = order.codes.iter().map(|&i| ENTERED[i]).collect();
             let conversion = Conversion::new(instant(order.at)).codes(&texts).clicks(&clicks);
             prop_assert_eq!(Expected::of(&engine.attribute(&conversion)), reference.attribute(&conversion), "order {:?}", order);
+        }
+    }
+
+    #[test]
+    fn a_batch_decides_as_attribute_does(
+        programs in prop::collection::vec(program(), 1..3),
+        changes in prop::collection::vec(change_spec(), 0..4),
+        orders in prop::collection::vec((0usize..2, order()), 0..40),
+    ) {
+        // Each program's engine is refreshed after a few more changes, so that the batch also
+        // meets codes that live in an engine's added layer.
+        let mut catalog = Catalog::new();
+        let mut engines = Vec::new();
+        for (program, spec) in programs.iter().enumerate() {
+            let (mut registry, _) = build(spec);
+            let engine = registry.compile().unwrap();
+            for change in &changes {
+                let _ = registry.apply([change.change()]);
+            }
+            let engine = registry.refresh(&engine).unwrap();
+            catalog.insert(ProgramId(program as u64), engine.clone());
+            engines.push(engine);
+        }
+        let clicks: Vec<Vec<Click>> = orders.iter().map(|(_, order)| clicks_of(order)).collect();
+        let texts: Vec<Vec<&str>> = orders
+            .iter()
+            .map(|(_, order)| order.codes.iter().map(|&i| ENTERED[i]).collect())
+            .collect();
+        let routed: Vec<(ProgramId, Conversion<'_>)> = orders
+            .iter()
+            .zip(&clicks)
+            .zip(&texts)
+            .map(|(((program, order), clicks), texts)| {
+                let program = program % engines.len();
+                let conversion = Conversion::new(instant(order.at)).codes(texts).clicks(clicks).amount(10_000);
+                (ProgramId(program as u64), conversion)
+            })
+            .collect();
+        let by_catalog = catalog.attribute_batch(&routed).unwrap();
+        prop_assert_eq!(by_catalog.len(), routed.len());
+        for (engine_index, engine) in engines.iter().enumerate() {
+            let mine: Vec<Conversion<'_>> = routed
+                .iter()
+                .filter(|(p, _)| p.0 as usize == engine_index)
+                .map(|(_, c)| *c)
+                .collect();
+            let batch = engine.attribute_batch(&mine);
+            for (conversion, attribution) in mine.iter().zip(&batch) {
+                prop_assert_eq!(engine.attribute(conversion).attribution(), *attribution);
+            }
+        }
+        for ((program, conversion), attribution) in routed.iter().zip(&by_catalog) {
+            prop_assert_eq!(catalog.attribute(*program, conversion).unwrap().attribution(), *attribution);
         }
     }
 

@@ -7,12 +7,13 @@ use std::cell::OnceCell;
 use smallvec::SmallVec;
 
 use super::clicks::Clicks;
+use super::diagnostics::Diagnostics;
 use super::payouts::payout_rule;
 use super::resolve::resolve;
 use super::state::State;
 use crate::model::{
-    CodeTracking, Contract, Contracts, Conversion, CreditPolicy, Decision, InvalidReason,
-    NotChosen, OtherMatch, Outcome, Terms, Timestamp, UnmetPolicy, Via,
+    Attribution, CodeTracking, Contract, Contracts, Conversion, CreditPolicy, Decision,
+    InvalidReason, NotChosen, OtherMatch, Outcome, PartnerId, Terms, Timestamp, UnmetPolicy, Via,
 };
 
 /// An entered code that resolved to a tracking code, with the code's terms at the order's
@@ -28,6 +29,36 @@ struct MatchedCode {
 type Matched = SmallVec<[MatchedCode; 4]>;
 
 pub(crate) fn attribute(state: &State, conversion: &Conversion<'_>) -> Decision {
+    // Built in place: assembled from parts at the end, its inline buffers were copied once
+    // more. (Returning it still copies it once: the compiler does not build a returned local in
+    // the caller's slot.)
+    let mut decision = Decision {
+        outcome: Outcome::Unattributed,
+        code: None,
+        click_winner: None,
+        entered: SmallVec::new(),
+        others: SmallVec::new(),
+        payout: 0,
+        payout_source: None,
+    };
+    decision.entered.reserve(conversion.codes.len());
+    let (verdict, click_winner) = decide(state, conversion, &mut decision);
+    decision.outcome = verdict.outcome;
+    decision.code = verdict.code;
+    decision.click_winner = click_winner;
+    decision.payout = verdict.payout;
+    decision.payout_source = verdict.payout_source;
+    decision
+}
+
+/// The decision on one order, by rules 1 to 9, its diagnostics told to `diagnostics`; with
+/// the click winner.
+#[inline]
+pub(crate) fn decide(
+    state: &State,
+    conversion: &Conversion<'_>,
+    diagnostics: &mut impl Diagnostics,
+) -> (Attribution, Option<PartnerId>) {
     let settings = &state.settings;
     let involved = OnceCell::new();
     let clicks = Clicks::qualifying(
@@ -37,34 +68,28 @@ pub(crate) fn attribute(state: &State, conversion: &Conversion<'_>) -> Decision 
         conversion,
         &involved,
     );
-    // Built in place: assembled from parts at the end, its inline buffers were copied once
-    // more. (Returning it still copies it once: the compiler does not build a returned local in
-    // the caller's slot.)
-    let mut decision = Decision {
+    let mut verdict = Attribution {
         outcome: Outcome::Unattributed,
         code: None,
-        click_winner: clicks.winner,
-        entered: SmallVec::new(),
-        others: SmallVec::new(),
         payout: 0,
         payout_source: None,
     };
     let mut matched = Matched::new();
-    let restricted = resolve_entered(state, conversion, &mut decision, &mut matched);
+    let restricted = resolve_entered(state, conversion, diagnostics, &mut matched);
     let restricted = match settings.tracking {
         CodeTracking::Disabled => {
-            ignore_codes(state, &clicks, &matched, &mut decision);
+            ignore_codes(state, &clicks, &matched, &mut verdict, diagnostics);
             false
         }
         CodeTracking::Enabled => {
-            decide_by_codes(state, &clicks, &matched, &mut decision);
+            decide_by_codes(state, &clicks, &matched, &mut verdict, diagnostics);
             restricted
         }
     };
-    if let Outcome::Credited { partner, .. } = decision.outcome {
+    if let Outcome::Credited { partner, .. } = verdict.outcome {
         let contract = state.contracts.get(&partner);
         match invalidity(settings.contracts, contract, conversion.at, restricted) {
-            Some(reason) => decision.outcome = Outcome::Invalid { partner, reason },
+            Some(reason) => verdict.outcome = Outcome::Invalid { partner, reason },
             None => {
                 let (source, rule) = payout_rule(
                     &state.exception_lists,
@@ -72,12 +97,12 @@ pub(crate) fn attribute(state: &State, conversion: &Conversion<'_>) -> Decision 
                     settings.payout,
                     conversion.codes,
                 );
-                decision.payout = rule.on(conversion.amount);
-                decision.payout_source = Some(source);
+                verdict.payout = rule.on(conversion.amount);
+                verdict.payout_source = Some(source);
             }
         }
     }
-    decision
+    (verdict, clicks.winner)
 }
 
 /// Rule 3, for every entered code: records what each hit and which resolved to a tracking
@@ -86,14 +111,13 @@ pub(crate) fn attribute(state: &State, conversion: &Conversion<'_>) -> Decision 
 fn resolve_entered(
     state: &State,
     conversion: &Conversion<'_>,
-    decision: &mut Decision,
+    diagnostics: &mut impl Diagnostics,
     matched: &mut Matched,
 ) -> bool {
     let mut restricted = false;
-    decision.entered.reserve(conversion.codes.len());
     for (position, text) in conversion.codes.iter().enumerate() {
-        let resolved = resolve(state, text, conversion.at, position, &mut decision.others);
-        decision.entered.push(resolved.hit);
+        let resolved = resolve(state, text, conversion.at, position, diagnostics);
+        diagnostics.entered(resolved.hit);
         restricted |= resolved.restricted;
         if let Some(code) = resolved.tracking {
             // Resolved to a tracking code, so it has terms at every instant.
@@ -110,20 +134,32 @@ fn resolve_entered(
 }
 
 /// Rule 2: with code tracking disabled, the codes are ignored and clicks alone decide.
-fn ignore_codes(state: &State, clicks: &Clicks<'_>, matched: &Matched, decision: &mut Decision) {
+fn ignore_codes(
+    state: &State,
+    clicks: &Clicks<'_>,
+    matched: &Matched,
+    verdict: &mut Attribution,
+    diagnostics: &mut impl Diagnostics,
+) {
     note_losers(
         state,
         matched,
         None,
         |_| NotChosen::TrackingDisabled,
-        decision,
+        diagnostics,
     );
-    decision.outcome = by_click(clicks);
+    verdict.outcome = by_click(clicks);
 }
 
 /// Rules 4 to 7, with code tracking enabled.
 #[inline]
-fn decide_by_codes(state: &State, clicks: &Clicks<'_>, matched: &Matched, decision: &mut Decision) {
+fn decide_by_codes(
+    state: &State,
+    clicks: &Clicks<'_>,
+    matched: &Matched,
+    verdict: &mut Attribution,
+    diagnostics: &mut impl Diagnostics,
+) {
     let winner = winning_code(clicks, matched);
     let why_not = |matched: &MatchedCode| {
         if is_satisfied(matched.terms, clicks) {
@@ -132,14 +168,14 @@ fn decide_by_codes(state: &State, clicks: &Clicks<'_>, matched: &Matched, decisi
             NotChosen::PolicyUnmet
         }
     };
-    note_losers(state, matched, winner, why_not, decision);
+    note_losers(state, matched, winner, why_not, diagnostics);
     match (winner, matched.first()) {
-        (Some(winner), _) => credit_code(state, winner, decision),
+        (Some(winner), _) => credit_code(state, winner, verdict),
         (None, Some(first)) => match state.settings.unmet_policy {
-            UnmetPolicy::Invalidate => invalidate_click_winner(state, clicks, first.code, decision),
-            UnmetPolicy::FallBackToClicks => decision.outcome = by_click(clicks),
+            UnmetPolicy::Invalidate => invalidate_click_winner(state, clicks, first.code, verdict),
+            UnmetPolicy::FallBackToClicks => verdict.outcome = by_click(clicks),
         },
-        (None, None) => decision.outcome = by_click(clicks),
+        (None, None) => verdict.outcome = by_click(clicks),
     }
 }
 
@@ -169,10 +205,10 @@ fn winning_code(clicks: &Clicks<'_>, matched: &Matched) -> Option<MatchedCode> {
 /// Rule 5: the winning code's owner at the order's instant is credited through it, even over
 /// another partner's winning click.
 #[inline]
-fn credit_code(state: &State, winner: MatchedCode, decision: &mut Decision) {
+fn credit_code(state: &State, winner: MatchedCode, verdict: &mut Attribution) {
     let id = state.id_of(winner.code);
-    decision.code = Some(id);
-    decision.outcome = Outcome::Credited {
+    verdict.code = Some(id);
+    verdict.outcome = Outcome::Credited {
         partner: winner.terms.owner,
         via: Via::Code(id),
     };
@@ -185,11 +221,11 @@ fn invalidate_click_winner(
     state: &State,
     clicks: &Clicks<'_>,
     first_matched: u32,
-    decision: &mut Decision,
+    verdict: &mut Attribution,
 ) {
     if let Some(partner) = clicks.winner {
-        decision.code = Some(state.id_of(first_matched));
-        decision.outcome = Outcome::Invalid {
+        verdict.code = Some(state.id_of(first_matched));
+        verdict.outcome = Outcome::Invalid {
             partner,
             reason: InvalidReason::CodeOwnedByOtherPartner,
         };
@@ -238,10 +274,10 @@ fn note_losers(
     matched: &Matched,
     winner: Option<MatchedCode>,
     why: impl Fn(&MatchedCode) -> NotChosen,
-    decision: &mut Decision,
+    diagnostics: &mut impl Diagnostics,
 ) {
     for loser in matched.iter().filter(|&m| Some(*m) != winner) {
-        decision.others.push(OtherMatch {
+        diagnostics.other(OtherMatch {
             entered: loser.entered,
             code: state.id_of(loser.code),
             why: why(loser),

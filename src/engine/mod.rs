@@ -7,10 +7,13 @@
 //!   `schedule` (when a code is active).
 //! - `conflicts`: code requests and the conflict report.
 
+mod batch;
+mod catalog;
 mod clicks;
 mod compile;
 mod conflicts;
 mod decide;
+mod diagnostics;
 mod payouts;
 mod resolve;
 mod schedule;
@@ -23,10 +26,13 @@ use smallvec::SmallVec;
 
 use crate::definitions::{Source, Touched};
 use crate::model::{
-    Availability, Code, CodeHit, CodeId, CodeState, Conflict, Conversion, Decision, Error,
-    MemoryUsage, PartnerId, Settings, Sighting, SightingCheck, Terms, Timestamp, Violation, Window,
+    Attribution, Availability, Code, CodeHit, CodeId, CodeState, Conflict, Conversion, Decision,
+    Error, MemoryUsage, PartnerId, Settings, Sighting, SightingCheck, Terms, Timestamp, Violation,
+    Window,
 };
 use state::State;
+
+pub use catalog::Catalog;
 
 /// An immutable, compiled snapshot of a [`Registry`](crate::Registry): answers
 /// [`attribute`](Engine::attribute).
@@ -207,6 +213,41 @@ impl Engine {
     /// ```
     pub fn attribute(&self, conversion: &Conversion<'_>) -> Decision {
         decide::attribute(&self.state, conversion)
+    }
+
+    /// Attributes many orders at once: for each, the same outcome, code and payout as
+    /// [`attribute`](Engine::attribute) gives, without the diagnostics, in order.
+    ///
+    /// This is the path for re-attributing history and for jobs over many orders: it reads the
+    /// engine's tables for a group of orders at a time, so that the memory round trips of
+    /// different orders overlap instead of queueing, and builds no diagnostics. Ask
+    /// [`attribute`](Engine::attribute) for the why of the orders that need it. Orders of
+    /// several programs go through a [`Catalog`].
+    ///
+    /// ```
+    /// use promo_attribution::{Code, CodeId, Conversion, Outcome, PartnerId, Registry, Timestamp, Via};
+    ///
+    /// let mut registry = Registry::default();
+    /// registry.add(Code::tracking(CodeId(10), "BOB15", PartnerId(1)))?;
+    /// let engine = registry.compile()?;
+    ///
+    /// let at: Timestamp = "2026-03-10T12:00:00Z".parse()?;
+    /// let orders = [
+    ///     Conversion::new(at).codes(&["bob15"]).amount(5_000),
+    ///     Conversion::new(at).codes(&["NOPE"]),
+    /// ];
+    /// let attributions = engine.attribute_batch(&orders);
+    /// assert_eq!(attributions[0].outcome(), Outcome::Credited { partner: PartnerId(1), via: Via::Code(CodeId(10)) });
+    /// assert_eq!(attributions[1].outcome(), Outcome::Unattributed);
+    /// for (order, attribution) in orders.iter().zip(&attributions) {
+    ///     assert_eq!(engine.attribute(order).attribution(), *attribution);
+    /// }
+    /// # Ok::<(), promo_attribution::Error>(())
+    /// ```
+    pub fn attribute_batch(&self, conversions: &[Conversion<'_>]) -> Vec<Attribution> {
+        let mut out = Vec::new();
+        batch::attribute_batch(conversions, |_| &*self.state, &mut out);
+        out
     }
 
     /// Whether a code seen promoted somewhere is a violation (the reference's monitoring).

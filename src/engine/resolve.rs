@@ -1,8 +1,7 @@
 //! Rule 3 of the decision: what one entered text hits at an instant — the active tracking code
 //! that wins it, an active restricted code, or why nothing does.
 
-use smallvec::SmallVec;
-
+use super::diagnostics::{Diagnostics, Lean};
 use super::state::{Kind, State};
 use crate::matching::fold;
 use crate::model::{CodeHit, CodeState, MAX_CODE_LEN, NotChosen, OtherMatch, PartnerId, Timestamp};
@@ -17,19 +16,19 @@ pub(crate) struct Resolved {
 }
 
 /// Resolves the text entered at `position` at instant `at`; pushes the tracking codes that
-/// matched it but lost onto `others`, with why.
+/// matched it but lost to `diagnostics`, with why.
 ///
 /// The text is trimmed; empty or longer than [`MAX_CODE_LEN`] bytes, it matches nothing. The
 /// matcher lists the codes best first, so the first active tracking code wins and the active
 /// ones after it are outranked. The hit is, by the first that applies: an active restricted
 /// code, the winning tracking code, the best inactive tracking code, an inactive restricted
 /// code, unknown.
-pub(crate) fn resolve(
+pub(crate) fn resolve<D: Diagnostics>(
     state: &State,
     raw: &str,
     at: Timestamp,
     position: usize,
-    others: &mut SmallVec<[OtherMatch; 4]>,
+    diagnostics: &mut D,
 ) -> Resolved {
     let text = fold::trim(raw);
     let unresolved = |hit| Resolved {
@@ -43,39 +42,21 @@ pub(crate) fn resolve(
     if text.len() > MAX_CODE_LEN {
         return unresolved(CodeHit::TooLong);
     }
-    let mut tracking: Option<u32> = None;
-    let mut restricted: Option<u32> = None;
-    let mut inactive_tracking: Option<(u32, CodeState)> = None;
-    let mut inactive_restricted: Option<(u32, CodeState)> = None;
-    state.matchers().for_each_match(text, |i| {
-        let code = &state.codes[i as usize];
-        if code.kind == Kind::Removed {
-            return;
-        }
-        let code_state = code.state(at);
-        match (code.is_tracking(), code_state) {
-            (true, CodeState::Active) if tracking.is_none() => tracking = Some(i),
-            (true, CodeState::Active) => others.push(OtherMatch {
-                entered: position,
-                code: code.id,
-                why: NotChosen::Outranked,
-            }),
-            (true, inactive) => {
-                inactive_tracking.get_or_insert((i, inactive));
-                others.push(OtherMatch {
-                    entered: position,
-                    code: code.id,
-                    why: NotChosen::Inactive(inactive),
-                });
-            }
-            (false, CodeState::Active) => {
-                restricted.get_or_insert(i);
-            }
-            (false, inactive) => {
-                inactive_restricted.get_or_insert((i, inactive));
-            }
-        }
-    });
+    let mut found = Found::default();
+    let matchers = state.matchers();
+    matchers.for_each_exact_match(text, |i| found.visit(state, at, position, i, diagnostics));
+    // Regex codes are tracking codes (a restricted code is exact: SPEC §2.3) and rank below
+    // every exact code: once an exact code won the text, they could only be outranked, which
+    // only the diagnostics tell.
+    if D::ALL_MATCHES || found.tracking.is_none() {
+        matchers.for_each_regex_match(text, |i| found.visit(state, at, position, i, diagnostics));
+    }
+    let Found {
+        tracking,
+        restricted,
+        inactive_tracking,
+        inactive_restricted,
+    } = found;
     let hit = if let Some(i) = restricted {
         CodeHit::Restricted(state.id_of(i))
     } else if let Some(i) = tracking {
@@ -95,6 +76,56 @@ pub(crate) fn resolve(
     }
 }
 
+/// The codes an entered text matched so far, by what they are at the order's instant.
+#[derive(Default)]
+struct Found {
+    tracking: Option<u32>,
+    restricted: Option<u32>,
+    inactive_tracking: Option<(u32, CodeState)>,
+    inactive_restricted: Option<(u32, CodeState)>,
+}
+
+impl Found {
+    /// Takes in code `i`, the next best match of the text entered at `position`.
+    #[inline]
+    fn visit(
+        &mut self,
+        state: &State,
+        at: Timestamp,
+        position: usize,
+        i: u32,
+        diagnostics: &mut impl Diagnostics,
+    ) {
+        let code = &state.codes[i as usize];
+        if code.kind == Kind::Removed {
+            return;
+        }
+        let code_state = code.state(at);
+        match (code.is_tracking(), code_state) {
+            (true, CodeState::Active) if self.tracking.is_none() => self.tracking = Some(i),
+            (true, CodeState::Active) => diagnostics.other(OtherMatch {
+                entered: position,
+                code: code.id,
+                why: NotChosen::Outranked,
+            }),
+            (true, inactive) => {
+                self.inactive_tracking.get_or_insert((i, inactive));
+                diagnostics.other(OtherMatch {
+                    entered: position,
+                    code: code.id,
+                    why: NotChosen::Inactive(inactive),
+                });
+            }
+            (false, CodeState::Active) => {
+                self.restricted.get_or_insert(i);
+            }
+            (false, inactive) => {
+                self.inactive_restricted.get_or_insert((i, inactive));
+            }
+        }
+    }
+}
+
 /// What `text` hits at `at`, as an entered code would, and the owner at `at` of the tracking
 /// code hit (active or not).
 pub(crate) fn resolve_text(
@@ -102,8 +133,7 @@ pub(crate) fn resolve_text(
     text: &str,
     at: Timestamp,
 ) -> (CodeHit, Option<PartnerId>) {
-    let mut others: SmallVec<[OtherMatch; 4]> = SmallVec::new();
-    let hit = resolve(state, text, at, 0, &mut others).hit;
+    let hit = resolve(state, text, at, 0, &mut Lean).hit;
     let owner = match hit {
         CodeHit::Matched(id) | CodeHit::Inactive { code: id, .. } => state
             .record(id)

@@ -248,6 +248,38 @@ impl ExactIndex {
         }
     }
 
+    /// The first read of a lookup of a key of this hash — its home slot and control byte — for
+    /// a batch that issues the first reads of many lookups before it needs any answer, so that
+    /// their cache misses overlap. The value is meaningless; consuming it keeps the read.
+    #[inline]
+    pub(crate) fn touch_home(&self, hash: u64) -> u64 {
+        let at = home(hash, self.homes);
+        let control = self.control.get(at).copied().unwrap_or(0);
+        let code = self.slots.get(at).map_or(0, |slot| slot.code);
+        u64::from(control) ^ u64::from(code)
+    }
+
+    /// The second read of such a lookup, once [`touch_home`](Self::touch_home)'s has come in:
+    /// the text of the code sitting at home, when it may be the key's. Returns that code (the
+    /// caller goes on to read its record) and the value to consume.
+    #[inline]
+    pub(crate) fn touch_home_text(&self, hash: u64) -> (Option<u32>, u64) {
+        let at = home(hash, self.homes);
+        match (self.control.get(at), self.slots.get(at)) {
+            (Some(&control), Some(slot))
+                if control == control_byte(hash) && slot.tag == hash as u32 =>
+            {
+                let byte = self
+                    .texts
+                    .get(slot.text_start as usize)
+                    .copied()
+                    .unwrap_or(0);
+                (Some(slot.code), u64::from(byte))
+            }
+            _ => (None, 0),
+        }
+    }
+
     /// How the index hashes its keys: an index built with the same hashing is probed with
     /// the same hash.
     pub(crate) fn hashing(&self) -> &Hashing {

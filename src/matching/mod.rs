@@ -162,21 +162,6 @@ impl Matcher {
         Some(self.regex_ranks[at].1)
     }
 
-    /// Calls `visit` with every code matching `text`, best [`Rank`] first: the exact codes whose
-    /// case fold equals the text's, then the regex codes matching the text as typed. `text` is
-    /// trimmed and at most [`MAX_CODE_LEN`](crate::MAX_CODE_LEN) bytes long.
-    #[inline]
-    pub(crate) fn for_each_match(&self, text: &str, mut visit: impl FnMut(u32)) {
-        if self.exact.len() > 0 {
-            fold::with_folded_bytes(text, |key| self.exact.for_each(key, &mut visit));
-        }
-        let mut hits: SmallVec<[u32; 8]> = SmallVec::new();
-        self.regex.matches(text, &mut hits);
-        for &code in &hits {
-            visit(code);
-        }
-    }
-
     /// Every regex code matching `text` as typed, best first, onto `out`.
     pub(crate) fn regex_matches(&self, text: &str, out: &mut SmallVec<[u32; 8]>) {
         self.regex.matches(text, out);
@@ -186,6 +171,24 @@ impl Matcher {
     #[inline]
     pub(crate) fn exact_matches(&self, folded: &[u8], visit: impl FnMut(u32)) {
         self.exact.for_each(folded, visit);
+    }
+
+    /// The hash the exact index looks `folded` up by.
+    #[inline]
+    pub(crate) fn exact_hash(&self, folded: &[u8]) -> u64 {
+        self.exact.hashing().hash(folded)
+    }
+
+    /// See [`ExactIndex::touch_home`].
+    #[inline]
+    pub(crate) fn touch_exact_home(&self, hash: u64) -> u64 {
+        self.exact.touch_home(hash)
+    }
+
+    /// See [`ExactIndex::touch_home_text`].
+    #[inline]
+    pub(crate) fn touch_exact_text(&self, hash: u64) -> (Option<u32>, u64) {
+        self.exact.touch_home_text(hash)
     }
 
     /// Whether any exact code is indexed.
@@ -231,11 +234,16 @@ pub(crate) struct Layers<'a> {
 }
 
 impl<'a> Layers<'a> {
-    /// [`Matcher::for_each_match`] over both layers.
+    /// The exact codes of both layers whose case fold equals `text`'s, in registration order.
+    /// Every code matching a text, best [`Rank`] first, is these, then
+    /// [`for_each_regex_match`](Self::for_each_regex_match)'s.
     #[inline]
-    pub(crate) fn for_each_match(&self, text: &str, mut visit: impl FnMut(u32)) {
+    pub(crate) fn for_each_exact_match(&self, text: &str, mut visit: impl FnMut(u32)) {
         let Some(added) = self.added else {
-            return self.base.for_each_match(text, visit);
+            if self.base.has_exact_codes() {
+                fold::with_folded_bytes(text, |key| self.base.exact_matches(key, &mut visit));
+            }
+            return;
         };
         if added.has_exact_codes() {
             // One hash for both: `added` was built with the base's hashing.
@@ -248,6 +256,15 @@ impl<'a> Layers<'a> {
             });
         } else if self.base.has_exact_codes() {
             fold::with_folded_bytes(text, |key| self.base.exact_matches(key, &mut visit));
+        }
+    }
+
+    /// The regex codes of both layers matching `text` as typed, best rank first: they rank
+    /// below every exact code.
+    #[inline]
+    pub(crate) fn for_each_regex_match(&self, text: &str, mut visit: impl FnMut(u32)) {
+        if !self.has_regex_codes() {
+            return;
         }
         let mut hits: SmallVec<[u32; 8]> = SmallVec::new();
         self.regex_matches(text, &mut hits);
@@ -351,10 +368,16 @@ mod tests {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         let mut found = Vec::new();
-        matcher.for_each_match("SAVE10", |code| found.push(code));
+        let layers = Layers {
+            base: &matcher,
+            added: None,
+        };
+        layers.for_each_exact_match("SAVE10", |code| found.push(code));
+        layers.for_each_regex_match("SAVE10", |code| found.push(code));
         assert_eq!(found, [1, 4, 3, 0, 2]);
         found.clear();
-        matcher.for_each_match("save10", |code| found.push(code));
+        layers.for_each_exact_match("save10", |code| found.push(code));
+        layers.for_each_regex_match("save10", |code| found.push(code));
         assert_eq!(found, [1, 4, 2], "regex codes are case-sensitive");
     }
 }

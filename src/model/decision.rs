@@ -279,6 +279,66 @@ impl Decision {
     }
 }
 
+impl Decision {
+    /// The decision without its diagnostics: what [`Engine::attribute_batch`] returns.
+    ///
+    /// [`Engine::attribute_batch`]: crate::Engine::attribute_batch
+    pub fn attribution(&self) -> Attribution {
+        Attribution {
+            outcome: self.outcome,
+            code: self.code,
+            payout: self.payout,
+            payout_source: self.payout_source,
+        }
+    }
+}
+
+/// A [`Decision`] without its diagnostics — outcome, code, payout — as
+/// [`Engine::attribute_batch`](crate::Engine::attribute_batch) returns it for each order: 48
+/// bytes, nothing on the heap. For the why of one order (what each entered code hit, the codes
+/// that lost), ask [`Engine::attribute`](crate::Engine::attribute); it decides the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Attribution {
+    pub(crate) outcome: Outcome,
+    pub(crate) code: Option<CodeId>,
+    pub(crate) payout: u64,
+    pub(crate) payout_source: Option<PayoutSource>,
+}
+
+impl Attribution {
+    /// Who gets the credit, or why nobody may be paid; see [`Decision::outcome`].
+    pub fn outcome(&self) -> Outcome {
+        self.outcome
+    }
+
+    /// The tracking code the decision turned on; see [`Decision::code`].
+    pub fn code(&self) -> Option<CodeId> {
+        self.code
+    }
+
+    /// What the sale pays the credited partner; see [`Decision::payout`].
+    pub fn payout(&self) -> u64 {
+        self.payout
+    }
+
+    /// Which rule set the payout; see [`Decision::payout_source`].
+    pub fn payout_source(&self) -> Option<PayoutSource> {
+        self.payout_source
+    }
+}
+
+impl fmt::Display for Attribution {
+    /// As [`Decision`] displays: `credited partner 1 via code 10`, `unattributed`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.outcome)?;
+        match (self.outcome, self.code) {
+            (Outcome::Invalid { .. }, Some(code)) => write!(f, " (code {code})"),
+            _ => Ok(()),
+        }
+    }
+}
+
 impl fmt::Display for Decision {
     /// The [`Outcome`], and for an invalid sale the code it turned on:
     /// `credited partner 1 via code 10`, `invalid for partner 2: restricted_code (code 10)`,

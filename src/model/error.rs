@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use super::ids::{CodeId, PartnerId};
+use super::ids::{CodeId, PartnerId, ProgramId};
 use super::limits::{MAX_CODE_LEN, MAX_REGEX_SIZE};
 
 /// What went wrong, for callers that branch on the kind of an [`Error`].
@@ -73,7 +73,8 @@ pub enum ErrorKind {
     InvalidValue,
     /// A `Timezone` that is not an IANA time-zone name: `America/Atlantis`.
     UnknownTimeZone,
-    /// Rows of a bulk file name a program no registry was given for.
+    /// Rows of a bulk file name a program no registry was given for, or an order of a batch
+    /// names a program its [`Catalog`](crate::Catalog) has no engine for.
     UnknownProgram,
     /// A registry outgrew what an engine's tables can index: more than 2^32 − 1 codes, more
     /// than 4 GiB of exact code text or of regex prefixes, or a page scanner's automaton over
@@ -264,6 +265,8 @@ pub(crate) enum Reason {
     UnknownTimeZone(Box<str>),
     #[error("no registry was given for program {0}")]
     UnknownProgram(u64),
+    #[error("the catalog has no engine for program {0}")]
+    NoEngine(u64),
     /// The writer's error, as its kind and text: an [`std::io::Error`] itself would make
     /// every [`Error`] neither `UnwindSafe` nor `RefUnwindSafe`.
     #[error("{doing} failed: {message}")]
@@ -311,7 +314,7 @@ impl Reason {
             Reason::InvalidValue(_) => ErrorKind::InvalidValue,
             Reason::InvalidDate { .. } => ErrorKind::InvalidTimestamp,
             Reason::UnknownTimeZone(_) => ErrorKind::UnknownTimeZone,
-            Reason::UnknownProgram(_) => ErrorKind::UnknownProgram,
+            Reason::UnknownProgram(_) | Reason::NoEngine(_) => ErrorKind::UnknownProgram,
             Reason::Io { .. } => ErrorKind::Io,
         }
     }
@@ -457,6 +460,11 @@ impl Error {
                 message,
             },
         )
+    }
+
+    /// An order of a batch names a program its catalog has no engine for.
+    pub(crate) fn no_engine(program: ProgramId) -> Error {
+        Error::new(Subject::None, Reason::NoEngine(program.0))
     }
 
     pub(crate) fn at_row(mut self, row: usize) -> Error {

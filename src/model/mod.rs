@@ -23,7 +23,7 @@ pub use code::{
 };
 pub use conflict::{Availability, Collision, Conflict};
 pub use decision::{
-    CodeHit, CodeState, Decision, InvalidReason, NotChosen, OtherMatch, Outcome, Via,
+    Attribution, CodeHit, CodeState, Decision, InvalidReason, NotChosen, OtherMatch, Outcome, Via,
 };
 pub use error::{Error, ErrorKind};
 pub use ids::{CodeId, PartnerId, ProgramId};

@@ -1,0 +1,44 @@
+//! Where a decision's diagnostics go, as a type parameter of the decision.
+
+use crate::model::{CodeHit, Decision, OtherMatch};
+
+/// Where a decision's diagnostics go: a full [`Decision`] keeps them; the batch path, which
+/// returns an [`Attribution`](crate::Attribution), drops them — and, the sink being a type parameter, the work of
+/// gathering them is compiled out with them.
+pub(crate) trait Diagnostics {
+    /// Whether the codes an entered text matched but that cannot win it are wanted: without
+    /// them, a text won by an exact code is not run through the regex matcher.
+    const ALL_MATCHES: bool;
+
+    /// What the entered code at the next position hit.
+    fn entered(&mut self, hit: CodeHit);
+    /// A tracking code that matched an entered code but was not chosen.
+    fn other(&mut self, other: OtherMatch);
+}
+
+impl Diagnostics for Decision {
+    const ALL_MATCHES: bool = true;
+
+    #[inline]
+    fn entered(&mut self, hit: CodeHit) {
+        self.entered.push(hit);
+    }
+
+    #[inline]
+    fn other(&mut self, other: OtherMatch) {
+        self.others.push(other);
+    }
+}
+
+/// Diagnostics nobody asked for.
+pub(crate) struct Lean;
+
+impl Diagnostics for Lean {
+    const ALL_MATCHES: bool = false;
+
+    #[inline(always)]
+    fn entered(&mut self, _: CodeHit) {}
+
+    #[inline(always)]
+    fn other(&mut self, _: OtherMatch) {}
+}
