@@ -1,0 +1,155 @@
+"""Type stubs of the native module (the Rust crate's bindings)."""
+
+from datetime import datetime
+from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Tuple, Union
+
+Instant = Union[str, datetime]
+"""An RFC 3339 string or a time-zone-aware datetime; millisecond resolution."""
+CreditPolicy = Literal["always", "if_involved", "if_winner"]
+PayoutSpec = Dict[str, int]
+"""``{"fixed": minor_units}`` or ``{"percent_bps": basis_points}``."""
+Click = Tuple[int, Instant]
+"""``(partner_id, at)``."""
+
+class PromoAttributionError(Exception):
+    kind: str
+    line: Optional[int]
+    column: Optional[str]
+    column_number: Optional[int]
+    row: Optional[int]
+    code_id: Optional[int]
+    errors: List["PromoAttributionError"]
+
+class Decision:
+    outcome: Literal["credited", "invalid", "unattributed"]
+    partner_id: Optional[int]
+    via: Optional[Literal["code", "click"]]
+    code_id: Optional[int]
+    reason: Optional[Literal["code_owned_by_other_partner", "restricted_code", "partner_not_active"]]
+    payout: int
+    payout_source: Optional[str]
+    click_winner: Optional[int]
+    entered: List[str]
+    other_matches: List[Tuple[int, int, str]]
+
+class Engine:
+    revision: int
+    def attribute(
+        self,
+        at: Instant,
+        codes: Sequence[str] = ...,
+        clicks: Optional[Iterable[Click]] = ...,
+        amount: int = ...,
+    ) -> Decision: ...
+    def attribute_arrow(self, data: Any) -> Any:
+        """A pyarrow Table or RecordBatch in, the same kind out (see the package docs)."""
+    def __len__(self) -> int: ...
+
+class Catalog:
+    programs: List[int]
+    def __init__(self, engines: Optional[Mapping[int, Engine]] = ...) -> None: ...
+    @classmethod
+    def compile(cls, registries: Mapping[int, "Registry"]) -> "Catalog": ...
+    def get(self, program: int) -> Optional[Engine]: ...
+    def attribute(
+        self,
+        program: int,
+        at: Instant,
+        codes: Sequence[str] = ...,
+        clicks: Optional[Iterable[Click]] = ...,
+        amount: int = ...,
+    ) -> Decision: ...
+    def attribute_arrow(self, data: Any) -> Any: ...
+    def __len__(self) -> int: ...
+
+class Registry:
+    revision: int
+    def __init__(
+        self,
+        *,
+        tracking_enabled: bool = ...,
+        click_winner: Literal["last_click", "first_click"] = ...,
+        lookback_days: int = ...,
+        unmet_policy: Literal["invalidate", "fall_back_to_clicks"] = ...,
+        suppress_always_owner_clicks: bool = ...,
+        require_contracts: bool = ...,
+        regex_anchoring: Literal["whole_code", "search"] = ...,
+        payout: PayoutSpec = ...,
+    ) -> None: ...
+    def add_tracking(
+        self,
+        id: int,
+        code: str,
+        owner: int,
+        *,
+        credit: CreditPolicy = ...,
+        regex: bool = ...,
+        priority: int = ...,
+        starts_at: Optional[Instant] = ...,
+        ends_at: Optional[Instant] = ...,
+        deal: Optional[int] = ...,
+        label: Optional[str] = ...,
+    ) -> None: ...
+    def add_restricted(
+        self,
+        id: int,
+        code: str,
+        *,
+        ends_at: Optional[Instant] = ...,
+        starts_at: Optional[Instant] = ...,
+        label: Optional[str] = ...,
+    ) -> None: ...
+    def expire(self, id: int, at: Instant) -> None: ...
+    def reactivate(self, id: int, at: Instant) -> None: ...
+    def transfer(self, id: int, to: int, at: Instant) -> None: ...
+    def set_credit(self, id: int, credit: CreditPolicy, at: Instant) -> None: ...
+    def set_window(self, id: int, starts_at: Optional[Instant] = ..., ends_at: Optional[Instant] = ...) -> None: ...
+    def set_deal(self, id: int, deal: Optional[int] = ...) -> None: ...
+    def set_label(self, id: int, label: Optional[str] = ...) -> None: ...
+    def remove(self, id: int, now: Instant) -> None: ...
+    def set_contract(
+        self,
+        partner: int,
+        *,
+        starts_at: Optional[Instant] = ...,
+        ends_at: Optional[Instant] = ...,
+        payout: Optional[PayoutSpec] = ...,
+    ) -> None: ...
+    def remove_contract(self, partner: int) -> bool: ...
+    def add_exception_list(
+        self, name: str, codes: Sequence[str], payout: PayoutSpec, *, match_expression: Optional[str] = ...
+    ) -> None: ...
+    def owner_at(self, id: int, at: Instant) -> Optional[int]: ...
+    def to_bytes(self) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes, *, validate: bool = ...) -> "Registry": ...
+    def compile(self) -> Engine: ...
+    def refresh(self, engine: Engine) -> Engine: ...
+    def __len__(self) -> int: ...
+
+class Upload:
+    is_clean: bool
+    problems: List[PromoAttributionError]
+    rows: List[Tuple[int, int, int]]
+    rejected_lines: List[int]
+    programs: List[int]
+    @staticmethod
+    def review(csv: Union[str, bytes], registries: Mapping[int, Registry]) -> "Upload": ...
+    def rejected_csv(self) -> str: ...
+    def apply(self, registries: Mapping[int, Registry]) -> int: ...
+    def apply_valid(self, registries: Mapping[int, Registry]) -> int: ...
+    def __len__(self) -> int: ...
+
+class PerformanceReport:
+    def __init__(self) -> None: ...
+    def add(
+        self,
+        engine: Engine,
+        at: Instant,
+        codes: Sequence[str] = ...,
+        clicks: Optional[Iterable[Click]] = ...,
+        amount: int = ...,
+    ) -> Decision: ...
+    def by_code(self, include_no_code: bool = ...) -> Dict[Optional[int], Dict[str, int]]: ...
+    def by_partner(self) -> Dict[int, Dict[str, int]]: ...
+    def total(self, include_no_code: bool = ...) -> Dict[str, int]: ...

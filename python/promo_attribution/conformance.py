@@ -1,0 +1,156 @@
+"""Run the shared conformance vectors through the Python API.
+
+    python -m promo_attribution.conformance FILE.json [FILE.json ...]
+
+Prints one line per failing case, then ``N passed, M failed``; exits non-zero when any case
+failed or a file could not be read. A field the runner does not know is a failure, never a
+silent skip (the format: ``shared/conformance/FORMAT.md``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Dict, List
+
+from . import PromoAttributionError, Registry
+
+_CASE_KEYS = {"name", "note", "settings", "contracts", "codes", "events", "conversion", "expect", "exception_lists"}
+_SETTINGS = {"tracking_enabled", "click_winner", "lookback_days", "unmet_policy",
+             "suppress_always_owner_clicks", "require_contracts", "regex_anchoring", "payout"}
+_CODE_KEYS = {"id", "code", "owner", "credit", "kind", "match", "priority", "starts_at", "ends_at", "deal", "label"}
+
+
+class Unsupported(Exception):
+    """A field the runner does not understand."""
+
+
+def _only(obj: Dict[str, Any], what: str, known: set) -> None:
+    for key in obj:
+        if key not in known:
+            raise Unsupported(f"unsupported field {key!r} in {what}")
+
+
+def _build(case: Dict[str, Any]) -> Registry:
+    settings = case.get("settings", {})
+    _only(settings, "settings", _SETTINGS)
+    registry = Registry(**settings)
+    for code in case.get("codes", []):
+        _only(code, "a code", _CODE_KEYS)
+        kind = code.get("kind", "tracking")
+        if kind == "restricted":
+            registry.add_restricted(code["id"], code["code"], starts_at=code.get("starts_at"),
+                                    ends_at=code.get("ends_at"), label=code.get("label"))
+        elif kind == "tracking":
+            match = code.get("match", "exact")
+            if match not in ("exact", "regex"):
+                raise Unsupported(f"unsupported match {match!r}")
+            registry.add_tracking(code["id"], code["code"], code["owner"],
+                                  credit=code.get("credit", "always"), regex=match == "regex",
+                                  priority=code.get("priority", 0), starts_at=code.get("starts_at"),
+                                  ends_at=code.get("ends_at"), deal=code.get("deal"), label=code.get("label"))
+        else:
+            raise Unsupported(f"unsupported code kind {kind!r}")
+    for contract in case.get("contracts", []):
+        _only(contract, "a contract", {"partner", "from", "until", "payout"})
+        registry.set_contract(contract["partner"], starts_at=contract.get("from"),
+                              ends_at=contract.get("until"), payout=contract.get("payout"))
+    for lst in case.get("exception_lists", []):
+        _only(lst, "an exception list", {"name", "codes", "match_expression", "payout"})
+        registry.add_exception_list(lst["name"], lst.get("codes", []), lst["payout"],
+                                    match_expression=lst.get("match_expression"))
+    for event in case.get("events", []):
+        _apply(registry, event)
+    return registry
+
+
+def _apply(registry: Registry, event: Dict[str, Any]) -> None:
+    if "expire" in event:
+        _only(event, "an event", {"expire", "at"})
+        registry.expire(event["expire"], event["at"])
+    elif "reactivate" in event:
+        _only(event, "an event", {"reactivate", "at"})
+        registry.reactivate(event["reactivate"], event["at"])
+    elif "transfer" in event:
+        _only(event, "an event", {"transfer", "to", "at"})
+        registry.transfer(event["transfer"], event["to"], event["at"])
+    elif "set_credit" in event:
+        _only(event, "an event", {"set_credit", "credit", "at"})
+        registry.set_credit(event["set_credit"], event["credit"], event["at"])
+    elif "set_window" in event:
+        _only(event, "an event", {"set_window", "starts_at", "ends_at"})
+        registry.set_window(event["set_window"], event.get("starts_at"), event.get("ends_at"))
+    elif "remove" in event:
+        _only(event, "an event", {"remove", "now"})
+        registry.remove(event["remove"], event["now"])
+    else:
+        raise Unsupported(f"unsupported event {event!r}")
+
+
+def _got(case: Dict[str, Any]) -> Dict[str, Any]:
+    try:
+        registry = _build(case)
+        engine = registry.compile()
+    except PromoAttributionError as err:
+        return {"outcome": "registry_error", "error": err.kind}
+    conversion = case["conversion"]
+    _only(conversion, "the conversion", {"at", "codes", "clicks", "amount"})
+    clicks = []
+    for click in conversion.get("clicks", []):
+        _only(click, "a click", {"partner", "at"})
+        clicks.append((click["partner"], click["at"]))
+    decision = engine.attribute(conversion["at"], conversion.get("codes", []), clicks,
+                                conversion.get("amount", 0))
+    got: Dict[str, Any] = {"outcome": decision.outcome, "entered": list(decision.entered),
+                           "payout": decision.payout}
+    if decision.partner_id is not None:
+        got["partner"] = decision.partner_id
+    if decision.via is not None:
+        got["via"] = decision.via
+        if decision.via == "code":
+            got["code"] = decision.code_id
+    if decision.reason is not None:
+        got["reason"] = decision.reason
+    return got
+
+
+def check(case: Dict[str, Any]) -> str | None:
+    """Why the case fails, or ``None`` when it passes."""
+    _only(case, "the case", _CASE_KEYS)
+    expect = case["expect"]
+    _only(expect, "expect", {"outcome", "partner", "via", "code", "reason", "error", "entered", "payout"})
+    got = _got(case)
+    for key, want in expect.items():
+        if got.get(key) != want:
+            return f"expected {expect}, got {got}"
+    return None
+
+
+def run(files: List[str]) -> int:
+    passed, failures, unreadable = 0, [], False
+    for path in files:
+        try:
+            with open(path, encoding="utf-8") as f:
+                cases = json.load(f)["cases"]
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            print(f"FAIL {path}: cannot read: {err}")
+            unreadable = True
+            continue
+        for case in cases:
+            name = case.get("name", "<unnamed>")
+            try:
+                why = check(case)
+            except (Unsupported, KeyError, TypeError, ValueError, PromoAttributionError) as err:
+                why = f"{type(err).__name__}: {err}"
+            if why is None:
+                passed += 1
+            else:
+                failures.append(f"FAIL {path}: {name}: {why}")
+    for line in failures:
+        print(line)
+    print(f"{passed} passed, {len(failures)} failed")
+    return 1 if failures or unreadable or not files else 0
+
+
+if __name__ == "__main__":
+    sys.exit(run(sys.argv[1:]))

@@ -1,0 +1,198 @@
+//! Python values to the crate's and back: instants, names of settings, payouts.
+
+use std::time::Duration;
+
+use promo_attribution::{
+    AlwaysOwnerClicks, ClickWinner, CodeTracking, Contracts, CreditPolicy, InvalidReason, Outcome,
+    Payout, RegexAnchoring, Settings, Timestamp, UnmetPolicy, Via,
+};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+
+use crate::errors::{OrRaise, other};
+
+/// An instant from an RFC 3339 `str` or a time-zone-aware `datetime`.
+pub(crate) fn instant(value: &Bound<'_, PyAny>) -> PyResult<Timestamp> {
+    if let Ok(text) = value.cast::<PyString>() {
+        return text.to_cow()?.parse::<Timestamp>().or_raise();
+    }
+    if value.hasattr("isoformat")? && value.hasattr("tzinfo")? {
+        if value.getattr("tzinfo")?.is_none() {
+            return Err(other(
+                "invalid_timestamp",
+                format!("{value} is a naive datetime: give it a time zone (datetime.timezone.utc)"),
+            ));
+        }
+        let text: String = value.call_method0("isoformat")?.extract()?;
+        return text.parse::<Timestamp>().or_raise();
+    }
+    Err(other(
+        "invalid_timestamp",
+        format!(
+            "expected an RFC 3339 str or an aware datetime, got {}",
+            value.get_type()
+        ),
+    ))
+}
+
+pub(crate) fn optional_instant(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Timestamp>> {
+    match value {
+        Some(v) if !v.is_none() => instant(v).map(Some),
+        _ => Ok(None),
+    }
+}
+
+fn bad_name(what: &str, got: &str, expected: &str) -> PyErr {
+    other(
+        "invalid_value",
+        format!("{got:?} is not a valid {what}: expected {expected}"),
+    )
+}
+
+pub(crate) fn credit_policy(name: &str) -> PyResult<CreditPolicy> {
+    match name {
+        "always" => Ok(CreditPolicy::Always),
+        "if_involved" => Ok(CreditPolicy::IfInvolved),
+        "if_winner" => Ok(CreditPolicy::IfWinner),
+        _ => Err(bad_name(
+            "credit policy",
+            name,
+            "always, if_involved or if_winner",
+        )),
+    }
+}
+
+/// A payout from `{"fixed": minor_units}` or `{"percent_bps": basis_points}`.
+pub(crate) fn payout(value: &Bound<'_, PyAny>) -> PyResult<Payout> {
+    let dict = value.cast::<PyDict>().map_err(|_| {
+        other(
+            "invalid_value",
+            "a payout is a dict: {\"fixed\": 500} or {\"percent_bps\": 1000}",
+        )
+    })?;
+    if dict.len() == 1 {
+        if let Some(fixed) = dict.get_item("fixed")? {
+            return Ok(Payout::Fixed(fixed.extract()?));
+        }
+        if let Some(bps) = dict.get_item("percent_bps")? {
+            return Ok(Payout::PercentBps(bps.extract()?));
+        }
+    }
+    Err(other(
+        "invalid_value",
+        format!("{dict} is not a payout: expected {{\"fixed\": N}} or {{\"percent_bps\": N}}"),
+    ))
+}
+
+/// Program settings from keyword arguments named as in the conformance format; a missing key
+/// takes the crate's default, an unknown one is an error.
+pub(crate) fn settings(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Settings> {
+    let mut settings = Settings::default();
+    let Some(kwargs) = kwargs else {
+        return Ok(settings);
+    };
+    for (key, value) in kwargs.iter() {
+        let key: String = key.extract()?;
+        let flag = |v: &Bound<'_, PyAny>| v.extract::<bool>();
+        match key.as_str() {
+            "tracking_enabled" => {
+                settings.tracking = if flag(&value)? {
+                    CodeTracking::Enabled
+                } else {
+                    CodeTracking::Disabled
+                }
+            }
+            "click_winner" => {
+                let name: String = value.extract()?;
+                settings.click_winner = match name.as_str() {
+                    "last_click" => ClickWinner::LastClick,
+                    "first_click" => ClickWinner::FirstClick,
+                    _ => return Err(bad_name("click winner", &name, "last_click or first_click")),
+                }
+            }
+            "lookback_days" => {
+                let days: u64 = value.extract()?;
+                settings.lookback = Duration::from_secs(days.saturating_mul(86_400));
+            }
+            "unmet_policy" => {
+                let name: String = value.extract()?;
+                settings.unmet_policy = match name.as_str() {
+                    "invalidate" => UnmetPolicy::Invalidate,
+                    "fall_back_to_clicks" => UnmetPolicy::FallBackToClicks,
+                    _ => {
+                        return Err(bad_name(
+                            "unmet policy",
+                            &name,
+                            "invalidate or fall_back_to_clicks",
+                        ));
+                    }
+                }
+            }
+            "suppress_always_owner_clicks" => {
+                settings.always_owner_clicks = if flag(&value)? {
+                    AlwaysOwnerClicks::Ignore
+                } else {
+                    AlwaysOwnerClicks::Count
+                }
+            }
+            "require_contracts" => {
+                settings.contracts = if flag(&value)? {
+                    Contracts::Required
+                } else {
+                    Contracts::Optional
+                }
+            }
+            "regex_anchoring" => {
+                let name: String = value.extract()?;
+                settings.regex_anchoring = match name.as_str() {
+                    "whole_code" => RegexAnchoring::WholeCode,
+                    "search" => RegexAnchoring::Search,
+                    _ => return Err(bad_name("regex anchoring", &name, "whole_code or search")),
+                }
+            }
+            "payout" => settings.payout = payout(&value)?,
+            _ => {
+                return Err(other("invalid_value", format!("unknown setting {key:?}")));
+            }
+        }
+    }
+    Ok(settings)
+}
+
+/// The names an outcome is told by in Python and in Arrow: outcome, partner, via, reason.
+pub(crate) struct OutcomeParts {
+    pub(crate) outcome: &'static str,
+    pub(crate) partner: Option<u64>,
+    pub(crate) via: Option<&'static str>,
+    pub(crate) reason: Option<&'static str>,
+}
+
+pub(crate) fn outcome_parts(outcome: Outcome) -> OutcomeParts {
+    match outcome {
+        Outcome::Credited { partner, via } => OutcomeParts {
+            outcome: "credited",
+            partner: Some(partner.0),
+            via: Some(match via {
+                Via::Code(_) => "code",
+                _ => "click",
+            }),
+            reason: None,
+        },
+        Outcome::Invalid { partner, reason } => OutcomeParts {
+            outcome: "invalid",
+            partner: Some(partner.0),
+            via: None,
+            reason: Some(reason_name(reason)),
+        },
+        _ => OutcomeParts {
+            outcome: "unattributed",
+            partner: None,
+            via: None,
+            reason: None,
+        },
+    }
+}
+
+fn reason_name(reason: InvalidReason) -> &'static str {
+    reason.as_str()
+}

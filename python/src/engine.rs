@@ -1,0 +1,375 @@
+//! `Engine`, `Catalog`, `Decision` and `PerformanceReport`.
+
+use std::collections::BTreeMap;
+
+use promo_attribution::{
+    Catalog, Click, CodeHit, Conversion, Decision, Engine, PartnerId, PayoutSource,
+    PerformanceReport, ProgramId, Stats,
+};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyType};
+
+use crate::arrow;
+use crate::convert::{instant, outcome_parts};
+use crate::errors::OrRaise;
+use crate::registry::PyRegistry;
+
+/// A compiled, immutable engine: attributes orders. Safe to share between threads; the
+/// attribution of Arrow data runs without the GIL.
+#[pyclass(name = "Engine", module = "promo_attribution", frozen)]
+pub(crate) struct PyEngine {
+    pub(crate) inner: Engine,
+}
+
+impl PyEngine {
+    pub(crate) fn new(inner: Engine) -> PyEngine {
+        PyEngine { inner }
+    }
+}
+
+/// Clicks from `(partner_id, at)` pairs.
+fn clicks_of(clicks: &Bound<'_, PyAny>) -> PyResult<Vec<Click>> {
+    clicks
+        .try_iter()?
+        .map(|item| {
+            let item = item?;
+            let (partner, at): (u64, Bound<'_, PyAny>) = item.extract()?;
+            Ok(Click::new(PartnerId(partner), instant(&at)?))
+        })
+        .collect()
+}
+
+#[pymethods]
+impl PyEngine {
+    /// Decides who gets the credit for one order, and why. `codes` are the texts typed at
+    /// checkout, `clicks` `(partner_id, at)` pairs, `amount` minor currency units.
+    #[pyo3(signature = (at, codes=Vec::new(), clicks=None, amount=0))]
+    fn attribute(
+        &self,
+        at: &Bound<'_, PyAny>,
+        codes: Vec<String>,
+        clicks: Option<&Bound<'_, PyAny>>,
+        amount: u64,
+    ) -> PyResult<PyDecision> {
+        let clicks = match clicks {
+            Some(c) if !c.is_none() => clicks_of(c)?,
+            _ => Vec::new(),
+        };
+        let conversion = Conversion::new(instant(at)?)
+            .codes(&codes)
+            .clicks(&clicks)
+            .amount(amount);
+        Ok(PyDecision::from(&self.inner.attribute(&conversion)))
+    }
+
+    /// Attributes every row of a pyarrow `Table` or `RecordBatch` (or any object with
+    /// `__arrow_c_stream__` or `__arrow_c_array__`), without copying it; returns the same kind
+    /// of object with the output columns. See the package docs for the columns.
+    fn attribute_arrow<'py>(
+        &self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let batches = arrow::import(data)?;
+        let engine = &self.inner;
+        let revision = engine.revision() as i64;
+        let out = py.detach(|| {
+            arrow::attribute_batches(&batches, revision, |rows| {
+                Ok(engine.attribute_batch(&rows.conversions()))
+            })
+        })?;
+        arrow::to_pyarrow(py, out, data)
+    }
+
+    /// The registry revision this engine reflects.
+    #[getter]
+    fn revision(&self) -> u64 {
+        self.inner.revision()
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Engine(codes={}, revision={})",
+            self.inner.len(),
+            self.inner.revision()
+        )
+    }
+}
+
+/// Engines by program id: routes each order to its program's engine.
+#[pyclass(name = "Catalog", module = "promo_attribution", frozen)]
+pub(crate) struct PyCatalog {
+    inner: Catalog,
+}
+
+#[pymethods]
+impl PyCatalog {
+    /// A catalog from `{program_id: Engine}`.
+    #[new]
+    #[pyo3(signature = (engines=None))]
+    fn new(engines: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let mut inner = Catalog::new();
+        if let Some(engines) = engines {
+            for (program, engine) in engines.iter() {
+                let engine = engine.cast_into::<PyEngine>()?;
+                inner.insert(ProgramId(program.extract()?), engine.get().inner.clone());
+            }
+        }
+        Ok(PyCatalog { inner })
+    }
+
+    /// A catalog compiled from `{program_id: Registry}`.
+    #[classmethod]
+    fn compile(_cls: &Bound<'_, PyType>, registries: &Bound<'_, PyDict>) -> PyResult<PyCatalog> {
+        let mut inner = Catalog::new();
+        for (program, registry) in registries.iter() {
+            let registry = registry.cast_into::<PyRegistry>()?;
+            let engine = registry.try_borrow()?.inner.compile().or_raise()?;
+            inner.insert(ProgramId(program.extract()?), engine);
+        }
+        Ok(PyCatalog { inner })
+    }
+
+    /// The engine of a program, or `None`.
+    fn get(&self, program: u64) -> Option<PyEngine> {
+        self.inner
+            .get(ProgramId(program))
+            .cloned()
+            .map(PyEngine::new)
+    }
+
+    /// The program ids, ascending.
+    #[getter]
+    fn programs(&self) -> Vec<u64> {
+        self.inner.programs().map(|p| p.0).collect()
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// One order of `program`; see `Engine.attribute`.
+    #[pyo3(signature = (program, at, codes=Vec::new(), clicks=None, amount=0))]
+    fn attribute(
+        &self,
+        program: u64,
+        at: &Bound<'_, PyAny>,
+        codes: Vec<String>,
+        clicks: Option<&Bound<'_, PyAny>>,
+        amount: u64,
+    ) -> PyResult<PyDecision> {
+        let clicks = match clicks {
+            Some(c) if !c.is_none() => clicks_of(c)?,
+            _ => Vec::new(),
+        };
+        let conversion = Conversion::new(instant(at)?)
+            .codes(&codes)
+            .clicks(&clicks)
+            .amount(amount);
+        let decision = self
+            .inner
+            .attribute(ProgramId(program), &conversion)
+            .or_raise()?;
+        Ok(PyDecision::from(&decision))
+    }
+
+    /// Like `Engine.attribute_arrow`, each row by the engine of its `program_id` (int64,
+    /// required); `revision` is that engine's.
+    fn attribute_arrow<'py>(
+        &self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let batches = arrow::import(data)?;
+        let catalog = &self.inner;
+        // One revision column for a catalog: each row gets its own program's.
+        let revisions: BTreeMap<ProgramId, i64> = catalog
+            .programs()
+            .filter_map(|p| catalog.get(p).map(|e| (p, e.revision() as i64)))
+            .collect();
+        let out = py.detach(|| {
+            arrow::attribute_batches_routed(&batches, &revisions, |rows| {
+                let routed: Vec<(ProgramId, Conversion<'_>)> = rows.routed();
+                catalog.attribute_batch(&routed)
+            })
+        })?;
+        arrow::to_pyarrow(py, out, data)
+    }
+}
+
+/// One attribution decision, with its diagnostics.
+#[pyclass(name = "Decision", module = "promo_attribution", frozen)]
+pub(crate) struct PyDecision {
+    /// `credited`, `invalid` or `unattributed`.
+    #[pyo3(get)]
+    outcome: &'static str,
+    /// The credited partner, or the partner whose sale is invalid.
+    #[pyo3(get)]
+    partner_id: Option<u64>,
+    /// `code` or `click` for a credited order.
+    #[pyo3(get)]
+    via: Option<&'static str>,
+    /// The code the decision turned on.
+    #[pyo3(get)]
+    code_id: Option<u64>,
+    /// Why an invalid sale must not be paid.
+    #[pyo3(get)]
+    reason: Option<&'static str>,
+    /// What the sale pays, in minor units.
+    #[pyo3(get)]
+    payout: u64,
+    /// `exception_list:N`, `contract` or `program`; `None` when nothing is paid.
+    #[pyo3(get)]
+    payout_source: Option<String>,
+    /// The partner of the winning qualifying click.
+    #[pyo3(get)]
+    click_winner: Option<u64>,
+    /// What each entered code hit: `matched:ID`, `restricted:ID`, `inactive:ID:STATE`,
+    /// `unknown`, `empty`, `too_long`.
+    #[pyo3(get)]
+    entered: Vec<String>,
+    /// The codes that matched but lost, as `(entered_position, code_id, why)`.
+    #[pyo3(get)]
+    other_matches: Vec<(usize, u64, String)>,
+}
+
+fn hit_name(hit: &CodeHit) -> String {
+    match hit {
+        CodeHit::Empty => "empty".to_owned(),
+        CodeHit::TooLong => "too_long".to_owned(),
+        CodeHit::Restricted(id) => format!("restricted:{id}"),
+        CodeHit::Matched(id) => format!("matched:{id}"),
+        CodeHit::Inactive { code, state } => format!("inactive:{code}:{}", state.as_str()),
+        _ => "unknown".to_owned(),
+    }
+}
+
+pub(crate) fn payout_source_name(source: PayoutSource) -> String {
+    match source {
+        PayoutSource::ExceptionList(i) => format!("exception_list:{i}"),
+        PayoutSource::Contract => "contract".to_owned(),
+        _ => "program".to_owned(),
+    }
+}
+
+impl From<&Decision> for PyDecision {
+    fn from(decision: &Decision) -> PyDecision {
+        let parts = outcome_parts(decision.outcome());
+        PyDecision {
+            outcome: parts.outcome,
+            partner_id: parts.partner,
+            via: parts.via,
+            code_id: decision.code().map(|c| c.0),
+            reason: parts.reason,
+            payout: decision.payout(),
+            payout_source: decision.payout_source().map(payout_source_name),
+            click_winner: decision.click_winner().map(|p| p.0),
+            entered: decision.entered().iter().map(hit_name).collect(),
+            other_matches: decision
+                .other_matches()
+                .iter()
+                .map(|m| (m.entered, m.code.0, m.why.to_string()))
+                .collect(),
+        }
+    }
+}
+
+#[pymethods]
+impl PyDecision {
+    fn __repr__(&self) -> String {
+        let mut parts = vec![format!("outcome={:?}", self.outcome)];
+        if let Some(p) = self.partner_id {
+            parts.push(format!("partner_id={p}"));
+        }
+        if let Some(v) = self.via {
+            parts.push(format!("via={v:?}"));
+        }
+        if let Some(c) = self.code_id {
+            parts.push(format!("code_id={c}"));
+        }
+        if let Some(r) = self.reason {
+            parts.push(format!("reason={r:?}"));
+        }
+        parts.push(format!("payout={}", self.payout));
+        format!("Decision({})", parts.join(", "))
+    }
+}
+
+/// Performance by promo code and by partner (the reference's report), built order by order.
+#[pyclass(name = "PerformanceReport", module = "promo_attribution")]
+pub(crate) struct PyPerformanceReport {
+    inner: PerformanceReport,
+}
+
+fn stats_dict<'py>(py: Python<'py>, stats: &Stats) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("actions", stats.actions)?;
+    d.set_item("credited", stats.credited)?;
+    d.set_item("revenue", stats.revenue)?;
+    d.set_item("payout", stats.payout)?;
+    d.set_item("invalid", stats.invalid_total())?;
+    Ok(d)
+}
+
+#[pymethods]
+impl PyPerformanceReport {
+    #[new]
+    fn new() -> Self {
+        PyPerformanceReport {
+            inner: PerformanceReport::new(),
+        }
+    }
+
+    /// Attributes one order with `engine` and counts it; returns the decision.
+    #[pyo3(signature = (engine, at, codes=Vec::new(), clicks=None, amount=0))]
+    fn add(
+        &mut self,
+        engine: &PyEngine,
+        at: &Bound<'_, PyAny>,
+        codes: Vec<String>,
+        clicks: Option<&Bound<'_, PyAny>>,
+        amount: u64,
+    ) -> PyResult<PyDecision> {
+        let clicks = match clicks {
+            Some(c) if !c.is_none() => clicks_of(c)?,
+            _ => Vec::new(),
+        };
+        let conversion = Conversion::new(instant(at)?)
+            .codes(&codes)
+            .clicks(&clicks)
+            .amount(amount);
+        let decision = engine.inner.attribute(&conversion);
+        self.inner.add(&conversion, &decision);
+        Ok(PyDecision::from(&decision))
+    }
+
+    /// Per code (`None` for orders without one): `{code_id: {actions, credited, revenue,
+    /// payout, invalid}}`.
+    #[pyo3(signature = (include_no_code=true))]
+    fn by_code<'py>(&self, py: Python<'py>, include_no_code: bool) -> PyResult<Bound<'py, PyDict>> {
+        let out = PyDict::new(py);
+        for (code, stats) in self.inner.by_code(include_no_code) {
+            out.set_item(code.map(|c| c.0), stats_dict(py, &stats)?)?;
+        }
+        Ok(out)
+    }
+
+    /// Per credited partner.
+    fn by_partner<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let out = PyDict::new(py);
+        for (partner, stats) in self.inner.by_partner() {
+            out.set_item(partner.0, stats_dict(py, &stats)?)?;
+        }
+        Ok(out)
+    }
+
+    /// Everything together.
+    #[pyo3(signature = (include_no_code=true))]
+    fn total<'py>(&self, py: Python<'py>, include_no_code: bool) -> PyResult<Bound<'py, PyDict>> {
+        stats_dict(py, &self.inner.total(include_no_code))
+    }
+}

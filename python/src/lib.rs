@@ -1,0 +1,30 @@
+//! The Python module `promo_attribution._native`: thin wrappers over the crate. The Python
+//! package (`promo_attribution/`) re-exports it with type stubs and adds the conformance runner.
+//!
+//! Conventions: ids are plain `int`s; instants are RFC 3339 `str`s or time-zone-aware
+//! `datetime`s; names of settings and outcomes are the crate's snake_case names; every error is
+//! a `PromoAttributionError` whose `kind` is the crate's [`ErrorKind`] name.
+
+mod arrow;
+mod convert;
+mod engine;
+mod errors;
+mod registry;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add(
+        "PromoAttributionError",
+        m.py().get_type::<errors::PromoAttributionError>(),
+    )?;
+    m.add_class::<registry::PyRegistry>()?;
+    m.add_class::<registry::PyUpload>()?;
+    m.add_class::<engine::PyEngine>()?;
+    m.add_class::<engine::PyCatalog>()?;
+    m.add_class::<engine::PyDecision>()?;
+    m.add_class::<engine::PyPerformanceReport>()?;
+    m.add_class::<arrow::ArrowBatch>()?;
+    Ok(())
+}
