@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import random
 import sys
 import time
@@ -114,6 +115,9 @@ def compare(batch: pa.RecordBatch, a: pa.RecordBatch, b: pa.RecordBatch) -> pa.R
 def run_spark(args: argparse.Namespace) -> None:
     from pyspark.sql import SparkSession
 
+    # Locally, the workers run this interpreter (with the package installed); a cluster sets
+    # PYSPARK_PYTHON to its own.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     started = time.perf_counter()
     spark = (SparkSession.builder.master(args.master).appName("promo-attribution backfill")
              .config("spark.sql.session.timeZone", "UTC")

@@ -196,6 +196,7 @@ opt-level = 3
 
 #[cfg(feature = "csv")]
 mod bulk;
+mod catalog;
 mod definitions;
 mod engine;
 mod leaks;
@@ -209,7 +210,8 @@ mod report;
 
 #[cfg(feature = "csv")]
 pub use crate::bulk::{Upload, UploadRow, export_csv, export_csv_to};
-pub use crate::engine::{Catalog, Engine};
+pub use crate::catalog::Catalog;
+pub use crate::engine::Engine;
 pub use crate::leaks::{LeakAlert, LeakMonitor, LeakThresholds};
 pub use crate::model::{
     AlwaysOwnerClicks, Attribution, Availability, BulkError, Change, Click, ClickWinner, Code,

@@ -363,32 +363,32 @@ fn read<'b>(batch: &'b RecordBatch, first_row: usize, routed: bool) -> Result<Ro
                 })?;
             rows.programs.push(ProgramId(program));
         }
-        if let (Some(list), Some(texts)) = (&codes, &code_texts) {
-            if let Some(range) = list.range(row) {
-                // A null among the codes is no code typed.
-                rows.texts.extend(range.filter_map(|j| texts.get(j)));
-            }
+        if let (Some(list), Some(texts)) = (&codes, &code_texts)
+            && let Some(range) = list.range(row)
+        {
+            // A null among the codes is no code typed.
+            rows.texts.extend(range.filter_map(|j| texts.get(j)));
         }
         rows.text_ends.push(rows.texts.len());
-        if let (Some(list), Some((partner, click_at))) = (&clicks, &click_fields) {
-            if let Some(range) = list.range(row) {
-                for j in range {
-                    let bad = || {
-                        input(format!(
-                            "{}: a click has a null or negative partner_id, or a null at",
-                            name(row)
-                        ))
-                    };
-                    if partner.is_null(j) {
-                        return Err(bad());
-                    }
-                    let partner = u64::try_from(partner.value(j)).map_err(|_| bad())?;
-                    let ms = millis(*click_at, j).ok_or_else(bad)?;
-                    let t = Timestamp::try_from_unix_millis(ms).ok_or_else(|| {
-                        input(format!("{}: a click's \"at\" is out of range", name(row)))
-                    })?;
-                    rows.clicks.push(Click::new(PartnerId(partner), t));
+        if let (Some(list), Some((partner, click_at))) = (&clicks, &click_fields)
+            && let Some(range) = list.range(row)
+        {
+            for j in range {
+                let bad = || {
+                    input(format!(
+                        "{}: a click has a null or negative partner_id, or a null at",
+                        name(row)
+                    ))
+                };
+                if partner.is_null(j) {
+                    return Err(bad());
                 }
+                let partner = u64::try_from(partner.value(j)).map_err(|_| bad())?;
+                let ms = millis(*click_at, j).ok_or_else(bad)?;
+                let t = Timestamp::try_from_unix_millis(ms).ok_or_else(|| {
+                    input(format!("{}: a click's \"at\" is out of range", name(row)))
+                })?;
+                rows.clicks.push(Click::new(PartnerId(partner), t));
             }
         }
         rows.click_ends.push(rows.clicks.len());

@@ -8,7 +8,6 @@
 //! - `conflicts`: code requests and the conflict report.
 
 mod batch;
-mod catalog;
 mod clicks;
 mod compile;
 mod conflicts;
@@ -31,8 +30,6 @@ use crate::model::{
     Window,
 };
 use state::State;
-
-pub use catalog::Catalog;
 
 /// An immutable, compiled snapshot of a [`Registry`](crate::Registry): answers
 /// [`attribute`](Engine::attribute).
@@ -247,6 +244,17 @@ impl Engine {
     pub fn attribute_batch(&self, conversions: &[Conversion<'_>]) -> Vec<Attribution> {
         let mut out = Vec::new();
         batch::attribute_batch(conversions, |_| &*self.state, &mut out);
+        out
+    }
+
+    /// [`attribute_batch`](Engine::attribute_batch) over orders of several engines, the i-th
+    /// by `engine_of(i)`: what a [`Catalog`](crate::Catalog) runs.
+    pub(crate) fn attribute_routed<'e>(
+        conversions: &[Conversion<'_>],
+        engine_of: impl Fn(usize) -> &'e Engine,
+    ) -> Vec<Attribution> {
+        let mut out = Vec::new();
+        batch::attribute_batch(conversions, |i| &*engine_of(i).state, &mut out);
         out
     }
 

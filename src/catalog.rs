@@ -2,9 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::Engine;
-use super::batch;
-use super::state::State;
+use crate::engine::Engine;
 use crate::model::{Attribution, Conversion, Decision, Error, ProgramId};
 
 /// The engines of several programs, each order routed to its program's: what a job that
@@ -96,34 +94,32 @@ impl Catalog {
         &self,
         orders: &[(ProgramId, Conversion<'_>)],
     ) -> Result<Vec<Attribution>, Error> {
-        let states = self.states_of(orders.iter().map(|(program, _)| *program))?;
+        let engines = self.engines_of(orders.iter().map(|(program, _)| *program))?;
         let conversions: Vec<Conversion<'_>> = orders.iter().map(|(_, c)| *c).collect();
-        let mut out = Vec::new();
-        batch::attribute_batch(&conversions, |i| states[i], &mut out);
-        Ok(out)
+        Ok(Engine::attribute_routed(&conversions, |i| engines[i]))
     }
 
-    /// The state of each order's program, or the error naming the first order without one.
+    /// The engine of each order's program, or the error naming the first order without one.
     /// Orders of one program usually come together: the last answer is tried first.
-    fn states_of(
+    fn engines_of(
         &self,
         programs: impl ExactSizeIterator<Item = ProgramId>,
-    ) -> Result<Vec<&State>, Error> {
-        let mut states = Vec::with_capacity(programs.len());
-        let mut last: Option<(ProgramId, &State)> = None;
+    ) -> Result<Vec<&Engine>, Error> {
+        let mut engines = Vec::with_capacity(programs.len());
+        let mut last: Option<(ProgramId, &Engine)> = None;
         for (row, program) in programs.enumerate() {
-            let state = match last {
-                Some((p, state)) if p == program => state,
+            let engine = match last {
+                Some((p, engine)) if p == program => engine,
                 _ => {
                     let engine = self
                         .get(program)
                         .ok_or_else(|| Error::no_engine(program).at_row(row))?;
-                    last = Some((program, &*engine.state));
-                    &*engine.state
+                    last = Some((program, engine));
+                    engine
                 }
             };
-            states.push(state);
+            engines.push(engine);
         }
-        Ok(states)
+        Ok(engines)
     }
 }
