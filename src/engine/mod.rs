@@ -219,7 +219,7 @@ impl Engine {
     /// engine's tables for a group of orders at a time, so that the memory round trips of
     /// different orders overlap instead of queueing, and builds no diagnostics. Ask
     /// [`attribute`](Engine::attribute) for the why of the orders that need it. Orders of
-    /// several programs go through a [`Catalog`].
+    /// several programs go through a [`Catalog`](crate::Catalog).
     ///
     /// ```
     /// use promo_attribution::{Code, CodeId, Conversion, Outcome, PartnerId, Registry, Timestamp, Via};
