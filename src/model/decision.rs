@@ -294,8 +294,8 @@ impl Decision {
 }
 
 /// A [`Decision`] without its diagnostics — outcome, code, payout — as
-/// [`Engine::attribute_batch`](crate::Engine::attribute_batch) returns it for each order: 48
-/// bytes, nothing on the heap. For the why of one order (what each entered code hit, the codes
+/// [`Engine::attribute_batch`](crate::Engine::attribute_batch) returns it for each order:
+/// a few words, nothing on the heap. For the why of one order (what each entered code hit, the codes
 /// that lost), ask [`Engine::attribute`](crate::Engine::attribute); it decides the same.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
