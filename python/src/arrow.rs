@@ -1,34 +1,23 @@
-//! Arrow in, Arrow out, through the Arrow PyCapsule interface: the input's buffers are read
-//! where pyarrow (or any other producer) put them, and the results go back the same way.
-//!
-//! The only `unsafe` of the package is here: taking the C structures out of the capsules.
+//! Orders read from Arrow record batches into the crate's types, attributed, and the results
+//! written as Arrow columns. Getting the batches in and out of Python is `capsule`'s business.
 
 use std::collections::BTreeMap;
-use std::ffi::CStr;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema};
-use arrow_array::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
 use arrow_array::types::{
     Int64Type, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
     TimestampSecondType,
 };
-use arrow_array::{
-    Array, ArrayRef, GenericListArray, Int64Array, RecordBatch, RecordBatchIterator, StringArray,
-    make_array,
-};
+use arrow_array::{Array, ArrayRef, GenericListArray, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use promo_attribution::{Attribution, Click, Conversion, Error, PartnerId, ProgramId, Timestamp};
 use pyo3::prelude::*;
-use pyo3::types::{PyCapsule, PyTuple};
 
 use crate::convert::outcome_parts;
 use crate::errors::{other, to_py};
 
-const SCHEMA_CAPSULE: &CStr = c"arrow_schema";
-const ARRAY_CAPSULE: &CStr = c"arrow_array";
-const STREAM_CAPSULE: &CStr = c"arrow_array_stream";
+use crate::capsule::ArrowBatch;
 
 /// Why a batch could not be attributed, made into an exception once the GIL is held again.
 pub(crate) enum Failure {
@@ -48,77 +37,6 @@ impl From<Failure> for PyErr {
 
 fn input(message: String) -> Failure {
     Failure::Input("invalid_value", message)
-}
-
-/// The record batches of a pyarrow `Table`, `RecordBatch`, `RecordBatchReader`, or of any
-/// object exporting `__arrow_c_array__` (a struct array) or `__arrow_c_stream__`.
-pub(crate) fn import(data: &Bound<'_, PyAny>) -> PyResult<Vec<RecordBatch>> {
-    if data.hasattr("__arrow_c_array__")? {
-        let pair = data.call_method0("__arrow_c_array__")?;
-        let pair = pair.cast::<PyTuple>()?;
-        let schema = pair.get_item(0)?.cast_into::<PyCapsule>()?;
-        let array = pair.get_item(1)?.cast_into::<PyCapsule>()?;
-        let schema_ptr = schema
-            .pointer_checked(Some(SCHEMA_CAPSULE))?
-            .cast::<FFI_ArrowSchema>();
-        let array_ptr = array
-            .pointer_checked(Some(ARRAY_CAPSULE))?
-            .cast::<FFI_ArrowArray>();
-        // SAFETY: the capsules are named as the PyCapsule interface requires, so they hold an
-        // ArrowSchema and an ArrowArray. `from_raw` moves the array out (marking the capsule's
-        // released), and the schema is only borrowed while the capsule is alive.
-        let data = unsafe {
-            let array = FFI_ArrowArray::from_raw(array_ptr.as_ptr());
-            arrow_array::ffi::from_ffi(array, schema_ptr.as_ref())
-        }
-        .map_err(|e| other("invalid_value", format!("cannot read the Arrow array: {e}")))?;
-        let array = make_array(data);
-        let Some(columns) = array.as_struct_opt() else {
-            return Err(other(
-                "invalid_value",
-                format!(
-                    "expected a table or record batch, got an Arrow {}",
-                    array.data_type()
-                ),
-            ));
-        };
-        return Ok(vec![RecordBatch::from(columns.clone())]);
-    }
-    if data.hasattr("__arrow_c_stream__")? {
-        let capsule = data
-            .call_method0("__arrow_c_stream__")?
-            .cast_into::<PyCapsule>()?;
-        let stream_ptr = capsule
-            .pointer_checked(Some(STREAM_CAPSULE))?
-            .cast::<FFI_ArrowArrayStream>();
-        // SAFETY: a capsule so named holds an ArrowArrayStream; `from_raw` moves it out and
-        // marks the capsule's released.
-        let stream = unsafe { FFI_ArrowArrayStream::from_raw(stream_ptr.as_ptr()) };
-        let reader = RecordBatchStreamReader::try_new(stream).map_err(|e| {
-            other(
-                "invalid_value",
-                format!("cannot read the Arrow stream: {e}"),
-            )
-        })?;
-        return reader
-            .map(|batch| {
-                batch.map_err(|e| {
-                    other(
-                        "invalid_value",
-                        format!("cannot read the Arrow stream: {e}"),
-                    )
-                })
-            })
-            .collect();
-    }
-    Err(other(
-        "invalid_value",
-        format!(
-            "expected a pyarrow Table or RecordBatch (an object with __arrow_c_stream__ or \
-             __arrow_c_array__), got {}",
-            data.get_type()
-        ),
-    ))
 }
 
 /// The orders of one record batch, read into the crate's types; texts stay in the batch.
@@ -412,7 +330,7 @@ fn describe(order_ids: &dyn Array, row: usize, global: usize) -> String {
     }
 }
 
-fn output_schema(order_id: &Field) -> SchemaRef {
+pub(crate) fn output_schema(order_id: &Field) -> SchemaRef {
     Arc::new(Schema::new(vec![
         Field::new(
             "order_id",
@@ -433,7 +351,7 @@ fn output_schema(order_id: &Field) -> SchemaRef {
 fn write(
     batch: &RecordBatch,
     attributions: &[Attribution],
-    revision: impl Fn(usize) -> i64,
+    revisions: &[i64],
 ) -> Result<RecordBatch, Failure> {
     let order_ids =
         column(batch, "order_id").ok_or_else(|| input("missing column \"order_id\"".to_owned()))?;
@@ -464,142 +382,66 @@ fn write(
                 .iter()
                 .map(|a| i64::try_from(a.payout()).unwrap_or(i64::MAX)),
         )),
-        Arc::new(Int64Array::from_iter_values(
-            (0..attributions.len()).map(revision),
-        )),
+        Arc::new(Int64Array::from(revisions.to_vec())),
     ];
     RecordBatch::try_new(output_schema(&order_field), columns)
         .map_err(|e| input(format!("cannot build the output: {e}")))
 }
 
-/// Attributes every batch with one engine.
+/// The revision stamped on each row: the engine's, or, through a catalog, that of the row's
+/// program (a program without one is an error naming the row).
+pub(crate) enum Revisions<'a> {
+    One(i64),
+    ByProgram(&'a BTreeMap<ProgramId, i64>),
+}
+
+/// Attributes every batch; rows are routed by `program_id` when `revisions` is by program.
 pub(crate) fn attribute_batches(
     batches: &[RecordBatch],
-    revision: i64,
+    revisions: Revisions<'_>,
     attribute: impl Fn(&Rows<'_>) -> Result<Vec<Attribution>, Error>,
 ) -> Result<ArrowBatch, Failure> {
+    let routed = matches!(revisions, Revisions::ByProgram(_));
     let mut out = Vec::with_capacity(batches.len());
     let mut first_row = 0;
     for batch in batches {
-        let rows = read(batch, first_row, false)?;
-        let attributions = attribute(&rows).map_err(Failure::Crate)?;
-        out.push(write(batch, &attributions, |_| revision)?);
-        first_row += batch.num_rows();
-    }
-    Ok(ArrowBatch::new(out, batches))
-}
-
-/// Attributes every batch through a catalog whose programs have the given revisions.
-pub(crate) fn attribute_batches_routed(
-    batches: &[RecordBatch],
-    revisions: &BTreeMap<ProgramId, i64>,
-    attribute: impl Fn(&Rows<'_>) -> Result<Vec<Attribution>, Error>,
-) -> Result<ArrowBatch, Failure> {
-    let mut out = Vec::with_capacity(batches.len());
-    let mut first_row = 0;
-    for batch in batches {
-        let rows = read(batch, first_row, true)?;
-        let mut row_revisions = Vec::with_capacity(rows.programs.len());
-        for (row, program) in rows.programs.iter().enumerate() {
-            match revisions.get(program) {
-                Some(&r) => row_revisions.push(r),
-                None => {
-                    let order_ids = column(batch, "order_id").map(|c| c.as_ref());
-                    let name = order_ids
-                        .map(|ids| describe(ids, row, first_row + row))
-                        .unwrap_or_else(|| format!("row {}", first_row + row));
-                    return Err(Failure::Input(
-                        "unknown_program",
-                        format!(
-                            "{name}: the catalog has no engine for program {}",
-                            program.0
-                        ),
-                    ));
-                }
-            }
-        }
-        let attributions = attribute(&rows).map_err(Failure::Crate)?;
-        out.push(write(batch, &attributions, |i| row_revisions[i])?);
-        first_row += batch.num_rows();
-    }
-    Ok(ArrowBatch::new(out, batches))
-}
-
-/// The results as the input's kind: a pyarrow `RecordBatch` for a `RecordBatch`, else a
-/// pyarrow `Table`.
-pub(crate) fn to_pyarrow<'py>(
-    py: Python<'py>,
-    result: ArrowBatch,
-    like: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let pa = py.import("pyarrow")?;
-    let table = pa.call_method1("table", (Bound::new(py, result)?,))?;
-    if like.is_instance(&pa.getattr("RecordBatch")?)? {
-        let batches = table
-            .call_method0("combine_chunks")?
-            .call_method0("to_batches")?;
-        if batches.len()? > 0 {
-            return batches.get_item(0);
-        }
-        let kwargs = pyo3::types::PyDict::new(py);
-        kwargs.set_item("schema", table.getattr("schema")?)?;
-        return pa.getattr("RecordBatch")?.call_method(
-            "from_pylist",
-            (pyo3::types::PyList::empty(py),),
-            Some(&kwargs),
-        );
-    }
-    Ok(table)
-}
-
-/// Attribution results as Arrow record batches, exported through `__arrow_c_stream__`
-/// (`pyarrow.table(result)` takes them without a copy).
-#[pyclass(module = "promo_attribution", frozen)]
-pub(crate) struct ArrowBatch {
-    batches: Vec<RecordBatch>,
-    schema: SchemaRef,
-}
-
-impl ArrowBatch {
-    fn new(batches: Vec<RecordBatch>, inputs: &[RecordBatch]) -> ArrowBatch {
-        let schema = match batches.first() {
-            Some(b) => b.schema(),
-            None => {
-                let order_id = inputs
-                    .first()
-                    .and_then(|b| {
-                        b.schema()
-                            .column_with_name("order_id")
-                            .map(|(_, f)| f.clone())
-                    })
-                    .unwrap_or_else(|| Field::new("order_id", DataType::Utf8, true));
-                output_schema(&order_id)
+        let rows = read(batch, first_row, routed)?;
+        let row_revisions = match revisions {
+            Revisions::One(revision) => vec![revision; batch.num_rows()],
+            Revisions::ByProgram(by_program) => {
+                program_revisions(batch, &rows, first_row, by_program)?
             }
         };
-        ArrowBatch { batches, schema }
+        let attributions = attribute(&rows).map_err(Failure::Crate)?;
+        out.push(write(batch, &attributions, &row_revisions)?);
+        first_row += batch.num_rows();
     }
+    Ok(ArrowBatch::new(out, batches))
 }
 
-#[pymethods]
-impl ArrowBatch {
-    #[pyo3(signature = (requested_schema=None))]
-    fn __arrow_c_stream__<'py>(
-        &self,
-        py: Python<'py>,
-        requested_schema: Option<Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyCapsule>> {
-        // The schema is ours to choose; a requested one is a hint the interface lets us ignore.
-        let _ = requested_schema;
-        let reader = RecordBatchIterator::new(
-            self.batches.clone().into_iter().map(Ok),
-            self.schema.clone(),
-        );
-        let stream = FFI_ArrowArrayStream::new(Box::new(reader));
-        PyCapsule::new_with_value(py, stream, STREAM_CAPSULE)
-    }
-
-    /// The number of rows.
-    fn __len__(&self) -> usize {
-        self.batches.iter().map(RecordBatch::num_rows).sum()
-    }
+/// The revision of each row's program, or the error naming the first row without an engine.
+fn program_revisions(
+    batch: &RecordBatch,
+    rows: &Rows<'_>,
+    first_row: usize,
+    by_program: &BTreeMap<ProgramId, i64>,
+) -> Result<Vec<i64>, Failure> {
+    rows.programs
+        .iter()
+        .enumerate()
+        .map(|(row, program)| {
+            by_program.get(program).copied().ok_or_else(|| {
+                let name = column(batch, "order_id")
+                    .map(|ids| describe(ids.as_ref(), row, first_row + row))
+                    .unwrap_or_else(|| format!("row {}", first_row + row));
+                Failure::Input(
+                    "unknown_program",
+                    format!(
+                        "{name}: the catalog has no engine for program {}",
+                        program.0
+                    ),
+                )
+            })
+        })
+        .collect()
 }

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use promo_attribution::{
-    AlwaysOwnerClicks, ClickWinner, CodeTracking, Contracts, CreditPolicy, InvalidReason, Outcome,
-    Payout, RegexAnchoring, Settings, Timestamp, UnmetPolicy, Via,
+    AlwaysOwnerClicks, ClickWinner, CodeTracking, Contracts, CreditPolicy, Outcome, Payout,
+    RegexAnchoring, Settings, Timestamp, UnmetPolicy, Via,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
@@ -182,7 +182,7 @@ pub(crate) fn outcome_parts(outcome: Outcome) -> OutcomeParts {
             outcome: "invalid",
             partner: Some(partner.0),
             via: None,
-            reason: Some(reason_name(reason)),
+            reason: Some(reason.as_str()),
         },
         _ => OutcomeParts {
             outcome: "unattributed",
@@ -191,8 +191,4 @@ pub(crate) fn outcome_parts(outcome: Outcome) -> OutcomeParts {
             reason: None,
         },
     }
-}
-
-fn reason_name(reason: InvalidReason) -> &'static str {
-    reason.as_str()
 }

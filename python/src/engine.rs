@@ -4,12 +4,13 @@ use std::collections::BTreeMap;
 
 use promo_attribution::{
     Catalog, Click, CodeHit, Conversion, Decision, Engine, PartnerId, PayoutSource,
-    PerformanceReport, ProgramId, Stats,
+    PerformanceReport, ProgramId, Stats, Timestamp,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyType};
 
-use crate::arrow;
+use crate::arrow::{self, Revisions};
+use crate::capsule;
 use crate::convert::{instant, outcome_parts};
 use crate::errors::OrRaise;
 use crate::registry::PyRegistry;
@@ -27,16 +28,37 @@ impl PyEngine {
     }
 }
 
-/// Clicks from `(partner_id, at)` pairs.
-fn clicks_of(clicks: &Bound<'_, PyAny>) -> PyResult<Vec<Click>> {
-    clicks
-        .try_iter()?
-        .map(|item| {
-            let item = item?;
-            let (partner, at): (u64, Bound<'_, PyAny>) = item.extract()?;
-            Ok(Click::new(PartnerId(partner), instant(&at)?))
+/// What an order's conversion borrows, read from Python arguments: its instant, and its
+/// clicks from `(partner_id, at)` pairs (`None` for none).
+struct Order {
+    at: Timestamp,
+    clicks: Vec<Click>,
+}
+
+impl Order {
+    fn read(at: &Bound<'_, PyAny>, clicks: Option<&Bound<'_, PyAny>>) -> PyResult<Order> {
+        let clicks = match clicks {
+            Some(clicks) if !clicks.is_none() => clicks
+                .try_iter()?
+                .map(|item| {
+                    let (partner, at): (u64, Bound<'_, PyAny>) = item?.extract()?;
+                    Ok(Click::new(PartnerId(partner), instant(&at)?))
+                })
+                .collect::<PyResult<_>>()?,
+            _ => Vec::new(),
+        };
+        Ok(Order {
+            at: instant(at)?,
+            clicks,
         })
-        .collect()
+    }
+
+    fn conversion<'a>(&'a self, codes: &'a [String], amount: u64) -> Conversion<'a> {
+        Conversion::new(self.at)
+            .codes(codes)
+            .clicks(&self.clicks)
+            .amount(amount)
+    }
 }
 
 #[pymethods]
@@ -51,14 +73,8 @@ impl PyEngine {
         clicks: Option<&Bound<'_, PyAny>>,
         amount: u64,
     ) -> PyResult<PyDecision> {
-        let clicks = match clicks {
-            Some(c) if !c.is_none() => clicks_of(c)?,
-            _ => Vec::new(),
-        };
-        let conversion = Conversion::new(instant(at)?)
-            .codes(&codes)
-            .clicks(&clicks)
-            .amount(amount);
+        let order = Order::read(at, clicks)?;
+        let conversion = order.conversion(&codes, amount);
         Ok(PyDecision::from(&self.inner.attribute(&conversion)))
     }
 
@@ -70,15 +86,15 @@ impl PyEngine {
         py: Python<'py>,
         data: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let batches = arrow::import(data)?;
+        let batches = capsule::import(data)?;
         let engine = &self.inner;
         let revision = engine.revision() as i64;
         let out = py.detach(|| {
-            arrow::attribute_batches(&batches, revision, |rows| {
+            arrow::attribute_batches(&batches, Revisions::One(revision), |rows| {
                 Ok(engine.attribute_batch(&rows.conversions()))
             })
         })?;
-        arrow::to_pyarrow(py, out, data)
+        capsule::to_pyarrow(py, out, data)
     }
 
     /// The registry revision this engine reflects.
@@ -162,14 +178,8 @@ impl PyCatalog {
         clicks: Option<&Bound<'_, PyAny>>,
         amount: u64,
     ) -> PyResult<PyDecision> {
-        let clicks = match clicks {
-            Some(c) if !c.is_none() => clicks_of(c)?,
-            _ => Vec::new(),
-        };
-        let conversion = Conversion::new(instant(at)?)
-            .codes(&codes)
-            .clicks(&clicks)
-            .amount(amount);
+        let order = Order::read(at, clicks)?;
+        let conversion = order.conversion(&codes, amount);
         let decision = self
             .inner
             .attribute(ProgramId(program), &conversion)
@@ -184,7 +194,7 @@ impl PyCatalog {
         py: Python<'py>,
         data: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let batches = arrow::import(data)?;
+        let batches = capsule::import(data)?;
         let catalog = &self.inner;
         // One revision column for a catalog: each row gets its own program's.
         let revisions: BTreeMap<ProgramId, i64> = catalog
@@ -192,12 +202,12 @@ impl PyCatalog {
             .filter_map(|p| catalog.get(p).map(|e| (p, e.revision() as i64)))
             .collect();
         let out = py.detach(|| {
-            arrow::attribute_batches_routed(&batches, &revisions, |rows| {
+            arrow::attribute_batches(&batches, Revisions::ByProgram(&revisions), |rows| {
                 let routed: Vec<(ProgramId, Conversion<'_>)> = rows.routed();
                 catalog.attribute_batch(&routed)
             })
         })?;
-        arrow::to_pyarrow(py, out, data)
+        capsule::to_pyarrow(py, out, data)
     }
 }
 
@@ -334,14 +344,8 @@ impl PyPerformanceReport {
         clicks: Option<&Bound<'_, PyAny>>,
         amount: u64,
     ) -> PyResult<PyDecision> {
-        let clicks = match clicks {
-            Some(c) if !c.is_none() => clicks_of(c)?,
-            _ => Vec::new(),
-        };
-        let conversion = Conversion::new(instant(at)?)
-            .codes(&codes)
-            .clicks(&clicks)
-            .amount(amount);
+        let order = Order::read(at, clicks)?;
+        let conversion = order.conversion(&codes, amount);
         let decision = engine.inner.attribute(&conversion);
         self.inner.add(&conversion, &decision);
         Ok(PyDecision::from(&decision))

@@ -6,6 +6,7 @@
 //! a `PromoAttributionError` whose `kind` is the crate's [`ErrorKind`] name.
 
 mod arrow;
+mod capsule;
 mod convert;
 mod engine;
 mod errors;
@@ -25,6 +26,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<engine::PyCatalog>()?;
     m.add_class::<engine::PyDecision>()?;
     m.add_class::<engine::PyPerformanceReport>()?;
-    m.add_class::<arrow::ArrowBatch>()?;
+    m.add_class::<capsule::ArrowBatch>()?;
     Ok(())
 }
