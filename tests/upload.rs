@@ -427,6 +427,61 @@ fn malformed_input() {
     assert_eq!(upload.rows().len(), 1);
 }
 
+/// The same rows with each line end: every problem and row is on the line a text editor shows.
+#[test]
+fn lines_are_right_for_windows_mac_and_mixed_line_ends_and_multi_line_fields() {
+    let rows = [
+        "SAVE10,1,2,TRACKING,ALWAYS,LI,,,,",
+        "",
+        "\"MULTI\nLINE\",1,2,TRACKING,SOMETIMES,LI,,,,",
+        "SAVE20,1,2,TRACKING,ALWAYS,XX,,,,",
+    ];
+    for (name, ends) in [
+        ("lf", ["\n"; 4]),
+        ("crlf", ["\r\n"; 4]),
+        ("cr", ["\r"; 4]),
+        ("mixed", ["\r\n", "\n", "\r", "\r\n"]),
+    ] {
+        let mut csv = HEADER.to_owned();
+        for (end, row) in ends.iter().zip(rows) {
+            csv.push_str(end);
+            csv.push_str(row);
+        }
+        let upload = Upload::review(&csv, |_| Some(&*EMPTY));
+        assert_eq!(
+            problems(&upload),
+            [
+                (Some(4), Some("Credit Rule".into()), ErrorKind::InvalidValue),
+                (Some(6), Some("Match Mode".into()), ErrorKind::InvalidValue),
+            ],
+            "{name}"
+        );
+        let lines: Vec<u64> = upload.rows().iter().map(|row| row.line()).collect();
+        assert_eq!(lines, [2], "{name}");
+        assert_eq!(upload.rejected_lines(), [4, 6], "{name}");
+    }
+}
+
+#[test]
+fn utf16_and_utf32_files_are_refused_with_their_encoding_and_the_fix() {
+    let text = file(&["SAVE10,1,2,TRACKING,ALWAYS,LI,,,,"]);
+    let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    for (mark, body, name) in [
+        (&[0xFF, 0xFE][..], &le, "UTF-16 (little-endian)"),
+        (&[0xFE, 0xFF][..], &be, "UTF-16 (big-endian)"),
+    ] {
+        let upload = Upload::review([mark, body.as_slice()].concat(), |_| Some(&*EMPTY));
+        assert_eq!(
+            problems(&upload),
+            [(Some(1), None, ErrorKind::MalformedCsv)]
+        );
+        let message = upload.problems()[0].to_string();
+        assert!(message.contains(name), "{message}");
+        assert!(message.contains("CSV UTF-8"), "{message}");
+    }
+}
+
 #[test]
 fn download_then_upload_gives_back_the_same_codes() {
     let mut programs = [

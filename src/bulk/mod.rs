@@ -3,6 +3,7 @@
 mod columns;
 mod export;
 mod row;
+mod source;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -14,6 +15,7 @@ use crate::registry::Registry;
 use columns::{Col, Header};
 pub use export::{export_csv, export_csv_to};
 use row::Draft;
+use source::Source;
 
 /// One valid row of a reviewed bulk file: the code it would create, and where.
 #[cfg_attr(docsrs, doc(cfg(feature = "csv")))]
@@ -51,7 +53,10 @@ impl UploadRow {
 ///
 /// A header row, then one code per row. Headers are matched exactly (`Campaign Id` is accepted
 /// for `Program Id`); a leading byte-order mark is skipped, and rows whose fields are all blank
-/// (what spreadsheets leave at the end) are ignored. Values are trimmed; enum values ignore
+/// (what spreadsheets leave at the end) are ignored. Lines may end with `\n`, `\r\n` or `\r`,
+/// mixed too; every line number is the one a text editor shows, a quoted field that spans
+/// lines included. The file must be UTF-8: a UTF-16 or UTF-32 file (Excel's "Unicode text")
+/// is refused with a problem that names its encoding. Values are trimmed; enum values ignore
 /// ASCII case.
 ///
 /// | column | tracking row | restricted row |
@@ -360,7 +365,7 @@ fn read(data: impl io::Read) -> Read {
     let mut reader = ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(SkipBom::new(data));
+        .from_reader(Source::new(data));
     let mut read = Read {
         header: None,
         raw_header: None,
@@ -382,7 +387,11 @@ fn read(data: impl io::Read) -> Read {
         // A reader error on the first record is already reported.
         None if !problems.is_empty() => None,
         None => {
-            problems.push(Error::bulk(Reason::MalformedCsv("the file is empty".into())).at_line(1));
+            let why = match reader.get_ref().wide_encoding() {
+                Some(wide) => wide.refusal(),
+                None => "the file is empty".into(),
+            };
+            problems.push(Error::bulk(Reason::MalformedCsv(why)).at_line(1));
             None
         }
     };
@@ -422,51 +431,6 @@ fn read(data: impl io::Read) -> Read {
     read
 }
 
-/// A reader that drops the byte-order mark spreadsheets write at the start of "CSV UTF-8"
-/// files.
-struct SkipBom<R> {
-    inner: R,
-    checked: bool,
-    /// Bytes read while looking for the mark that were not one, to hand out first.
-    pending: Vec<u8>,
-}
-
-impl<R: io::Read> SkipBom<R> {
-    fn new(inner: R) -> SkipBom<R> {
-        SkipBom {
-            inner,
-            checked: false,
-            pending: Vec::new(),
-        }
-    }
-}
-
-impl<R: io::Read> io::Read for SkipBom<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if !self.checked {
-            self.checked = true;
-            let mut head = [0u8; 3];
-            let mut got = 0;
-            while got < 3 {
-                match self.inner.read(&mut head[got..])? {
-                    0 => break,
-                    n => got += n,
-                }
-            }
-            if head[..got] != *b"\xEF\xBB\xBF" {
-                self.pending.extend_from_slice(&head[..got]);
-            }
-        }
-        if !self.pending.is_empty() {
-            let n = self.pending.len().min(buf.len());
-            buf[..n].copy_from_slice(&self.pending[..n]);
-            self.pending.drain(..n);
-            return Ok(n);
-        }
-        self.inner.read(buf)
-    }
-}
-
 /// A record with a field that is not UTF-8: the field (zero-based) and the error.
 type NotUtf8 = (usize, Error);
 
@@ -474,7 +438,7 @@ type NotUtf8 = (usize, Error);
 /// is not UTF-8. `None` at the end, and after a reader error, which is pushed onto `problems`:
 /// an error in the stream itself leaves no sure way past it.
 fn next_record<R: io::Read>(
-    reader: &mut csv::Reader<R>,
+    reader: &mut csv::Reader<Source<R>>,
     problems: &mut Vec<Error>,
 ) -> Option<(u64, ByteRecord, Result<StringRecord, NotUtf8>)> {
     let mut record = ByteRecord::new();
@@ -482,7 +446,8 @@ fn next_record<R: io::Read>(
         Ok(true) => {}
         Ok(false) => return None,
         Err(err) => {
-            let line = err.position().map_or(0, |p| p.line());
+            let byte = err.position().map_or(0, |p| p.byte());
+            let line = reader.get_mut().line_at(byte);
             let problem = if err.is_io_error() {
                 match err.into_kind() {
                     csv::ErrorKind::Io(err) => Error::io_reading(err),
@@ -495,7 +460,8 @@ fn next_record<R: io::Read>(
             return None;
         }
     }
-    let line = record.position().map_or(0, |p| p.line());
+    let byte = record.position().map_or(0, |p| p.byte());
+    let line = reader.get_mut().line_at(byte);
     let raw = record.clone();
     let record = StringRecord::from_byte_record(record).map_err(|err| {
         let field = err.utf8_error().field();
