@@ -7,6 +7,7 @@ mod adversarial;
 mod api;
 mod attribution;
 mod conflicts;
+mod hostile;
 mod live;
 mod matching;
 mod monitoring;

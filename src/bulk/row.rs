@@ -6,7 +6,9 @@ use jiff::fmt::temporal::Pieces;
 use jiff::tz::TimeZone;
 
 use super::columns::{COLUMNS, CREDIT_RULES, Col, Header, Kind, MATCH_MODES, Need, TYPES};
-use crate::model::{Code, CodeId, Error, PartnerId, ProgramId, Reason, Timestamp, Window};
+use crate::model::{
+    Code, CodeId, EXCERPT_CHARS, Error, Excerpt, PartnerId, ProgramId, Reason, Timestamp, Window,
+};
 
 /// A row read from the file, before registry validation.
 #[derive(Clone, Debug)]
@@ -162,7 +164,8 @@ fn number<T: std::str::FromStr>(row: &mut RowErrors<'_>, col: Col, value: &str) 
     let parsed = value.parse().ok();
     if parsed.is_none() {
         let why = format!(
-            "{value:?} is not a valid {}: expected a whole number",
+            "{} is not a valid {}: expected a whole number",
+            Excerpt::new(value),
             col.name()
         );
         row.push(col, Reason::InvalidValue(why));
@@ -190,7 +193,8 @@ fn match_word<T: Copy>(
             expected.push_str(word);
         }
         let why = format!(
-            "{value:?} is not a valid {}: expected {expected}",
+            "{} is not a valid {}: expected {expected}",
+            Excerpt::new(value),
             col.name()
         );
         row.push(col, Reason::InvalidValue(why));
@@ -276,6 +280,13 @@ impl std::fmt::Display for Unreadable {
 ///
 /// Without a time zone, the text must carry an offset (`Z` or `±HH:MM`).
 pub(super) fn parse_instant(text: &str, zone: Option<&TimeZone>) -> Result<Timestamp, Unreadable> {
+    // jiff's message quotes the text; no date-time is this long.
+    if text.len() > EXCERPT_CHARS {
+        return Err(Unreadable::Syntax(format!(
+            "it is {} bytes long",
+            text.len()
+        )));
+    }
     let pieces = Pieces::parse(text).map_err(|e| Unreadable::Syntax(e.to_string()))?;
     if pieces.time_zone_annotation().is_some() {
         return Err(Unreadable::Annotation);

@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use super::excerpt::{Excerpt, cut_name};
 use super::ids::{CodeId, PartnerId, ProgramId};
 use super::limits::{MAX_CODE_LEN, MAX_REGEX_SIZE};
 
@@ -129,7 +130,9 @@ impl fmt::Display for ErrorKind {
 ///
 /// The message names what was rejected — the code's id and text, the row of a batch, the byte
 /// offset in a pattern — and is lowercase with no trailing period, so that it composes with
-/// context a host adds. Branch on [`Error::kind`]; the message is for people.
+/// context a host adds. Branch on [`Error::kind`]; the message is for people. It quotes at
+/// most 100 characters of any input, then `…` and the input's length in bytes: an error about
+/// a megabyte cell is still a line.
 ///
 /// ```
 /// use promo_attribution::{Code, CodeId, ErrorKind, PartnerId, Registry};
@@ -168,17 +171,17 @@ enum Subject {
     None,
     Code {
         id: CodeId,
-        text: Option<Box<str>>,
+        text: Option<Excerpt>,
     },
     Contract(PartnerId),
     /// An exception list, and the position of one of its codes.
     ExceptionList {
-        name: Box<str>,
+        name: Excerpt,
         entry: Option<usize>,
     },
     Input(String),
     /// A code text suggested for a partner.
-    Suggestion(Box<str>),
+    Suggestion(Excerpt),
 }
 
 // Without the csv feature, the bulk-file reasons are never built.
@@ -194,17 +197,17 @@ pub(crate) enum Reason {
     /// The windows are rendered when the error is made, so that this module needs nothing of
     /// the time types (which report their own parse errors through it).
     #[error(
-        "duplicate code: code {existing} {existing_text:?} has the same text, ignoring case, \
+        "duplicate code: code {existing} {existing_text} has the same text, ignoring case, \
          and its schedule {existing_window} overlaps this one's {window}"
     )]
     DuplicateCode {
         existing: CodeId,
-        existing_text: Box<str>,
+        existing_text: Excerpt,
         existing_window: Box<str>,
         window: Box<str>,
     },
-    #[error("duplicate id: code {0} {1:?} is already registered under it")]
-    DuplicateId(CodeId, Box<str>),
+    #[error("duplicate id: code {0} {1} is already registered under it")]
+    DuplicateId(CodeId, Excerpt),
     #[error("invalid regex{}: {message}", at_offset(*offset))]
     InvalidRegex {
         offset: Option<usize>,
@@ -235,8 +238,8 @@ pub(crate) enum Reason {
         "the code has been in effect since it was registered (it has no start); expire it instead of removing it"
     )]
     CodeAlwaysInEffect,
-    #[error("this id belonged to code {0:?}, which was removed; ids are never reused")]
-    RemovedId(Box<str>),
+    #[error("this id belonged to code {0}, which was removed; ids are never reused")]
+    RemovedId(Excerpt),
     #[error("invalid snapshot: {0}")]
     InvalidSnapshot(String),
     #[error("{0}")]
@@ -245,24 +248,24 @@ pub(crate) enum Reason {
     InvalidMatchExpression(String),
     #[error("malformed csv: {0}")]
     MalformedCsv(String),
-    #[error("unknown column {name:?}; the layout's columns are {expected}")]
-    UnknownColumn { name: Box<str>, expected: String },
+    #[error("unknown column {name}; the layout's columns are {expected}")]
+    UnknownColumn { name: Excerpt, expected: String },
     #[error("missing required column {name:?}{}", needed_by.map(needed_by_rows).unwrap_or_default())]
     MissingColumn {
         name: &'static str,
         /// For a column only some rows need: their type, and the first such row.
         needed_by: Option<(&'static str, u64)>,
     },
-    #[error("column {name:?} appears twice, first as column {first}")]
-    DuplicateColumn { name: Box<str>, first: usize },
+    #[error("column {name} appears twice, first as column {first}")]
+    DuplicateColumn { name: Excerpt, first: usize },
     #[error("{0}")]
     MissingValue(String),
     #[error("{0}")]
     InvalidValue(String),
-    #[error("{value:?} is not a date-time: {why}")]
-    InvalidDate { value: Box<str>, why: String },
-    #[error("unknown time zone {0:?}: expected an IANA name such as \"America/New_York\"")]
-    UnknownTimeZone(Box<str>),
+    #[error("{value} is not a date-time: {why}")]
+    InvalidDate { value: Excerpt, why: String },
+    #[error("unknown time zone {0}: expected an IANA name such as \"America/New_York\"")]
+    UnknownTimeZone(Excerpt),
     #[error("no registry was given for program {0}")]
     UnknownProgram(u64),
     #[error("the catalog has no engine for program {0}")]
@@ -346,7 +349,8 @@ impl Error {
         self.0.line
     }
 
-    /// The header of the bulk-file column the error is about, as the file spells it.
+    /// The header of the bulk-file column the error is about, as the file spells it (past 100
+    /// characters, its first 100 and `…`).
     pub fn column(&self) -> Option<&str> {
         self.0.column.as_ref().map(|c| &*c.name)
     }
@@ -492,7 +496,7 @@ impl Error {
     pub(crate) fn in_column(mut self, number: usize, name: &str) -> Error {
         self.0.column = Some(Column {
             number,
-            name: name.into(),
+            name: cut_name(name),
         });
         self
     }
@@ -515,18 +519,18 @@ impl fmt::Display for Error {
             Subject::Code {
                 id,
                 text: Some(text),
-            } => write!(f, "code {id} {text:?}: ")?,
+            } => write!(f, "code {id} {text}: ")?,
             Subject::Code { id, text: None } => write!(f, "code {id}: ")?,
             Subject::Contract(partner) => write!(f, "contract of partner {partner}: ")?,
             Subject::ExceptionList { name, entry: None } => {
-                write!(f, "exception list {name:?}: ")?;
+                write!(f, "exception list {name}: ")?;
             }
             Subject::ExceptionList {
                 name,
                 entry: Some(entry),
-            } => write!(f, "exception list {name:?}, code {entry}: ")?,
+            } => write!(f, "exception list {name}, code {entry}: ")?,
             Subject::Input(input) => write!(f, "{input} ")?,
-            Subject::Suggestion(text) => write!(f, "suggested code {text:?}: ")?,
+            Subject::Suggestion(text) => write!(f, "suggested code {text}: ")?,
         }
         write!(f, "{}", self.0.reason)
     }

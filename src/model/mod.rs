@@ -7,6 +7,7 @@ mod code;
 mod conflict;
 mod decision;
 mod error;
+mod excerpt;
 mod ids;
 mod limits;
 mod memory;
@@ -39,3 +40,4 @@ pub use time::{Timestamp, Window};
 
 pub(crate) use code::check_text;
 pub(crate) use error::Reason;
+pub(crate) use excerpt::{EXCERPT_CHARS, Excerpt};

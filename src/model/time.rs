@@ -12,6 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use jiff::fmt::temporal::DateTimePrinter;
 
 use super::error::{Error, Reason};
+use super::excerpt::{EXCERPT_CHARS, Excerpt};
 
 const MS_PER_SECOND: i64 = 1_000;
 const NS_PER_MS: i32 = 1_000_000;
@@ -190,9 +191,20 @@ impl FromStr for Timestamp {
     /// second (`:60`) reads as `:59`, since Unix time has no place for it. An instant outside
     /// [`Timestamp::MIN`]..=[`Timestamp::MAX`] is an error.
     fn from_str(s: &str) -> Result<Timestamp, Error> {
+        let fail = |why: &dyn fmt::Display| {
+            Error::timestamp(
+                Excerpt::new(s).to_string(),
+                format!("is not an instant: {why}"),
+            )
+        };
+        // The longest instant jiff reads is about 40 bytes; past that its message, which
+        // quotes the input, is not worth its length.
+        if s.len() > EXCERPT_CHARS {
+            return Err(fail(&format_args!("it is {} bytes long", s.len())));
+        }
         s.parse::<jiff::Timestamp>()
             .map(Timestamp::from)
-            .map_err(|why| Error::timestamp(format!("{s:?}"), format!("is not an instant: {why}")))
+            .map_err(|why| fail(&why))
     }
 }
 
