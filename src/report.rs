@@ -1,11 +1,13 @@
 //! Reports over attributed conversions: performance by promo code and by partner, and the flat
 //! action listing.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::engine::Engine;
 use crate::model::{
     CodeHit, CodeId, Conversion, Decision, InvalidReason, Outcome, PartnerId, Timestamp, Via,
+    neutralise,
 };
 
 /// The code a conversion counts under in a [`PerformanceReport`].
@@ -317,9 +319,27 @@ impl ActionRow {
         }
     }
 
-    /// The row as text, column by column: the outcome as `credited`, `invalid` or
-    /// `unattributed`; the reason as `code` or `click` for a credit and the snake_case
-    /// [`InvalidReason`] otherwise; absent values empty; the entered codes joined with `|`.
+    /// The row as text, column by column, ready for a CSV writer: the outcome as `credited`,
+    /// `invalid` or `unattributed`; the reason as `code` or `click` for a credit and the
+    /// snake_case [`InvalidReason`] otherwise; absent values empty.
+    ///
+    /// The entered codes are joined with `|`, each with `\` and `|` escaped by a `\`: two
+    /// codes `SAVE10` and `STAFF50` give `SAVE10|STAFF50`, the one code `SAVE10|STAFF50` gives
+    /// `SAVE10\|STAFF50`. Shoppers type these, so a field that a spreadsheet would run as a
+    /// formula (one that starts with `=`, `+`, `-`, `@`, a tab or a carriage return) is
+    /// written after a `'`, which spreadsheets read as "text follows": `=HYPERLINK(…)` gives
+    /// `'=HYPERLINK(…)`. A field that starts with `'` and then one of those gets one more
+    /// `'`, so taking one off always gives the value back.
+    ///
+    /// ```
+    /// # use promo_attribution::{ActionRow, Code, CodeId, Conversion, PartnerId, Registry};
+    /// # let engine = Registry::default().compile()?;
+    /// let order = Conversion::new("2026-03-10T12:00:00Z".parse()?)
+    ///     .codes(&["=HYPERLINK(\"http://x\")", "A|B"]);
+    /// let row = ActionRow::new(&engine, "order-1", &order, &engine.attribute(&order));
+    /// assert_eq!(row.fields()[7], r#"'=HYPERLINK("http://x")|A\|B"#);
+    /// # Ok::<(), promo_attribution::Error>(())
+    /// ```
     pub fn fields(&self) -> [String; 10] {
         let (outcome, partner, reason) = match self.outcome {
             Outcome::Credited { partner, via } => (
@@ -335,7 +355,7 @@ impl ActionRow {
             }
             Outcome::Unattributed => ("unattributed", String::new(), ""),
         };
-        [
+        let row = [
             self.order_id.clone(),
             self.at.to_string(),
             outcome.to_owned(),
@@ -343,9 +363,30 @@ impl ActionRow {
             reason.to_owned(),
             self.code.map(|c| c.to_string()).unwrap_or_default(),
             self.code_text.clone().unwrap_or_default(),
-            self.entered.join("|"),
+            join_entered(&self.entered),
             self.amount.to_string(),
             self.payout.to_string(),
-        ]
+        ];
+        row.map(|field| match neutralise(&field) {
+            Cow::Borrowed(_) => field,
+            Cow::Owned(guarded) => guarded,
+        })
     }
+}
+
+/// The entered codes as one field: `|` between codes, `\` before a `|` or `\` in one.
+fn join_entered(entered: &[String]) -> String {
+    let mut field = String::new();
+    for (i, code) in entered.iter().enumerate() {
+        if i > 0 {
+            field.push('|');
+        }
+        for ch in code.chars() {
+            if matches!(ch, '|' | '\\') {
+                field.push('\\');
+            }
+            field.push(ch);
+        }
+    }
+    field
 }

@@ -80,3 +80,83 @@ fn bulk_messages_quote_at_most_a_hundred_characters_of_a_cell() {
         assert_short(&problem.to_string());
     }
 }
+
+/// Whether a spreadsheet would run the cell as a formula.
+fn runs_as_formula(cell: &str) -> bool {
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+#[cfg(feature = "csv")]
+#[test]
+fn downloads_and_rejected_rows_hold_no_formula_and_read_back_unchanged() {
+    use promo_attribution::{ProgramId, Upload, export_csv};
+    let texts = [
+        "=HYPERLINK(\"http://x\")",
+        "-10OFF",
+        "+1",
+        "@SUM(A1)",
+        "'=x",
+        "'SAVE",
+    ];
+    let mut registry = Registry::default();
+    for (i, text) in (1..).zip(texts) {
+        registry
+            .add(Code::tracking(CodeId(i), text, PartnerId(1)).label(format!("={text}")))
+            .unwrap();
+    }
+    let file = export_csv([(ProgramId(7), &registry)]).unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(file.as_bytes());
+    for record in reader.records() {
+        for cell in record.unwrap().iter() {
+            assert!(!runs_as_formula(cell), "{cell:?} in\n{file}");
+        }
+    }
+    let mut copy = Registry::default();
+    Upload::review(&file, |_| Some(&copy))
+        .apply([(ProgramId(7), &mut copy)])
+        .unwrap();
+    assert_eq!(
+        copy.codes().collect::<Vec<_>>(),
+        registry.codes().collect::<Vec<_>>()
+    );
+
+    // Rows handed back for fixing are guarded too, and read as they did.
+    let file = "Promo Code,Program Id,Media Id,Type,Credit Rule,Match Mode\n\
+                -10OFF,7,101,TRACKING,SOMETIMES,LI\n\
+                '=x,7,101,TRACKING,SOMETIMES,LI\n";
+    let upload = Upload::review(file, |_| Some(&copy));
+    assert_eq!(upload.rejected_lines(), [2, 3]);
+    let rejected = upload.rejected_csv();
+    assert_eq!(
+        rejected,
+        "Promo Code,Program Id,Media Id,Type,Credit Rule,Match Mode\n\
+         '-10OFF,7,101,TRACKING,SOMETIMES,LI\n\
+         '=x,7,101,TRACKING,SOMETIMES,LI\n"
+    );
+}
+
+#[test]
+fn action_rows_hold_no_formula_and_tell_one_code_from_two() {
+    use promo_attribution::{ActionRow, Conversion};
+    let engine = Registry::default().compile().unwrap();
+    let at: Timestamp = "2026-03-10T12:00:00Z".parse().unwrap();
+    let row = |codes: &[&str]| {
+        let order = Conversion::new(at).codes(codes);
+        ActionRow::new(&engine, "=order", &order, &engine.attribute(&order)).fields()
+    };
+    let fields = row(&["=HYPERLINK(\"http://x\")"]);
+    for field in &fields {
+        assert!(!runs_as_formula(field), "{field:?}");
+    }
+    assert_eq!(fields[0], "'=order");
+    assert_eq!(fields[7], "'=HYPERLINK(\"http://x\")");
+
+    let one = row(&["SAVE10|STAFF50"])[7].clone();
+    let two = row(&["SAVE10", "STAFF50"])[7].clone();
+    assert_ne!(one, two);
+    assert_eq!(two, "SAVE10|STAFF50");
+    assert_eq!(one, r"SAVE10\|STAFF50");
+    assert_ne!(row(&[r"A\", "B"])[7], row(&[r"A\|B"])[7]);
+}

@@ -6,7 +6,9 @@
 
 use csv::{ByteRecord, StringRecord};
 
-use crate::model::{Code, CreditPolicy, Error, ErrorKind, MatchMode, ProgramId, Reason, Timestamp};
+use crate::model::{
+    Code, CreditPolicy, Error, ErrorKind, MatchMode, ProgramId, Reason, Timestamp, restore,
+};
 
 /// A column of the layout. The first ten are the reference's; the last three are ours, so that
 /// a download carries everything a code holds and uploads again unchanged.
@@ -375,14 +377,17 @@ impl Header {
     /// column.
     pub(super) fn value<'r>(&self, record: &'r StringRecord, col: Col) -> Option<&'r str> {
         let (i, _) = self.fields[col as usize].as_ref()?;
-        let value = record.get(*i)?.trim();
+        let value = restore(record.get(*i)?.trim()).trim();
         (!value.is_empty()).then_some(value)
     }
 
     /// The untrimmed value: code texts are trimmed by the registry, labels are kept as typed.
     pub(super) fn raw<'r>(&self, record: &'r StringRecord, col: Col) -> Option<&'r str> {
         let (i, _) = self.fields[col as usize].as_ref()?;
-        record.get(*i).filter(|value| !value.is_empty())
+        record
+            .get(*i)
+            .map(restore)
+            .filter(|value| !value.is_empty())
     }
 }
 

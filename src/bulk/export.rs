@@ -5,7 +5,7 @@ use std::io;
 use csv::Writer;
 
 use super::columns::{COLUMNS, cell};
-use crate::model::{Code, Error, ProgramId, Reason};
+use crate::model::{Code, Error, ProgramId, Reason, neutralise};
 use crate::registry::Registry;
 
 /// Writes the codes of one or more programs as a bulk file, in the column order of
@@ -15,6 +15,12 @@ use crate::registry::Registry;
 /// instants are written in UTC (`2026-03-10T12:00:00Z`, the `Timezone` column left blank), so
 /// reviewing the file against empty registries recreates every code as it was. Lifecycle
 /// events (manual expiry), contracts and exception lists are not part of the layout.
+///
+/// A cell that a spreadsheet would run as a formula — one that starts with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return, as a code `-10OFF` or a label `=HYPERLINK(…)` does — is written
+/// after a `'`, which spreadsheets read as "text follows" (one that already starts with `'` and
+/// then one of those gets one more). [`Upload`](crate::Upload) takes exactly one `'` off such a
+/// cell, so the file still reads back unchanged.
 ///
 /// Fails, naming the code, for what the layout cannot hold: a restricted code without an end
 /// ([`MissingValue`](crate::ErrorKind::MissingValue); the layout requires one). Nothing is
@@ -81,7 +87,11 @@ fn write<W: io::Write>(
     fields: impl IntoIterator<Item = String>,
 ) -> Result<(), Error> {
     writer
-        .write_record(fields)
+        .write_record(
+            fields
+                .into_iter()
+                .map(|field| neutralise(&field).into_owned()),
+        )
         .map_err(|e| match e.into_kind() {
             csv::ErrorKind::Io(err) => Error::io(err),
             other => Error::io(io::Error::other(format!("{other:?}"))),

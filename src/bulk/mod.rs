@@ -10,7 +10,7 @@ use std::io;
 
 use csv::{ByteRecord, ReaderBuilder, StringRecord, WriterBuilder};
 
-use crate::model::{BulkError, Code, CodeId, Error, ProgramId, Reason};
+use crate::model::{BulkError, Code, CodeId, Error, ProgramId, Reason, reguard};
 use crate::registry::Registry;
 use columns::{Col, Header};
 pub use export::{export_csv, export_csv_to};
@@ -56,7 +56,10 @@ impl UploadRow {
 /// (what spreadsheets leave at the end) are ignored. Lines may end with `\n`, `\r\n` or `\r`,
 /// mixed too; every line number is the one a text editor shows, a quoted field that spans
 /// lines included. The file must be UTF-8: a UTF-16 or UTF-32 file (Excel's "Unicode text")
-/// is refused with a problem that names its encoding. Values are trimmed; enum values ignore
+/// is refused with a problem that names its encoding. A cell that starts with `'` and then
+/// `=`, `+`, `-`, `@`, a tab or a carriage return is read without that `'`: it is how
+/// [`export_csv`] and [`rejected_csv`](Upload::rejected_csv) keep spreadsheets from running
+/// such a cell as a formula. Values are trimmed; enum values ignore
 /// ASCII case.
 ///
 /// | column | tracking row | restricted row |
@@ -238,7 +241,8 @@ impl Upload {
     /// row — for the back office to fix and upload again. A row that could not be read comes
     /// back as the file had it; one that read well but broke a registration rule (a duplicate,
     /// a regex that does not compile) comes back as it was read: instants in UTC with the
-    /// `Timezone` blank, the other values as given. Empty when the header itself was unusable
+    /// `Timezone` blank, the other values as given; a cell a spreadsheet would run as a formula
+    /// gets a leading `'`, as in [`export_csv`]. Empty when the header itself was unusable
     /// (there is no row to hand back then: see [`problems`](Upload::problems)).
     ///
     /// ```
@@ -268,7 +272,7 @@ impl Upload {
         let rows = std::iter::once(header).chain(self.rejected.iter().map(|(_, raw)| raw));
         for row in rows {
             // Writing a flexible file to memory cannot fail.
-            let _ = writer.write_byte_record(row);
+            let _ = writer.write_record(row.iter().map(reguard));
         }
         let bytes = writer.into_inner().unwrap_or_default();
         // Every row was UTF-8 or is a row the file had: lossless unless the file was not text.

@@ -2,6 +2,7 @@
 //! crate; everything else builds on it.
 
 mod batch_error;
+mod cell;
 mod change;
 mod code;
 mod conflict;
@@ -38,6 +39,7 @@ pub use settings::{
 pub use sighting::{Sighting, SightingCheck, Violation};
 pub use time::{Timestamp, Window};
 
+pub(crate) use cell::{neutralise, reguard, restore};
 pub(crate) use code::check_text;
 pub(crate) use error::Reason;
 pub(crate) use excerpt::{EXCERPT_CHARS, Excerpt};
