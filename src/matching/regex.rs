@@ -153,16 +153,18 @@ impl RegexMatcher {
         if !self.unprefixed.is_empty() && self.any_unprefixed(text) {
             candidates.extend(self.unprefixed.iter().map(|&pid| (pid, ANYWHERE)));
         }
+        // By pattern, then start: each pattern is checked once, from its earliest start, so
+        // that a code of n bytes with k occurrences of a prefix costs one pass, not k.
         candidates.sort_unstable();
-        let mut last_matched = None;
+        let mut last = None;
         // By reference: iterating by value moves the whole inline buffer first.
         for &(pid, start) in &candidates {
-            if last_matched == Some(pid) {
+            if last == Some(pid) {
                 continue;
             }
+            last = Some(pid);
             if self.check(pid, text, start) {
                 out.push(self.code_of[pid as usize]);
-                last_matched = Some(pid);
             }
         }
     }
@@ -200,14 +202,18 @@ impl RegexMatcher {
     }
 
     fn check(&self, pid: u32, text: &str, start: u32) -> bool {
+        #[cfg(test)]
+        tests::CHECKS.with(|n| n.set(n.get() + 1));
         match self.checks[pid as usize] {
             Check::Automaton(id) => {
+                // A match may start at any later occurrence of the prefix too: search from the
+                // first one rather than check at each.
                 let start = if self.whole_code {
                     Start::At(0)
                 } else if start == ANYWHERE {
                     Start::From(0)
                 } else {
-                    Start::At(start as usize)
+                    Start::From(start as usize)
                 };
                 self.automata.is_match(id, text, start)
             }
@@ -364,8 +370,15 @@ impl Prefixes {
                 ranges,
                 patterns,
             } => {
+                // Only a literal's first occurrence matters (the check searches on from it).
+                let mut seen: SmallVec<[u32; 16]> = SmallVec::new();
                 for hit in automaton.find_overlapping_iter(text) {
-                    let (start, end) = ranges[hit.pattern().as_usize()];
+                    let literal = hit.pattern().as_u32();
+                    if seen.contains(&literal) {
+                        continue;
+                    }
+                    seen.push(literal);
+                    let (start, end) = ranges[literal as usize];
                     let at = hit.start() as u32;
                     out.extend(
                         patterns[start as usize..end as usize]
@@ -391,5 +404,47 @@ impl Prefixes {
                     + patterns.capacity() * size_of::<u32>()
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Pattern checks made on this thread.
+        pub(super) static CHECKS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    fn matcher(patterns: &[&str], anchoring: RegexAnchoring) -> RegexMatcher {
+        let patterns = patterns
+            .iter()
+            .zip(0..)
+            .map(|(p, i)| (pattern::parse_validated(p).unwrap_or_else(|_| Hir::empty()), i))
+            .collect();
+        RegexMatcher::build(patterns, anchoring).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// (matching code indices, checks made)
+    fn run(matcher: &RegexMatcher, text: &str) -> (Vec<u32>, usize) {
+        CHECKS.with(|n| n.set(0));
+        let mut out = SmallVec::new();
+        matcher.matches(text, &mut out);
+        (out.to_vec(), CHECKS.with(Cell::get))
+    }
+
+    #[test]
+    fn a_pattern_is_checked_once_per_code_however_often_its_prefix_occurs() {
+        let patterns: Vec<String> = (0..100).map(|i| format!("A+B{i}")).collect();
+        let patterns: Vec<&str> = patterns.iter().map(String::as_str).collect();
+        let search = matcher(&patterns, RegexAnchoring::Search);
+        let code = "A".repeat(256);
+        assert_eq!(run(&search, &code), (vec![], 100));
+        assert_eq!(run(&search, &format!("{code}B7")), (vec![7], 100));
+        assert_eq!(run(&search, "xAyAAB42z"), (vec![4, 42], 100));
+        // Later occurrences still count: the check searches on from the first.
+        let search = matcher(&["AB"], RegexAnchoring::Search);
+        assert_eq!(run(&search, "AxAxAB"), (vec![0], 1));
     }
 }
