@@ -99,3 +99,36 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// Many patterns behind one literal prefix: the bucket is crowded and its patterns are
+    /// found again by their suffixes.
+    #[test]
+    fn a_crowded_prefix_agrees_with_the_regex_crate(
+        patterns in prop::collection::vec(pattern(), 9..40),
+        texts in prop::collection::vec(text(), 1..12),
+        whole_code in any::<bool>(),
+    ) {
+        let mut settings = Settings::default();
+        settings.regex_anchoring = if whole_code { RegexAnchoring::WholeCode } else { RegexAnchoring::Search };
+        let mut registry = Registry::new(settings);
+        let mut reference = Vec::new();
+        for (i, p) in patterns.iter().enumerate() {
+            let p = format!("AB{}", p.trim_start_matches('^'));
+            let code = Code::tracking(CodeId(i as u64), p.as_str(), PartnerId(i as u64)).regex();
+            if registry.add(code).is_ok() {
+                let wrapped = if whole_code { format!("^(?:{p})$") } else { p.clone() };
+                reference.push((i as u64, regex::Regex::new(&wrapped).unwrap()));
+            }
+        }
+        let engine = registry.compile().unwrap();
+        for text in &texts {
+            for text in [text.clone(), format!("AB{text}"), format!("xAB{text}")] {
+                let expected: BTreeSet<u64> = reference.iter().filter(|(_, r)| r.is_match(&text)).map(|(i, _)| *i).collect();
+                prop_assert_eq!(matched(&engine, &text), expected, "text {:?}", text);
+            }
+        }
+    }
+}

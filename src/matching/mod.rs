@@ -6,6 +6,7 @@
 //! rule "an exact code beats any regex code; among regex codes the higher priority wins, then
 //! the one registered earlier" is stated there and nowhere else.
 
+mod buckets;
 mod exact;
 pub(crate) mod fold;
 mod glushkov;

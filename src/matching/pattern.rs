@@ -105,6 +105,26 @@ pub(crate) fn prefixes(hir: &Hir) -> Option<Vec<Vec<u8>>> {
     Some(out)
 }
 
+/// Literals one of which every match of `hir` ends with (`-123` for `^P\d{4}-123$`), or
+/// `None` as for [`prefixes`]: the second key of patterns that share a prefix or have none.
+pub(crate) fn suffixes(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    let seq = Extractor::new()
+        .kind(ExtractKind::Suffix)
+        .limit_class(1)
+        .extract(hir);
+    let literals = seq.literals()?;
+    if literals.is_empty()
+        || literals.len() > MAX_PREFIXES
+        || literals.iter().any(|lit| lit.as_bytes().is_empty())
+    {
+        return None;
+    }
+    let mut out: Vec<Vec<u8>> = literals.iter().map(|lit| lit.as_bytes().to_vec()).collect();
+    out.sort();
+    out.dedup();
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,5 +181,23 @@ mod tests {
         assert_eq!(pre(r"^.*(SUMMER)$"), None);
         assert_eq!(pre(r"(?i)summer"), None);
         assert_eq!(pre(r"[A-Z]+10"), None);
+    }
+
+    #[test]
+    fn suffix_sets() {
+        let lits = |ls: &[&str]| Some(ls.iter().map(|l| l.as_bytes().to_vec()).collect());
+        for whole in [true, false] {
+            let suf = |p: &str| {
+                let hir = parse(p).unwrap();
+                suffixes(&if whole { whole_code(hir) } else { hir })
+            };
+            assert_eq!(suf(r"^P\d{4}-123$"), lits(&["-123"]), "{whole}");
+            assert_eq!(suf(r"^.*(SUMMER)$"), lits(&["SUMMER"]));
+            assert_eq!(suf(r"[A-Z]+10"), lits(&["10"]));
+            assert_eq!(suf(r"\w{12}57"), lits(&["57"]));
+            assert_eq!(suf(r"SAVE(10|20)"), lits(&["SAVE10", "SAVE20"]));
+            assert_eq!(suf(r"SAVE\d+"), None);
+            assert_eq!(suf(r"(?i)save"), None);
+        }
     }
 }

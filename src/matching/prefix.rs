@@ -53,16 +53,18 @@ fn head_of(text: &[u8]) -> Option<[u8; HEAD]> {
 }
 
 impl PrefixTable {
-    /// Indexes `literals`, the i-th starting `patterns[i]`; `None` if they outgrow the hash
-    /// table's 32-bit offsets.
-    pub(crate) fn build(literals: &[Vec<u8>], patterns: &[Vec<u32>]) -> Option<PrefixTable> {
+    /// Indexes `literals`, each with its value (a literal appears once); `None` if they
+    /// outgrow the hash table's 32-bit offsets.
+    pub(crate) fn build<'a>(
+        literals: impl Iterator<Item = (&'a [u8], u32)>,
+    ) -> Option<PrefixTable> {
         let mut lengths = [0u64; LENGTH_WORDS];
         let mut longest = 0;
         let mut longest_short = 0;
         let mut reach = vec![0u8; 1 << REACH_BITS].into_boxed_slice();
         let mut entries = Vec::new();
         let basis = Hashing::random_basis();
-        for (literal, pids) in literals.iter().zip(patterns) {
+        for (literal, value) in literals {
             let len = literal.len();
             // No entered code is longer: its patterns can never match.
             if len > MAX_CODE_LEN {
@@ -77,7 +79,7 @@ impl PrefixTable {
                 }
                 None => longest_short = longest_short.max(len),
             }
-            entries.extend(pids.iter().map(|&pid| (literal.as_slice(), pid)));
+            entries.push((literal, value));
         }
         Some(PrefixTable {
             table: ExactIndex::build(entries.into_iter(), Hashing::Rolling(basis), 4.0)?,
@@ -102,7 +104,7 @@ impl PrefixTable {
         reach.max(self.longest_short).min(text.len())
     }
 
-    /// Calls `visit` with the patterns of every literal that `text` starts with, shortest
+    /// Calls `visit` with the value of every literal that `text` starts with, shortest
     /// literal first.
     #[inline]
     pub(crate) fn for_each(&self, text: &[u8], mut visit: impl FnMut(u32)) {
@@ -134,17 +136,16 @@ mod tests {
             b"B".to_vec(),
             b"ABC".to_vec(),
         ];
-        let patterns = [vec![0], vec![1, 2], vec![3], vec![4]];
-        let table = PrefixTable::build(&literals, &patterns).unwrap();
+        let table = PrefixTable::build(literals.iter().map(Vec::as_slice).zip(0..)).unwrap();
         let found = |text: &str| {
             let mut out = Vec::new();
             table.for_each(text.as_bytes(), |p| out.push(p));
             out
         };
-        assert_eq!(found("ABCD"), [1, 2, 0, 4]);
-        assert_eq!(found("AX"), [1, 2]);
+        assert_eq!(found("ABCD"), [1, 0, 3]);
+        assert_eq!(found("AX"), [1]);
         assert_eq!(found("XAB"), [] as [u32; 0]);
-        assert_eq!(found("B"), [3]);
+        assert_eq!(found("B"), [2]);
         assert_eq!(found(""), [] as [u32; 0]);
     }
 
@@ -158,8 +159,7 @@ mod tests {
             b"JA".to_vec(),
             long.as_bytes().to_vec(),
         ];
-        let patterns = [vec![0], vec![1], vec![2], vec![3], vec![4]];
-        let table = PrefixTable::build(&literals, &patterns).unwrap();
+        let table = PrefixTable::build(literals.iter().map(Vec::as_slice).zip(0..)).unwrap();
         let found = |text: &str| {
             let mut out = Vec::new();
             table.for_each(text.as_bytes(), |p| out.push(p));

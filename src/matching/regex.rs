@@ -19,6 +19,7 @@ use regex_automata::{Anchored, Input, MatchKind, PatternID, meta};
 use regex_syntax::hir::Hir;
 use smallvec::SmallVec;
 
+use super::buckets::Buckets;
 use super::glushkov::{Automata, Start};
 use super::pattern;
 use super::prefix::PrefixTable;
@@ -53,8 +54,11 @@ pub(crate) struct RegexMatcher {
     automata: Automata,
     fallback: Option<meta::Regex>,
     prefixes: Prefixes,
-    /// Patterns without a usable prefix, and a DFA over them all (`None` if it grew too big).
-    unprefixed: Vec<u32>,
+    /// The patterns behind each prefix, and behind none.
+    buckets: Buckets,
+    /// The bucket of the patterns without a usable prefix, and a DFA over them all (`None` if
+    /// it grew too big).
+    unprefixed: Option<u32>,
     unprefixed_filter: Option<Filter>,
     whole_code: bool,
 }
@@ -80,6 +84,8 @@ impl RegexMatcher {
         let mut literals = Literals::default();
         let mut unprefixed = Vec::new();
         let mut unprefixed_hirs = Vec::new();
+        // Each pattern's literal suffixes: the second key of a crowded bucket.
+        let mut suffixes = Vec::with_capacity(patterns.len());
         for (pid, (hir, code)) in patterns.into_iter().enumerate() {
             let pid = u32::try_from(pid).map_err(|_| too_many())?;
             code_of.push(code);
@@ -88,6 +94,7 @@ impl RegexMatcher {
             } else {
                 hir
             };
+            suffixes.push(pattern::suffixes(&hir));
             match pattern::prefixes(&hir) {
                 Some(prefixes) => literals.add(prefixes, pid),
                 None => {
@@ -124,12 +131,21 @@ impl RegexMatcher {
                 .map_err(|e| Error::capacity(format!("the regex codes the small automata cannot hold do not compile together: {e}")))?;
             Some(regex)
         };
+        let suffixes_of = |pid: u32| suffixes.get(pid as usize).cloned().flatten();
+        let mut buckets = Buckets::default();
+        let prefixes = literals.index(whole_code, &mut buckets, suffixes_of)?;
+        let unprefixed = if unprefixed.is_empty() {
+            None
+        } else {
+            Some(buckets.add(&unprefixed, suffixes_of)?)
+        };
         Ok(RegexMatcher {
             code_of,
             checks,
             automata,
             fallback,
-            prefixes: literals.index(whole_code)?,
+            prefixes,
+            buckets,
             unprefixed_filter: filter(&unprefixed_hirs, whole_code),
             unprefixed,
             whole_code,
@@ -149,9 +165,16 @@ impl RegexMatcher {
         // (pattern, start offset) pairs; a pattern may come with several starts when codes may
         // match anywhere.
         let mut candidates: SmallVec<[(u32, u32); 16]> = SmallVec::new();
-        self.prefixes.candidates(text, &mut candidates);
-        if !self.unprefixed.is_empty() && self.any_unprefixed(text) {
-            candidates.extend(self.unprefixed.iter().map(|&pid| (pid, ANYWHERE)));
+        self.prefixes.candidates(text, |bucket, at| {
+            self.buckets
+                .for_each(bucket, text, self.whole_code, |pid| candidates.push((pid, at)));
+        });
+        if let Some(bucket) = self.unprefixed {
+            if self.any_unprefixed(text) {
+                self.buckets.for_each(bucket, text, self.whole_code, |pid| {
+                    candidates.push((pid, ANYWHERE));
+                });
+            }
         }
         // By pattern, then start: each pattern is checked once, from its earliest start, so
         // that a code of n bytes with k occurrences of a prefix costs one pass, not k.
@@ -237,7 +260,7 @@ impl RegexMatcher {
             + self.automata.memory_usage()
             + self.fallback.as_ref().map_or(0, meta::Regex::memory_usage)
             + self.prefixes.memory_usage()
-            + self.unprefixed.capacity() * size_of::<u32>()
+            + self.buckets.memory_usage()
             + self
                 .unprefixed_filter
                 .as_ref()
@@ -311,12 +334,27 @@ impl Literals {
         }
     }
 
-    fn index(self, whole_code: bool) -> Result<Prefixes, Error> {
+    /// The index of the literals, each keying its own bucket of `buckets`.
+    fn index(
+        self,
+        whole_code: bool,
+        buckets: &mut Buckets,
+        suffixes_of: impl Fn(u32) -> Option<Vec<Vec<u8>>> + Copy,
+    ) -> Result<Prefixes, Error> {
         if self.literals.is_empty() {
             return Ok(Prefixes::None);
         }
+        let mut bucket_of = Vec::with_capacity(self.literals.len());
+        for pids in &self.patterns {
+            bucket_of.push(buckets.add(pids, suffixes_of)?);
+        }
         if whole_code {
-            return PrefixTable::build(&self.literals, &self.patterns)
+            let entries = self
+                .literals
+                .iter()
+                .zip(&bucket_of)
+                .map(|(literal, &bucket)| (literal.as_slice(), bucket));
+            return PrefixTable::build(entries)
                 .map(Prefixes::Table)
                 .ok_or_else(|| Error::capacity("more than 4 GiB of regex prefixes"));
         }
@@ -325,28 +363,14 @@ impl Literals {
                 "the regex prefixes outgrow the prefix automaton: {e}"
             ))
         })?;
-        let (ranges, patterns) = flatten(self.patterns);
         Ok(Prefixes::AhoCorasick {
             automaton,
-            ranges,
-            patterns,
+            bucket_of,
         })
     }
 }
 
-/// Concatenates lists, returning each one's span.
-fn flatten(lists: Vec<Vec<u32>>) -> (Vec<(u32, u32)>, Vec<u32>) {
-    let mut spans = Vec::with_capacity(lists.len());
-    let mut all = Vec::new();
-    for list in lists {
-        let start = all.len() as u32;
-        all.extend(list);
-        spans.push((start, all.len() as u32));
-    }
-    (spans, all)
-}
-
-/// The prefix index.
+/// The prefix index: which buckets a code reaches.
 enum Prefixes {
     None,
     /// Codes match whole: only prefixes at offset 0 count.
@@ -354,21 +378,21 @@ enum Prefixes {
     /// Codes may match anywhere: every occurrence counts, found by Aho-Corasick.
     AhoCorasick {
         automaton: AhoCorasick,
-        /// Literal id → its patterns, as a span of `patterns`.
-        ranges: Vec<(u32, u32)>,
-        patterns: Vec<u32>,
+        /// Literal id → its bucket.
+        bucket_of: Vec<u32>,
     },
 }
 
 impl Prefixes {
-    fn candidates(&self, text: &str, out: &mut SmallVec<[(u32, u32); 16]>) {
+    /// Calls `visit` with every bucket whose literal `text` has, and where the literal starts
+    /// (its first occurrence, when codes may match anywhere).
+    fn candidates(&self, text: &str, mut visit: impl FnMut(u32, u32)) {
         match self {
             Prefixes::None => {}
-            Prefixes::Table(table) => table.for_each(text.as_bytes(), |pid| out.push((pid, 0))),
+            Prefixes::Table(table) => table.for_each(text.as_bytes(), |bucket| visit(bucket, 0)),
             Prefixes::AhoCorasick {
                 automaton,
-                ranges,
-                patterns,
+                bucket_of,
             } => {
                 // Only a literal's first occurrence matters (the check searches on from it).
                 let mut seen: SmallVec<[u32; 16]> = SmallVec::new();
@@ -378,13 +402,7 @@ impl Prefixes {
                         continue;
                     }
                     seen.push(literal);
-                    let (start, end) = ranges[literal as usize];
-                    let at = hit.start() as u32;
-                    out.extend(
-                        patterns[start as usize..end as usize]
-                            .iter()
-                            .map(|&pid| (pid, at)),
-                    );
+                    visit(bucket_of[literal as usize], hit.start() as u32);
                 }
             }
         }
@@ -396,13 +414,8 @@ impl Prefixes {
             Prefixes::Table(table) => table.memory_usage(),
             Prefixes::AhoCorasick {
                 automaton,
-                ranges,
-                patterns,
-            } => {
-                automaton.memory_usage()
-                    + ranges.capacity() * size_of::<(u32, u32)>()
-                    + patterns.capacity() * size_of::<u32>()
-            }
+                bucket_of,
+            } => automaton.memory_usage() + bucket_of.capacity() * size_of::<u32>(),
         }
     }
 }
@@ -436,15 +449,37 @@ mod tests {
 
     #[test]
     fn a_pattern_is_checked_once_per_code_however_often_its_prefix_occurs() {
-        let patterns: Vec<String> = (0..100).map(|i| format!("A+B{i}")).collect();
+        let patterns: Vec<String> = (0..8).map(|i| format!("A+B{i}")).collect();
         let patterns: Vec<&str> = patterns.iter().map(String::as_str).collect();
         let search = matcher(&patterns, RegexAnchoring::Search);
         let code = "A".repeat(256);
-        assert_eq!(run(&search, &code), (vec![], 100));
-        assert_eq!(run(&search, &format!("{code}B7")), (vec![7], 100));
-        assert_eq!(run(&search, "xAyAAB42z"), (vec![4, 42], 100));
+        assert_eq!(run(&search, &code), (vec![], 8));
+        assert_eq!(run(&search, &format!("{code}B7")), (vec![7], 8));
+        assert_eq!(run(&search, "xAyAAB4z"), (vec![4], 8));
         // Later occurrences still count: the check searches on from the first.
         let search = matcher(&["AB"], RegexAnchoring::Search);
         assert_eq!(run(&search, "AxAxAB"), (vec![0], 1));
+    }
+
+    #[test]
+    fn a_crowded_prefix_checks_only_the_patterns_whose_suffix_the_code_has() {
+        let family: Vec<String> = (0..1_000).map(|i| format!(r"^P\d{{4}}-{i}$")).collect();
+        let mut patterns: Vec<&str> = family.iter().map(String::as_str).collect();
+        // No suffix: checked whenever the prefix is there.
+        patterns.push(r"^P\d+$");
+        // Whole codes must end with the suffix (-567); searched ones contain -5, -56 and -567.
+        for (anchoring, checks) in [(RegexAnchoring::WholeCode, 1), (RegexAnchoring::Search, 3)] {
+            let matcher = matcher(&patterns, anchoring);
+            assert_eq!(run(&matcher, "P1234-567"), (vec![567], 1 + checks), "{anchoring:?}");
+            assert_eq!(run(&matcher, "P1234"), (vec![1_000], 1), "{anchoring:?}");
+            assert_eq!(run(&matcher, "Q1234-5"), (vec![], 0), "{anchoring:?}");
+        }
+        // Without a prefix at all, the same.
+        let family: Vec<String> = (0..1_000).map(|i| format!(r"\w{{3}}-{i}")).collect();
+        let patterns: Vec<&str> = family.iter().map(String::as_str).collect();
+        let whole = matcher(&patterns, RegexAnchoring::WholeCode);
+        assert_eq!(run(&whole, "abc-12"), (vec![12], 1));
+        assert_eq!(run(&whole, "abc-12x"), (vec![], 0));
+        assert_eq!(run(&whole, "абв-999"), (vec![999], 1));
     }
 }

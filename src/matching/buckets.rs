@@ -1,0 +1,196 @@
+//! The patterns behind one key of the regex index (a literal prefix, or "no prefix"), with a
+//! second key when they are many.
+//!
+//! A family of codes such as `^P\d{4}-1$` … `^P\d{4}-99999$` shares one prefix, `P`: checking
+//! every pattern behind it would make a lookup cost grow with the family. A crowded bucket
+//! indexes its patterns again by their literal suffixes (`-1` … `-99999`) in an Aho-Corasick
+//! automaton: only the patterns whose suffix the code contains — and, when codes match whole,
+//! ends with — are checked. The few patterns of a crowded bucket without a literal suffix
+//! (`^P\d+$`) are checked each time the bucket is reached.
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use smallvec::SmallVec;
+
+use crate::model::Error;
+
+/// A bucket with more patterns than this gets a second key.
+const CROWDED: usize = 8;
+
+/// Every bucket of an index: bucket id → the patterns to check.
+#[derive(Default)]
+pub(super) struct Buckets {
+    buckets: Vec<Bucket>,
+    /// The patterns of the buckets that are not crowded, bucket after bucket.
+    patterns: Vec<u32>,
+    crowds: Vec<Crowd>,
+}
+
+#[derive(Clone, Copy)]
+enum Bucket {
+    Few { start: u32, end: u32 },
+    Crowded(u32),
+}
+
+struct Crowd {
+    /// The suffixes of the patterns that have some, by suffix id.
+    suffixes: AhoCorasick,
+    /// Suffix id → its patterns, as a span of `patterns`.
+    spans: Vec<(u32, u32)>,
+    patterns: Vec<u32>,
+    /// Patterns with no literal suffix.
+    residual: Vec<u32>,
+    /// The longest suffix, in bytes.
+    longest: usize,
+}
+
+impl Buckets {
+    /// Adds a bucket of `pids` (in precedence order), whose suffix sets `suffixes(pid)` gives;
+    /// returns its id.
+    pub(super) fn add(
+        &mut self,
+        pids: &[u32],
+        suffixes: impl Fn(u32) -> Option<Vec<Vec<u8>>>,
+    ) -> Result<u32, Error> {
+        let id = u32::try_from(self.buckets.len()).map_err(|_| too_many())?;
+        if pids.len() <= CROWDED {
+            let start = self.offset()?;
+            self.patterns.extend_from_slice(pids);
+            let end = self.offset()?;
+            self.buckets.push(Bucket::Few { start, end });
+            return Ok(id);
+        }
+        let crowd = Crowd::build(pids, suffixes)?;
+        let crowd_id = u32::try_from(self.crowds.len()).map_err(|_| too_many())?;
+        self.crowds.push(crowd);
+        self.buckets.push(Bucket::Crowded(crowd_id));
+        Ok(id)
+    }
+
+    fn offset(&self) -> Result<u32, Error> {
+        u32::try_from(self.patterns.len()).map_err(|_| too_many())
+    }
+
+    /// Calls `visit` with each pattern of bucket `id` that may match `text`. `whole_code`: the
+    /// patterns must match all of `text`, so a suffix counts only at its end.
+    #[inline]
+    pub(super) fn for_each(
+        &self,
+        id: u32,
+        text: &str,
+        whole_code: bool,
+        mut visit: impl FnMut(u32),
+    ) {
+        match self.buckets[id as usize] {
+            Bucket::Few { start, end } => {
+                for &pid in &self.patterns[start as usize..end as usize] {
+                    visit(pid);
+                }
+            }
+            Bucket::Crowded(crowd) => self.crowds[crowd as usize].for_each(text, whole_code, visit),
+        }
+    }
+
+    pub(super) fn memory_usage(&self) -> usize {
+        self.buckets.capacity() * size_of::<Bucket>()
+            + self.patterns.capacity() * size_of::<u32>()
+            + self
+                .crowds
+                .iter()
+                .map(|c| {
+                    c.suffixes.memory_usage()
+                        + c.spans.capacity() * size_of::<(u32, u32)>()
+                        + (c.patterns.capacity() + c.residual.capacity()) * size_of::<u32>()
+                })
+                .sum::<usize>()
+    }
+}
+
+impl Crowd {
+    fn build(
+        pids: &[u32],
+        suffixes_of: impl Fn(u32) -> Option<Vec<Vec<u8>>>,
+    ) -> Result<Crowd, Error> {
+        let mut ids = std::collections::HashMap::new();
+        let mut lists: Vec<Vec<u32>> = Vec::new();
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut residual = Vec::new();
+        for &pid in pids {
+            let Some(suffixes) = suffixes_of(pid) else {
+                residual.push(pid);
+                continue;
+            };
+            for suffix in suffixes {
+                let id = *ids.entry(suffix).or_insert_with_key(|suffix: &Vec<u8>| {
+                    literals.push(suffix.clone());
+                    lists.push(Vec::new());
+                    lists.len() - 1
+                });
+                lists[id].push(pid);
+            }
+        }
+        let longest = literals.iter().map(Vec::len).max().unwrap_or(0);
+        let suffixes = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&literals)
+            .map_err(|e| {
+                Error::capacity(format!(
+                    "the regex suffixes outgrow the suffix automaton: {e}"
+                ))
+            })?;
+        let mut spans = Vec::with_capacity(lists.len());
+        let mut patterns = Vec::new();
+        for list in lists {
+            let start = u32::try_from(patterns.len()).map_err(|_| too_many())?;
+            patterns.extend(list);
+            let end = u32::try_from(patterns.len()).map_err(|_| too_many())?;
+            spans.push((start, end));
+        }
+        Ok(Crowd {
+            suffixes,
+            spans,
+            patterns,
+            residual,
+            longest,
+        })
+    }
+
+    fn for_each(&self, text: &str, whole_code: bool, mut visit: impl FnMut(u32)) {
+        for &pid in &self.residual {
+            visit(pid);
+        }
+        if whole_code {
+            // Only suffixes of the whole text count: search its tail, no further back than
+            // the longest suffix reaches.
+            let tail = &text.as_bytes()[text.len().saturating_sub(self.longest)..];
+            let mut seen: SmallVec<[u32; 16]> = SmallVec::new();
+            for hit in self.suffixes.find_overlapping_iter(tail) {
+                if hit.end() == tail.len() {
+                    seen.push(hit.pattern().as_u32());
+                }
+            }
+            for suffix in seen {
+                self.visit_suffix(suffix, &mut visit);
+            }
+            return;
+        }
+        let mut seen: SmallVec<[u32; 16]> = SmallVec::new();
+        for hit in self.suffixes.find_overlapping_iter(text) {
+            let suffix = hit.pattern().as_u32();
+            if !seen.contains(&suffix) {
+                seen.push(suffix);
+                self.visit_suffix(suffix, &mut visit);
+            }
+        }
+    }
+
+    fn visit_suffix(&self, suffix: u32, visit: &mut impl FnMut(u32)) {
+        let (start, end) = self.spans[suffix as usize];
+        for &pid in &self.patterns[start as usize..end as usize] {
+            visit(pid);
+        }
+    }
+}
+
+fn too_many() -> Error {
+    Error::capacity("more than 2^32 - 1 regex prefixes or suffixes")
+}
