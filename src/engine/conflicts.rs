@@ -58,10 +58,10 @@ pub(crate) fn check_available(
 }
 
 /// See [`Engine::conflicts`](crate::Engine::conflicts).
-pub(crate) fn conflicts(state: &State) -> Vec<Conflict> {
+pub(crate) fn conflicts(state: &State, budget: u64) -> Vec<Conflict> {
     let mut out = Vec::new();
     shadowed_by_exact(state, &mut out);
-    regex_overlaps(state, &mut out);
+    regex_overlaps(state, budget, &mut out);
     out.sort_by_key(|c| match c {
         Conflict::ExactShadowsRegex { exact, regex, .. } => (0, *exact, *regex),
         Conflict::RegexOverlap { winner, loser, .. }
@@ -69,6 +69,7 @@ pub(crate) fn conflicts(state: &State) -> Vec<Conflict> {
         Conflict::RestrictedShadowsRegex {
             restricted, regex, ..
         } => (2, *restricted, *regex),
+        Conflict::RegexOverlapUnchecked { regex } => (3, *regex, *regex),
     });
     out
 }
@@ -141,8 +142,13 @@ fn rank(definition: &Definition, i: u32) -> Rank {
     }
 }
 
+/// How much work [`Engine::conflicts`](crate::Engine::conflicts) does at most among regex
+/// codes: one unit per pair of codes considered, one per state of a product explored. About
+/// ten seconds on a slow core; past it, the codes left are reported as unchecked.
+pub(crate) const CONFLICT_BUDGET: u64 = 200_000_000;
+
 /// Pairs of regex codes of different owners that can match the same code.
-fn regex_overlaps(state: &State, out: &mut Vec<Conflict>) {
+fn regex_overlaps(state: &State, budget: u64, out: &mut Vec<Conflict>) {
     let whole_code = state.settings.regex_anchoring == RegexAnchoring::WholeCode;
     let mut regexes: Vec<Regex<'_>> = Vec::new();
     for (i, definition) in (0u32..).zip(state.definitions.iter()) {
@@ -153,10 +159,11 @@ fn regex_overlaps(state: &State, out: &mut Vec<Conflict>) {
         if record.kind == Kind::Removed {
             continue;
         }
-        let prefixes = if whole_code {
-            pattern::prefixes(&pattern::whole_code((**hir).clone()))
+        let (prefixes, suffixes) = if whole_code {
+            let whole = pattern::whole_code((**hir).clone());
+            (pattern::prefixes(&whole), pattern::suffixes(&whole))
         } else {
-            None
+            (None, None)
         };
         regexes.push(Regex {
             record,
@@ -164,42 +171,76 @@ fn regex_overlaps(state: &State, out: &mut Vec<Conflict>) {
             rank: rank(definition, i),
             hir,
             prefixes,
+            suffixes,
             language: None,
         });
     }
-    for (a, b) in candidate_pairs(&regexes) {
-        let (ra, rb) = (&regexes[a], &regexes[b]);
-        let Some(both) = ra.code.window().intersect(&rb.code.window()) else {
-            continue;
-        };
-        if !owners_differ(ra.record, rb.record, &both) {
-            continue;
-        }
-        let (winner, loser) = if ra.rank < rb.rank {
-            (ra.code.id(), rb.code.id())
-        } else {
-            (rb.code.id(), ra.code.id())
-        };
-        ensure_language(&mut regexes[a], whole_code);
-        ensure_language(&mut regexes[b], whole_code);
-        let found = match (regexes[a].language(), regexes[b].language()) {
-            (Ok(la), Ok(lb)) => overlap(la, lb, PRODUCT_STATE_LIMIT),
-            (Err(reason), _) | (_, Err(reason)) => Overlap::Unknown(reason),
-        };
-        match found {
-            Overlap::Disjoint => {}
-            Overlap::Example(example) => out.push(Conflict::RegexOverlap {
-                winner,
-                loser,
-                example,
-            }),
-            Overlap::Unknown(reason) => out.push(Conflict::RegexOverlapUnknown {
-                winner,
-                loser,
-                reason: reason.to_owned(),
-            }),
+    let pairs = CandidatePairs::new(&regexes);
+    let mut left = budget;
+    let mut partners = Vec::new();
+    for a in 0..regexes.len() {
+        pairs.partners_of(a, &mut partners);
+        for &b in &partners {
+            let cost = 1 + regexes[a].suffixes.as_ref().map_or(0, Vec::len) as u64;
+            if left < cost {
+                // Out of budget: say which codes were not compared with those after them.
+                out.extend(
+                    regexes[a..]
+                        .iter()
+                        .map(|r| Conflict::RegexOverlapUnchecked { regex: r.code.id() }),
+                );
+                return;
+            }
+            left -= cost;
+            let (ra, rb) = (&regexes[a], &regexes[b]);
+            if suffixes_disjoint(ra, rb) {
+                continue;
+            }
+            let Some(both) = ra.code.window().intersect(&rb.code.window()) else {
+                continue;
+            };
+            if !owners_differ(ra.record, rb.record, &both) {
+                continue;
+            }
+            let (winner, loser) = if ra.rank < rb.rank {
+                (ra.code.id(), rb.code.id())
+            } else {
+                (rb.code.id(), ra.code.id())
+            };
+            ensure_language(&mut regexes[a], whole_code);
+            ensure_language(&mut regexes[b], whole_code);
+            let limit = PRODUCT_STATE_LIMIT.min(usize::try_from(left).unwrap_or(usize::MAX));
+            let (found, explored) = match (regexes[a].language(), regexes[b].language()) {
+                (Ok(la), Ok(lb)) => overlap(la, lb, limit),
+                (Err(reason), _) | (_, Err(reason)) => (Overlap::Unknown(reason), 0),
+            };
+            left = left.saturating_sub(explored as u64);
+            match found {
+                Overlap::Disjoint => {}
+                Overlap::Example(example) => out.push(Conflict::RegexOverlap {
+                    winner,
+                    loser,
+                    example,
+                }),
+                Overlap::Unknown(reason) => out.push(Conflict::RegexOverlapUnknown {
+                    winner,
+                    loser,
+                    reason: reason.to_owned(),
+                }),
+            }
         }
     }
+}
+
+/// Whether two whole-code patterns end differently: every match of each ends with one of its
+/// literal suffixes, and no suffix of one is a suffix of one of the other's. This separates the
+/// members of a code family (`^P\d{4}-17$`, `^P\d{4}-18$`) without building a product.
+fn suffixes_disjoint(a: &Regex<'_>, b: &Regex<'_>) -> bool {
+    let (Some(sa), Some(sb)) = (&a.suffixes, &b.suffixes) else {
+        return false;
+    };
+    !sa.iter()
+        .any(|x| sb.iter().any(|y| x.ends_with(y) || y.ends_with(x)))
 }
 
 /// A regex code, with its automaton built on first use.
@@ -210,6 +251,8 @@ struct Regex<'e> {
     hir: &'e regex_syntax::hir::Hir,
     /// Literals every whole-code match starts with; `None` when there is no useful set.
     prefixes: Option<Vec<Vec<u8>>>,
+    /// Literals every whole-code match ends with, likewise.
+    suffixes: Option<Vec<Vec<u8>>>,
     language: Option<Result<Language, &'static str>>,
 }
 
@@ -259,43 +302,84 @@ fn owners_differ(a: &CodeRecord, b: &CodeRecord, within: &Window) -> bool {
         .any(|t| a.terms_at(t).map(|x| x.owner) != b.terms_at(t).map(|x| x.owner))
 }
 
-/// Pairs `(a, b)`, `a < b`, that may share a text: one has no prefix set, or a prefix of one
+/// Which pairs `(a, b)`, `a < b`, may share a text: one has no prefix set, or a prefix of one
 /// is a prefix of a prefix of the other. Two whole-code patterns whose every match starts with
 /// `P` and `Q` respectively cannot share a text, and most code families differ that way.
-fn candidate_pairs(regexes: &[Regex<'_>]) -> Vec<(usize, usize)> {
-    let mut sorted: Vec<(&[u8], usize)> = Vec::new();
-    let mut unprefixed = Vec::new();
-    for (i, regex) in regexes.iter().enumerate() {
-        match &regex.prefixes {
-            Some(prefixes) => {
-                for p in prefixes {
-                    sorted.push((p, i));
+///
+/// The pairs are listed code by code, never all at once: a family of 10,000 codes sharing a
+/// prefix has 50 million of them.
+struct CandidatePairs {
+    /// Every prefix of every code, sorted, with its code.
+    sorted: Vec<(Vec<u8>, usize)>,
+    /// The codes without a prefix set, ascending.
+    unprefixed: Vec<usize>,
+    /// Prefix sets by code.
+    prefixes: Vec<Option<Vec<Vec<u8>>>>,
+    /// Marks the codes already listed for the code being listed (its index + 1).
+    listed: std::cell::RefCell<Vec<usize>>,
+}
+
+impl CandidatePairs {
+    fn new(regexes: &[Regex<'_>]) -> CandidatePairs {
+        let mut sorted = Vec::new();
+        let mut unprefixed = Vec::new();
+        let mut prefixes = Vec::with_capacity(regexes.len());
+        for (i, regex) in regexes.iter().enumerate() {
+            match &regex.prefixes {
+                Some(set) => sorted.extend(set.iter().map(|p| (p.clone(), i))),
+                None => unprefixed.push(i),
+            }
+            prefixes.push(regex.prefixes.clone());
+        }
+        sorted.sort_unstable();
+        CandidatePairs {
+            sorted,
+            unprefixed,
+            prefixes,
+            listed: std::cell::RefCell::new(vec![0; regexes.len()]),
+        }
+    }
+
+    /// Sets `out` to the codes after `a` that may share a text with it, ascending.
+    fn partners_of(&self, a: usize, out: &mut Vec<usize>) {
+        out.clear();
+        let n = self.prefixes.len();
+        let Some(prefixes) = &self.prefixes[a] else {
+            out.extend(a + 1..n);
+            return;
+        };
+        let mut listed = self.listed.borrow_mut();
+        let mut take = |b: usize, out: &mut Vec<usize>| {
+            if b > a && listed[b] != a + 1 {
+                listed[b] = a + 1;
+                out.push(b);
+            }
+        };
+        for &b in self.unprefixed.iter().filter(|&&b| b > a) {
+            take(b, out);
+        }
+        for p in prefixes {
+            // Prefixes that extend p: a contiguous run of the sorted list.
+            let from = self
+                .sorted
+                .partition_point(|(q, _)| q.as_slice() < p.as_slice());
+            for (_, b) in self.sorted[from..]
+                .iter()
+                .take_while(|(q, _)| q.starts_with(p))
+            {
+                take(*b, out);
+            }
+            // Prefixes that p extends: each of p's own prefixes, looked up.
+            for len in 1..p.len() {
+                let q = &p[..len];
+                let from = self.sorted.partition_point(|(r, _)| r.as_slice() < q);
+                for (_, b) in self.sorted[from..].iter().take_while(|(r, _)| r == q) {
+                    take(*b, out);
                 }
             }
-            None => unprefixed.push(i),
         }
+        out.sort_unstable();
     }
-    sorted.sort_unstable();
-    let mut pairs = Vec::new();
-    let mut push = |a: usize, b: usize| {
-        if a != b {
-            pairs.push((a.min(b), a.max(b)));
-        }
-    };
-    for &i in &unprefixed {
-        (0..regexes.len()).for_each(|j| push(i, j));
-    }
-    for &(p, i) in &sorted {
-        // Prefixes that extend p: a contiguous run of the sorted list. A compatible pair is
-        // found from its shorter prefix, so the other direction needs no search.
-        let from = sorted.partition_point(|(q, _)| *q < p);
-        for &(_, j) in sorted[from..].iter().take_while(|(q, _)| q.starts_with(p)) {
-            push(i, j);
-        }
-    }
-    pairs.sort_unstable();
-    pairs.dedup();
-    pairs
 }
 
 /// The texts a customer might type that fold to the same code: as written, folded, upper case.

@@ -359,7 +359,15 @@ impl Engine {
     ///
     /// Exact and restricted codes are checked against every regex code as registered, folded
     /// and upper-cased. The cost is one regex lookup per exact code plus one product per pair
-    /// of regex codes with compatible prefixes: meant for a report, not the checkout path.
+    /// of regex codes with compatible prefixes and suffixes: meant for a report, not the
+    /// checkout path. Members of a code family (`^P\d{4}-17$`, `^P\d{4}-18$`) end with
+    /// literals that rule out a shared text, and are told apart without a product.
+    ///
+    /// The work among regex codes has a budget, [`conflicts_within`](Engine::conflicts_within)
+    /// 200,000,000 units (seconds, not minutes, however many codes share a family): when it
+    /// runs out, every regex code not yet compared with the codes after it is reported as
+    /// [`RegexOverlapUnchecked`](crate::Conflict::RegexOverlapUnchecked), never dropped.
+    /// Memory stays linear in the number of codes.
     ///
     /// ```
     /// use promo_attribution::{Code, CodeId, Conflict, PartnerId, Registry, Timestamp};
@@ -380,7 +388,29 @@ impl Engine {
     /// # Ok::<(), promo_attribution::Error>(())
     /// ```
     pub fn conflicts(&self) -> Vec<Conflict> {
-        conflicts::conflicts(&self.state)
+        conflicts::conflicts(&self.state, conflicts::CONFLICT_BUDGET)
+    }
+
+    /// [`conflicts`](Engine::conflicts) with a work budget of `budget` units among regex
+    /// codes: one per pair of codes considered, one per state of a product of two automata
+    /// explored. A budget of 0 compares no regex codes and reports each as
+    /// [`RegexOverlapUnchecked`](crate::Conflict::RegexOverlapUnchecked).
+    ///
+    /// ```
+    /// use promo_attribution::{Code, CodeId, Conflict, PartnerId, Registry};
+    ///
+    /// let mut registry = Registry::default();
+    /// registry.add(Code::tracking(CodeId(1), r"^P\d+$", PartnerId(1)).regex())?;
+    /// registry.add(Code::tracking(CodeId(2), r"^P[0-9]{4}$", PartnerId(2)).regex())?;
+    /// let engine = registry.compile()?;
+    /// assert_eq!(engine.conflicts_within(0), [
+    ///     Conflict::RegexOverlapUnchecked { regex: CodeId(1) },
+    ///     Conflict::RegexOverlapUnchecked { regex: CodeId(2) },
+    /// ]);
+    /// # Ok::<(), promo_attribution::Error>(())
+    /// ```
+    pub fn conflicts_within(&self, budget: u64) -> Vec<Conflict> {
+        conflicts::conflicts(&self.state, budget)
     }
 
     /// The case-folded text of every exact code (tracking or restricted), each once.

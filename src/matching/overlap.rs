@@ -86,9 +86,15 @@ impl Language {
     }
 }
 
-/// Whether some text is in both languages: a breadth-first search of the product automaton,
-/// so the example is one of the shortest.
-pub(crate) fn overlap(a: &Language, b: &Language, state_limit: usize) -> Overlap {
+/// Whether some text is in both languages, and how many product states the search explored:
+/// a breadth-first search of the product automaton, so the example is one of the shortest.
+pub(crate) fn overlap(a: &Language, b: &Language, state_limit: usize) -> (Overlap, usize) {
+    let mut explored = 0;
+    let found = search(a, b, state_limit, &mut explored);
+    (found, explored)
+}
+
+fn search(a: &Language, b: &Language, state_limit: usize, explored: &mut usize) -> Overlap {
     let inputs = representatives(a, b);
     // Each explored pair, with the pair it was reached from and the byte that led to it.
     let mut pairs: Vec<((StateID, StateID), usize, u8)> = vec![((a.start, b.start), 0, 0)];
@@ -112,6 +118,7 @@ pub(crate) fn overlap(a: &Language, b: &Language, state_limit: usize) -> Overlap
                 return Overlap::Unknown("the product of the two DFAs exceeds the state budget");
             }
             pairs.push((next, at, byte));
+            *explored = pairs.len();
             if a.accepts_at_end(next.0) && b.accepts_at_end(next.1) {
                 return example(&pairs, pairs.len() - 1);
             }
@@ -159,7 +166,7 @@ mod tests {
             Language::new(&hir, whole_code).map_err(str::to_owned)
         };
         match (lang(a), lang(b)) {
-            (Ok(a), Ok(b)) => overlap(&a, &b, PRODUCT_STATE_LIMIT),
+            (Ok(a), Ok(b)) => overlap(&a, &b, PRODUCT_STATE_LIMIT).0,
             (Err(e), _) | (_, Err(e)) => panic!("{e}"),
         }
     }
@@ -202,8 +209,8 @@ mod tests {
         let hir = |p: &str| pattern::parse(p).unwrap_or_else(|e| panic!("{e}"));
         let a = Language::new(&hir(r"[AB]{12}C"), true).unwrap_or_else(|e| panic!("{e}"));
         let b = Language::new(&hir(r"A[AB]{12}"), true).unwrap_or_else(|e| panic!("{e}"));
-        assert!(matches!(overlap(&a, &b, 5), Overlap::Unknown(_)));
-        assert_eq!(overlap(&a, &b, PRODUCT_STATE_LIMIT), Overlap::Disjoint);
+        assert!(matches!(overlap(&a, &b, 5).0, Overlap::Unknown(_)));
+        assert_eq!(overlap(&a, &b, PRODUCT_STATE_LIMIT).0, Overlap::Disjoint);
         // Unicode \b cannot be determinized without giving up on non-ASCII input.
         assert!(Language::new(&hir(r"\bSAVE\b"), false).is_err());
     }

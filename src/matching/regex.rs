@@ -166,8 +166,9 @@ impl RegexMatcher {
         // match anywhere.
         let mut candidates: SmallVec<[(u32, u32); 16]> = SmallVec::new();
         self.prefixes.candidates(text, |bucket, at| {
-            self.buckets
-                .for_each(bucket, text, self.whole_code, |pid| candidates.push((pid, at)));
+            self.buckets.for_each(bucket, text, self.whole_code, |pid| {
+                candidates.push((pid, at))
+            });
         });
         if let Some(bucket) = self.unprefixed {
             if self.any_unprefixed(text) {
@@ -434,7 +435,12 @@ mod tests {
         let patterns = patterns
             .iter()
             .zip(0..)
-            .map(|(p, i)| (pattern::parse_validated(p).unwrap_or_else(|_| Hir::empty()), i))
+            .map(|(p, i)| {
+                (
+                    pattern::parse_validated(p).unwrap_or_else(|_| Hir::empty()),
+                    i,
+                )
+            })
             .collect();
         RegexMatcher::build(patterns, anchoring).unwrap_or_else(|e| panic!("{e}"))
     }
@@ -470,7 +476,11 @@ mod tests {
         // Whole codes must end with the suffix (-567); searched ones contain -5, -56 and -567.
         for (anchoring, checks) in [(RegexAnchoring::WholeCode, 1), (RegexAnchoring::Search, 3)] {
             let matcher = matcher(&patterns, anchoring);
-            assert_eq!(run(&matcher, "P1234-567"), (vec![567], 1 + checks), "{anchoring:?}");
+            assert_eq!(
+                run(&matcher, "P1234-567"),
+                (vec![567], 1 + checks),
+                "{anchoring:?}"
+            );
             assert_eq!(run(&matcher, "P1234"), (vec![1_000], 1), "{anchoring:?}");
             assert_eq!(run(&matcher, "Q1234-5"), (vec![], 0), "{anchoring:?}");
         }

@@ -131,6 +131,13 @@ pub enum Conflict {
         /// The text both match.
         example: String,
     },
+    /// The report's work budget ran out before this regex code was compared with every
+    /// regex code registered after it: pairs among them may overlap and are not listed.
+    /// Every regex code from the one the budget ran out on is listed so.
+    RegexOverlapUnchecked {
+        /// The regex code.
+        regex: CodeId,
+    },
 }
 
 impl fmt::Display for Conflict {
@@ -162,6 +169,11 @@ impl fmt::Display for Conflict {
                 f,
                 "regex codes {winner} and {loser} of different partners may overlap: could not \
                  decide ({reason})"
+            ),
+            Conflict::RegexOverlapUnchecked { regex } => write!(
+                f,
+                "regex code {regex} was not compared with the regex codes registered after it: \
+                 the conflict report's work budget ran out"
             ),
             Conflict::RestrictedShadowsRegex {
                 restricted,
