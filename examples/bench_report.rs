@@ -6,6 +6,7 @@
 //! cargo run --release --example bench_report -- --quick # 100k + 1k, a smoke test
 //! ```
 //!
+//! `BENCH_REPORT_PROFILE=hostile` prints the hostile-input figures alone (the `hostile` key).
 //! `BENCH_REPORT_PROFILE=hot|random|miss|regex_hit|regex_near_miss|regex_miss|batch_random|
 //! batch_regex_hit` loops on one kind of query and prints nothing, for `perf record`; `BENCH_REPORT_ROUNDS=N` sets how many passes
 //! over the 65,536 queries it makes (200 by default). `BENCH_REPORT_PROFILE=times` prints the
@@ -22,6 +23,9 @@
 
 #[path = "../benches/support/workload.rs"]
 mod workload;
+
+#[path = "support/hostile.rs"]
+mod hostile;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
@@ -181,6 +185,11 @@ fn main() {
     let started = Instant::now();
     let at = Timestamp::from_unix_seconds(1_773_144_000);
 
+    if std::env::var("BENCH_REPORT_PROFILE").as_deref() == Ok("hostile") {
+        // The hostile-input figures alone, as JSON on stdout.
+        println!("{}", serde_json::to_string_pretty(&hostile::figures(at)).expect("prints"));
+        return;
+    }
     let exact = workload::exact_codes(n_exact, 0x5EED);
     let regex = workload::regex_codes(n_regex, 0xFACE);
     let text_bytes: usize = exact.iter().map(String::len).sum();
@@ -418,6 +427,8 @@ fn main() {
     phase(started, "timed a restart");
     let bulk = bulk_figures(&exact);
     phase(started, "timed a bulk review");
+    let hostile = hostile::figures(at);
+    phase(started, "timed hostile input");
     let report = json!({
         "machine": machine(),
         "command": format!("cargo run --release --example bench_report{}", if quick { " -- --quick" } else { "" }),
@@ -489,6 +500,7 @@ fn main() {
         "live": live,
         "restart": restart,
         "bulk": bulk,
+        "hostile": hostile,
         "total_seconds": round1(started.elapsed().as_secs_f64()),
     });
     println!(

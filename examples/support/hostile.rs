@@ -1,0 +1,114 @@
+//! The hostile-input figures (issue 15): registries and codes built to make a lookup, a compile
+//! or the conflict report do as much work as it can.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use promo_attribution::{
+    Code, CodeId, Conversion, PartnerId, RegexAnchoring, Registry, Settings, Timestamp,
+};
+use serde_json::{Value, json};
+
+use super::{live_bytes, median_ns, peak_bytes, reset_peak, round1};
+
+/// How many times each timed code is looked up per round.
+const CALLS: usize = 2_000;
+
+fn registry(anchoring: RegexAnchoring, patterns: impl Iterator<Item = String>) -> Registry {
+    let mut settings = Settings::default();
+    settings.regex_anchoring = anchoring;
+    let mut registry = Registry::new(settings);
+    let codes: Vec<Code> = patterns
+        .enumerate()
+        .map(|(i, p)| {
+            Code::tracking(CodeId(i as u64), p, PartnerId(i as u64))
+                .regex()
+                .into()
+        })
+        .collect();
+    registry.add_all(codes).expect("the patterns are valid");
+    registry
+}
+
+/// Nanoseconds per one-code order, the codes taken in turn.
+fn per_order(engine: &promo_attribution::Engine, at: Timestamp, codes: &[String]) -> f64 {
+    median_ns(CALLS, || {
+        for i in 0..CALLS {
+            let code = [black_box(codes[i % codes.len()].as_str())];
+            black_box(&engine.attribute(&Conversion::new(at).codes(&code)));
+        }
+    })
+}
+
+pub(crate) fn figures(at: Timestamp) -> Value {
+    // Search anchoring, one pattern whose prefix fills the code: it used to be checked once per
+    // occurrence, each time to the end of the code.
+    let search = registry(RegexAnchoring::Search, std::iter::once("A+B".to_owned()))
+        .compile()
+        .expect("compiles");
+    let short = per_order(&search, at, &["A".repeat(25)]);
+    let long = per_order(&search, at, &["A".repeat(256)]);
+    // The same with 100 patterns `A+B<i>` under the one prefix.
+    let search_100 = registry(RegexAnchoring::Search, (0..100).map(|i| format!("A+B{i}")))
+        .compile()
+        .expect("compiles");
+    let short_100 = per_order(&search_100, at, &["A".repeat(25)]);
+    let long_100 = per_order(&search_100, at, &["A".repeat(256)]);
+
+    // 100,000 codes of one family under one prefix.
+    let family = registry(
+        RegexAnchoring::WholeCode,
+        (0..100_000).map(|i| format!(r"^P\d{{4}}-{i}$")),
+    );
+    let start = Instant::now();
+    let engine = family.compile().expect("compiles");
+    let compile_ms = start.elapsed().as_secs_f64() * 1e3;
+    let hits: Vec<String> = (0..1_000).map(|i| format!("P{:04}-{}", i, i * 97 % 100_000)).collect();
+    let misses: Vec<String> = (0..1_000).map(|i| format!("P{:04}-x{i}", i)).collect();
+    let shared_hit = per_order(&engine, at, &hits);
+    let shared_miss = per_order(&engine, at, &misses);
+    drop((engine, family));
+
+    // 10,000 codes without a literal prefix, searched for anywhere in the code, on Cyrillic.
+    let prefixless = registry(
+        RegexAnchoring::Search,
+        (0..10_000).map(|i| format!(r"\w{{12}}{i}")),
+    );
+    let engine = prefixless.compile().expect("compiles");
+    let cyrillic: Vec<String> = (0..1_000)
+        .map(|i| format!("промокодыпромо{}", i * 7 % 10_000))
+        .collect();
+    let plain: Vec<String> = (0..1_000).map(|_| "промокодыпромо".to_owned()).collect();
+    let prefixless_hit = per_order(&engine, at, &cyrillic);
+    let prefixless_miss = per_order(&engine, at, &plain);
+    drop((engine, prefixless));
+
+    // The conflict report on 10,000 codes of one family, every one another partner's.
+    let family = registry(
+        RegexAnchoring::WholeCode,
+        (0..10_000).map(|i| format!(r"^P\d{{4}}-{i}$")),
+    );
+    let engine = family.compile().expect("compiles");
+    reset_peak();
+    let base = live_bytes();
+    let start = Instant::now();
+    let conflicts = engine.conflicts();
+    let conflicts_ms = start.elapsed().as_secs_f64() * 1e3;
+    let conflicts_peak = peak_bytes() - base;
+
+    json!({
+        "search_256b_code_vs_25b": round1(long / short),
+        "search_25b_ns": round1(short),
+        "search_256b_ns": round1(long),
+        "search_100_patterns_256b_code_vs_25b": round1(long_100 / short_100),
+        "search_100_patterns_256b_ns": round1(long_100),
+        "shared_prefix_100k_ns": round1(shared_hit),
+        "shared_prefix_100k_miss_ns": round1(shared_miss),
+        "compile_shared_prefix_100k_ms": compile_ms.round(),
+        "prefixless_10k_ns": round1(prefixless_hit),
+        "prefixless_10k_miss_ns": round1(prefixless_miss),
+        "conflicts_shared_prefix_10k_ms": conflicts_ms.round(),
+        "conflicts_shared_prefix_10k_peak_bytes": conflicts_peak,
+        "conflicts_shared_prefix_10k_found": conflicts.len(),
+    })
+}
