@@ -23,19 +23,87 @@ pub struct LeakThresholds {
     /// The share (0 to 1) of a code's uses with no click by its owner on the path at or above
     /// which it looks leaked: customers found it somewhere other than the owner's audience.
     /// Default 0.8.
+    #[cfg_attr(feature = "serde", serde(with = "serde_float"))]
     pub no_owner_click_share: f64,
     /// How many days before a day make its baseline (the mean uses per day). Default 7.
     pub baseline_days: u32,
     /// A day's uses of a code above this many times its baseline are a spike. Default 3.
+    #[cfg_attr(feature = "serde", serde(with = "serde_float"))]
     pub spike_factor: f64,
     /// A spike needs at least this many uses on the day. Default 20.
     pub spike_min_uses: u64,
     /// How many hours before an hour make its baseline of unknown codes. Default 24.
     pub baseline_hours: u32,
     /// An hour's unknown codes above this many times the baseline are a burst. Default 5.
+    #[cfg_attr(feature = "serde", serde(with = "serde_float"))]
     pub burst_factor: f64,
     /// A burst needs at least this many unknown codes in the hour. Default 50.
     pub burst_min_unknown: u64,
+}
+
+/// A threshold as a JSON number, or `"NaN"`, `"inf"` or `"-inf"` for what JSON has no number
+/// for (serde_json would write `null`, which then fails to load). `null` reads as NaN.
+#[cfg(feature = "serde")]
+mod serde_float {
+    use std::fmt;
+
+    use serde::de::{self, Visitor};
+    use serde::{Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(x: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+        match *x {
+            x if x.is_finite() => serializer.serialize_f64(x),
+            x if x.is_nan() => serializer.serialize_str("NaN"),
+            x if x > 0.0 => serializer.serialize_str("inf"),
+            _ => serializer.serialize_str("-inf"),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+        deserializer.deserialize_any(Float)
+    }
+
+    struct Float;
+
+    impl Visitor<'_> for Float {
+        type Value = f64;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a number, \"NaN\", \"inf\" or \"-inf\"")
+        }
+
+        fn visit_f64<E: de::Error>(self, x: f64) -> Result<f64, E> {
+            Ok(x)
+        }
+
+        fn visit_u64<E: de::Error>(self, x: u64) -> Result<f64, E> {
+            Ok(x as f64)
+        }
+
+        fn visit_i64<E: de::Error>(self, x: i64) -> Result<f64, E> {
+            Ok(x as f64)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<f64, E> {
+            Ok(f64::NAN)
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<f64, E> {
+            Ok(f64::NAN)
+        }
+
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<f64, E> {
+            match s {
+                "NaN" => Ok(f64::NAN),
+                "inf" => Ok(f64::INFINITY),
+                "-inf" => Ok(f64::NEG_INFINITY),
+                other => Err(E::custom(format!(
+                    "{} is not a threshold: expected a number, \"NaN\", \"inf\" or \"-inf\"",
+                    crate::model::Excerpt::new(other)
+                ))),
+            }
+        }
+    }
 }
 
 impl Default for LeakThresholds {
@@ -207,6 +275,9 @@ impl LeakMonitor {
     /// Counts one conversion with the decision `engine` gave it.
     pub fn add(&mut self, engine: &Engine, conversion: &Conversion<'_>, decision: &Decision) {
         let at = conversion.at.as_unix_millis();
+        // The partners who clicked, sorted once: an order of many codes and many clicks is
+        // looked up per code, not scanned per code.
+        let mut clicked: Option<Vec<PartnerId>> = None;
         for hit in decision.entered() {
             match *hit {
                 CodeHit::Matched(id) => {
@@ -220,7 +291,14 @@ impl LeakMonitor {
                         .or_insert_with(|| CodeUsage::new(latest));
                     usage.owner = usage.owner.max(latest);
                     add_to(&mut usage.uses, 1);
-                    if !conversion.clicks.iter().any(|c| c.partner == owner) {
+                    let clicked = clicked.get_or_insert_with(|| {
+                        let mut partners: Vec<PartnerId> =
+                            conversion.clicks.iter().map(|c| c.partner).collect();
+                        partners.sort_unstable();
+                        partners.dedup();
+                        partners
+                    });
+                    if clicked.binary_search(&owner).is_err() {
                         add_to(&mut usage.without_owner_click, 1);
                     }
                     add_to(usage.per_day.entry(at.div_euclid(DAY_MS)).or_default(), 1);

@@ -180,7 +180,20 @@ impl Upload {
             }
             let empty = Registry::default();
             let registry = registry.unwrap_or(&empty);
-            let drafts = assign_ids(drafts, registry);
+            let (drafts, without_ids) = assign_ids(drafts, registry);
+            for draft in without_ids {
+                let why = format!(
+                    "no code ids are left in program {}: the largest is {}; give the row a Code Id \
+                     that is not taken",
+                    program.0,
+                    u64::MAX
+                );
+                let err = Error::bulk(Reason::CapacityExceeded(why)).at_line(draft.line);
+                problems.push(locate(header.as_ref(), err, Col::CodeId));
+                if let Some(header) = &header {
+                    rejected.push((draft.line, header.row_of(draft.program, &draft.code, false)));
+                }
+            }
             let lines: Vec<u64> = drafts.iter().map(|d| d.line).collect();
             let mut refused = Vec::new();
             if let Err(err) = registry.validate_batch(drafts.iter().map(|d| d.code.clone())) {
@@ -484,8 +497,9 @@ fn by_program(drafts: Vec<Draft>) -> BTreeMap<ProgramId, Vec<Draft>> {
 }
 
 /// Gives each row without a `Code Id` the next id after the largest of the program's, in the
-/// registry or in the file, in file order.
-fn assign_ids(mut drafts: Vec<Draft>, registry: &Registry) -> Vec<Draft> {
+/// registry or in the file, in file order. Ids are never reused, so past `u64::MAX` there are
+/// none left: those rows come back apart, without an id.
+fn assign_ids(drafts: Vec<Draft>, registry: &Registry) -> (Vec<Draft>, Vec<Draft>) {
     let registered = registry.codes().map(|c| c.id().0).max();
     let in_file = drafts
         .iter()
@@ -494,12 +508,21 @@ fn assign_ids(mut drafts: Vec<Draft>, registry: &Registry) -> Vec<Draft> {
         .max();
     let mut next = registered
         .max(in_file)
-        .map_or(1, |max| max.saturating_add(1));
-    for draft in drafts.iter_mut().filter(|d| !d.has_id) {
-        draft.code.set_id(CodeId(next));
-        next = next.saturating_add(1);
+        .map_or(Some(1), |max| max.checked_add(1));
+    let mut without = Vec::new();
+    let mut with = Vec::with_capacity(drafts.len());
+    for mut draft in drafts {
+        if !draft.has_id {
+            let Some(id) = next else {
+                without.push(draft);
+                continue;
+            };
+            draft.code.set_id(CodeId(id));
+            next = id.checked_add(1);
+        }
+        with.push(draft);
     }
-    drafts
+    (with, without)
 }
 
 /// Turns the batch rows of registry errors into file lines, each in the column it is about.

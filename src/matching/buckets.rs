@@ -7,8 +7,14 @@
 //! automaton: only the patterns whose suffix the code contains — and, when codes match whole,
 //! ends with — are checked. The few patterns of a crowded bucket without a literal suffix
 //! (`^P\d+$`) are checked each time the bucket is reached.
+//!
+//! The suffixes sit in a hash table probed with the code's own substrings of the lengths that
+//! occur, not in an Aho-Corasick automaton: building one over 100,000 literals that share
+//! their first byte took the `aho-corasick` crate 34 seconds.
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use std::collections::HashMap;
+
+use foldhash::fast::RandomState;
 use smallvec::SmallVec;
 
 use crate::model::Error;
@@ -32,15 +38,15 @@ enum Bucket {
 }
 
 struct Crowd {
-    /// The suffixes of the patterns that have some, by suffix id.
-    suffixes: AhoCorasick,
+    /// The suffixes of the patterns that have some → suffix id.
+    suffixes: HashMap<Box<[u8]>, u32, RandomState>,
+    /// The lengths of the suffixes, ascending, each once.
+    lengths: Vec<usize>,
     /// Suffix id → its patterns, as a span of `patterns`.
     spans: Vec<(u32, u32)>,
     patterns: Vec<u32>,
     /// Patterns with no literal suffix.
     residual: Vec<u32>,
-    /// The longest suffix, in bytes.
-    longest: usize,
 }
 
 impl Buckets {
@@ -97,7 +103,10 @@ impl Buckets {
                 .crowds
                 .iter()
                 .map(|c| {
-                    c.suffixes.memory_usage()
+                    c.suffixes.capacity()
+                        * (size_of::<(Box<[u8]>, u32)>() + 1)
+                        + c.suffixes.keys().map(|k| k.len()).sum::<usize>()
+                        + c.lengths.capacity() * size_of::<usize>()
                         + c.spans.capacity() * size_of::<(u32, u32)>()
                         + (c.patterns.capacity() + c.residual.capacity()) * size_of::<u32>()
                 })
@@ -128,15 +137,14 @@ impl Crowd {
                 lists[id].push(pid);
             }
         }
-        let longest = literals.iter().map(Vec::len).max().unwrap_or(0);
-        let suffixes = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .build(&literals)
-            .map_err(|e| {
-                Error::capacity(format!(
-                    "the regex suffixes outgrow the suffix automaton: {e}"
-                ))
-            })?;
+        let mut lengths: Vec<usize> = literals.iter().map(Vec::len).collect();
+        lengths.sort_unstable();
+        lengths.dedup();
+        let suffixes = literals
+            .into_iter()
+            .zip(0u32..)
+            .map(|(literal, id)| (literal.into_boxed_slice(), id))
+            .collect();
         let mut spans = Vec::with_capacity(lists.len());
         let mut patterns = Vec::new();
         for list in lists {
@@ -148,9 +156,9 @@ impl Crowd {
         Ok(Crowd {
             suffixes,
             spans,
+            lengths,
             patterns,
             residual,
-            longest,
         })
     }
 
@@ -158,27 +166,27 @@ impl Crowd {
         for &pid in &self.residual {
             visit(pid);
         }
+        let text = text.as_bytes();
         if whole_code {
-            // Only suffixes of the whole text count: search its tail, no further back than
-            // the longest suffix reaches.
-            let tail = &text.as_bytes()[text.len().saturating_sub(self.longest)..];
-            let mut seen: SmallVec<[u32; 16]> = SmallVec::new();
-            for hit in self.suffixes.find_overlapping_iter(tail) {
-                if hit.end() == tail.len() {
-                    seen.push(hit.pattern().as_u32());
+            // Only suffixes of the whole text count: one probe per length.
+            for &len in self.lengths.iter().take_while(|&&len| len <= text.len()) {
+                if let Some(&suffix) = self.suffixes.get(&text[text.len() - len..]) {
+                    self.visit_suffix(suffix, &mut visit);
                 }
-            }
-            for suffix in seen {
-                self.visit_suffix(suffix, &mut visit);
             }
             return;
         }
+        // Anywhere in the text: every substring of a length that occurs, each suffix once.
         let mut seen: SmallVec<[u32; 16]> = SmallVec::new();
-        for hit in self.suffixes.find_overlapping_iter(text) {
-            let suffix = hit.pattern().as_u32();
-            if !seen.contains(&suffix) {
-                seen.push(suffix);
-                self.visit_suffix(suffix, &mut visit);
+        for start in 0..text.len() {
+            let rest = &text[start..];
+            for &len in self.lengths.iter().take_while(|&&len| len <= rest.len()) {
+                if let Some(&suffix) = self.suffixes.get(&rest[..len]) {
+                    if !seen.contains(&suffix) {
+                        seen.push(suffix);
+                        self.visit_suffix(suffix, &mut visit);
+                    }
+                }
             }
         }
     }

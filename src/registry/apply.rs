@@ -19,10 +19,11 @@ pub(super) enum Undo {
         position: usize,
         old: Arc<Definition>,
     },
-    /// A lifecycle event was inserted at this index.
-    Event { position: usize, index: usize },
-    /// A change of terms was inserted at this index.
-    Term { position: usize, index: usize },
+    /// A lifecycle event was appended to the code at this position; `early`: before an
+    /// event already there, so the list needs sorting once the batch is through.
+    Event { position: usize, early: bool },
+    /// A change of terms was appended, likewise.
+    Term { position: usize, early: bool },
     /// The code at this position was removed.
     Removed { position: usize },
     /// The partner had this contract, or none.
@@ -138,14 +139,12 @@ impl Store {
                     }
                 }
                 Undo::Definition { position, old } => self.entries[position].definition = old,
-                Undo::Event { position, index } => {
-                    self.entries[position].timeline_mut().events.remove(index);
+                // Nothing is sorted until the batch is through: the last appended is last.
+                Undo::Event { position, .. } => {
+                    self.entries[position].timeline_mut().events.pop();
                 }
-                Undo::Term { position, index } => {
-                    self.entries[position]
-                        .timeline_mut()
-                        .term_changes
-                        .remove(index);
+                Undo::Term { position, .. } => {
+                    self.entries[position].timeline_mut().term_changes.pop();
                 }
                 Undo::Removed { position } => {
                     let entry = &mut self.entries[position];
@@ -219,10 +218,11 @@ impl Store {
     ) -> Result<(), Error> {
         let position = self.live(id)?;
         let events = &mut self.entries[position].timeline_mut().events;
-        // After the events at the same instant: the one applied last wins.
-        let index = events.partition_point(|e| e.at <= at);
-        events.insert(index, LifecycleEvent { at, action });
-        undo.push(Undo::Event { position, index });
+        // Appended, and sorted once the batch is through (`settle`): inserting each event in
+        // place made a batch of events in reverse order quadratic.
+        let early = events.last().is_some_and(|last| last.at > at);
+        events.push(LifecycleEvent { at, action });
+        undo.push(Undo::Event { position, early });
         Ok(())
     }
 
@@ -234,9 +234,39 @@ impl Store {
         undo: &mut Vec<Undo>,
     ) {
         let changes = &mut self.entries[position].timeline_mut().term_changes;
-        let index = changes.partition_point(|c| c.at <= at);
-        changes.insert(index, TermChange { at, update });
-        undo.push(Undo::Term { position, index });
+        let early = changes.last().is_some_and(|last| last.at > at);
+        changes.push(TermChange { at, update });
+        undo.push(Undo::Term { position, early });
+    }
+
+    /// Puts the events and term changes a batch appended out of order in time order, once.
+    /// The sort is stable: of the entries at one instant, the one applied last stays last, and
+    /// wins.
+    pub(super) fn settle(&mut self, log: &[Undo]) {
+        let mut early: Vec<(usize, bool)> = log
+            .iter()
+            .filter_map(|step| match *step {
+                Undo::Event {
+                    position,
+                    early: true,
+                } => Some((position, true)),
+                Undo::Term {
+                    position,
+                    early: true,
+                } => Some((position, false)),
+                _ => None,
+            })
+            .collect();
+        early.sort_unstable();
+        early.dedup();
+        for (position, is_event) in early {
+            let timeline = self.entries[position].timeline_mut();
+            if is_event {
+                timeline.events.sort_by_key(|e| e.at);
+            } else {
+                timeline.term_changes.sort_by_key(|c| c.at);
+            }
+        }
     }
 
     /// Replaces the definition at `position` by a copy that `edit` changed; the old one stays

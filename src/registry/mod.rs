@@ -275,6 +275,7 @@ impl Registry {
             }
         }
         if errors.is_empty() {
+            self.store.settle(&undo);
             Ok(self.store.history.record(recorded, note))
         } else {
             self.store.undo(undo);
@@ -286,6 +287,7 @@ impl Registry {
     fn change(&mut self, change: Change) -> Result<(), Error> {
         let mut undo: Vec<Undo> = Vec::new();
         let recorded = self.store.apply_change(change, &mut undo)?;
+        self.store.settle(&undo);
         self.store.history.record(vec![recorded], None);
         Ok(())
     }
