@@ -187,7 +187,10 @@ fn main() {
 
     if std::env::var("BENCH_REPORT_PROFILE").as_deref() == Ok("hostile") {
         // The hostile-input figures alone, as JSON on stdout.
-        println!("{}", serde_json::to_string_pretty(&hostile::figures(at)).expect("prints"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&hostile::figures(at)).expect("prints")
+        );
         return;
     }
     let exact = workload::exact_codes(n_exact, 0x5EED);

@@ -258,7 +258,9 @@ fn an_upload_past_the_last_id_says_no_ids_are_left() {
         ]
     );
     assert!(
-        upload.problems()[0].to_string().contains("no code ids are left"),
+        upload.problems()[0]
+            .to_string()
+            .contains("no code ids are left"),
         "{}",
         upload.problems()[0]
     );
@@ -277,10 +279,18 @@ fn check_available_lists_regex_collisions_in_precedence_order() {
         .add(Code::tracking(CodeId(1), "^save.*$", PartnerId(1)).regex())
         .unwrap();
     registry
-        .add(Code::tracking(CodeId(2), "^SAVE.*$", PartnerId(2)).regex().priority(5))
+        .add(
+            Code::tracking(CodeId(2), "^SAVE.*$", PartnerId(2))
+                .regex()
+                .priority(5),
+        )
         .unwrap();
     registry
-        .add(Code::tracking(CodeId(3), "^Save.*$", PartnerId(3)).regex().priority(1))
+        .add(
+            Code::tracking(CodeId(3), "^Save.*$", PartnerId(3))
+                .regex()
+                .priority(1),
+        )
         .unwrap();
     let engine = registry.compile().unwrap();
     let taken = engine
@@ -338,9 +348,15 @@ fn lifecycle_events_out_of_order_are_sorted_once_per_batch() {
         .map(|i| {
             let at = Timestamp::from_unix_seconds(i);
             if i % 2 == 0 {
-                Change::Expire { code: CodeId(1), at }
+                Change::Expire {
+                    code: CodeId(1),
+                    at,
+                }
             } else {
-                Change::Reactivate { code: CodeId(1), at }
+                Change::Reactivate {
+                    code: CodeId(1),
+                    at,
+                }
             }
         })
         .collect();
@@ -354,20 +370,42 @@ fn lifecycle_events_out_of_order_are_sorted_once_per_batch() {
     let at = Timestamp::from_unix_seconds(10);
     registry
         .apply([
-            Change::Reactivate { code: CodeId(1), at },
-            Change::Expire { code: CodeId(1), at: Timestamp::from_unix_seconds(5) },
-            Change::Expire { code: CodeId(1), at },
+            Change::Reactivate {
+                code: CodeId(1),
+                at,
+            },
+            Change::Expire {
+                code: CodeId(1),
+                at: Timestamp::from_unix_seconds(5),
+            },
+            Change::Expire {
+                code: CodeId(1),
+                at,
+            },
         ])
         .unwrap();
     let events = registry.events(CodeId(1)).unwrap();
-    let at_ten: Vec<Lifecycle> = events.iter().filter(|e| e.at == at).map(|e| e.action).collect();
-    assert_eq!(at_ten, [Lifecycle::Expire, Lifecycle::Reactivate, Lifecycle::Expire]);
+    let at_ten: Vec<Lifecycle> = events
+        .iter()
+        .filter(|e| e.at == at)
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        at_ten,
+        [Lifecycle::Expire, Lifecycle::Reactivate, Lifecycle::Expire]
+    );
 
     // A failed batch takes back the events it appended, out of order or not.
     let before = registry.events(CodeId(1)).unwrap().to_vec();
     let failed = registry.apply([
-        Change::Expire { code: CodeId(1), at: Timestamp::from_unix_seconds(3) },
-        Change::Expire { code: CodeId(404), at },
+        Change::Expire {
+            code: CodeId(1),
+            at: Timestamp::from_unix_seconds(3),
+        },
+        Change::Expire {
+            code: CodeId(404),
+            at,
+        },
     ]);
     assert!(failed.is_err());
     assert_eq!(registry.events(CodeId(1)).unwrap(), before.as_slice());

@@ -63,7 +63,9 @@ pub(crate) fn figures(at: Timestamp) -> Value {
     let start = Instant::now();
     let engine = family.compile().expect("compiles");
     let compile_ms = start.elapsed().as_secs_f64() * 1e3;
-    let hits: Vec<String> = (0..1_000).map(|i| format!("P{:04}-{}", i, i * 97 % 100_000)).collect();
+    let hits: Vec<String> = (0..1_000)
+        .map(|i| format!("P{:04}-{}", i, i * 97 % 100_000))
+        .collect();
     let misses: Vec<String> = (0..1_000).map(|i| format!("P{:04}-x{i}", i)).collect();
     let shared_hit = per_order(&engine, at, &hits);
     let shared_miss = per_order(&engine, at, &misses);

@@ -103,8 +103,7 @@ impl Buckets {
                 .crowds
                 .iter()
                 .map(|c| {
-                    c.suffixes.capacity()
-                        * (size_of::<(Box<[u8]>, u32)>() + 1)
+                    c.suffixes.capacity() * (size_of::<(Box<[u8]>, u32)>() + 1)
                         + c.suffixes.keys().map(|k| k.len()).sum::<usize>()
                         + c.lengths.capacity() * size_of::<usize>()
                         + c.spans.capacity() * size_of::<(u32, u32)>()
@@ -119,44 +118,40 @@ impl Crowd {
         pids: &[u32],
         suffixes_of: impl Fn(u32) -> Option<Vec<Vec<u8>>>,
     ) -> Result<Crowd, Error> {
-        let mut ids = std::collections::HashMap::new();
-        let mut lists: Vec<Vec<u32>> = Vec::new();
-        let mut literals: Vec<Vec<u8>> = Vec::new();
+        // (suffix, pattern), sorted: each suffix's patterns in a run, in precedence order.
+        let mut pairs: Vec<(Vec<u8>, u32)> = Vec::with_capacity(pids.len());
         let mut residual = Vec::new();
         for &pid in pids {
-            let Some(suffixes) = suffixes_of(pid) else {
-                residual.push(pid);
-                continue;
-            };
-            for suffix in suffixes {
-                let id = *ids.entry(suffix).or_insert_with_key(|suffix: &Vec<u8>| {
-                    literals.push(suffix.clone());
-                    lists.push(Vec::new());
-                    lists.len() - 1
-                });
-                lists[id].push(pid);
+            match suffixes_of(pid) {
+                Some(suffixes) => pairs.extend(suffixes.into_iter().map(|s| (s, pid))),
+                None => residual.push(pid),
             }
         }
-        let mut lengths: Vec<usize> = literals.iter().map(Vec::len).collect();
+        pairs.sort_unstable();
+        let mut suffixes: HashMap<Box<[u8]>, u32, RandomState> = HashMap::default();
+        suffixes.reserve(pairs.len());
+        let mut spans = Vec::new();
+        let mut patterns = Vec::with_capacity(pairs.len());
+        let mut lengths = Vec::new();
+        let mut pairs = pairs.into_iter().peekable();
+        while let Some((suffix, pid)) = pairs.next() {
+            let start = u32::try_from(patterns.len()).map_err(|_| too_many())?;
+            patterns.push(pid);
+            while let Some((_, pid)) = pairs.next_if(|(next, _)| *next == suffix) {
+                patterns.push(pid);
+            }
+            let end = u32::try_from(patterns.len()).map_err(|_| too_many())?;
+            let id = u32::try_from(spans.len()).map_err(|_| too_many())?;
+            spans.push((start, end));
+            lengths.push(suffix.len());
+            suffixes.insert(suffix.into_boxed_slice(), id);
+        }
         lengths.sort_unstable();
         lengths.dedup();
-        let suffixes = literals
-            .into_iter()
-            .zip(0u32..)
-            .map(|(literal, id)| (literal.into_boxed_slice(), id))
-            .collect();
-        let mut spans = Vec::with_capacity(lists.len());
-        let mut patterns = Vec::new();
-        for list in lists {
-            let start = u32::try_from(patterns.len()).map_err(|_| too_many())?;
-            patterns.extend(list);
-            let end = u32::try_from(patterns.len()).map_err(|_| too_many())?;
-            spans.push((start, end));
-        }
         Ok(Crowd {
             suffixes,
-            spans,
             lengths,
+            spans,
             patterns,
             residual,
         })

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use regex_syntax::hir::{Class, Hir, HirKind, Look};
+use regex_syntax::hir::{Class, ClassUnicode, Hir, HirKind, Look};
 
 /// The largest number of positions (characters and classes) an automaton may have.
 const MAX_POSITIONS: usize = 64;
@@ -57,16 +57,36 @@ struct Classes {
     spans: Vec<(u32, u32)>,
     ranges: Vec<(char, char)>,
     ids: HashMap<Vec<(char, char)>, u32>,
+    /// The last Unicode class interned, and its id: `\d{4}` builds its class four times, and
+    /// a family of codes the same class many times; comparing is cheaper than hashing.
+    last_unicode: Option<(Vec<(char, char)>, u32)>,
 }
 
 impl Classes {
-    fn intern(&mut self, ranges: Vec<(char, char)>) -> u32 {
-        if let Some(&id) = self.ids.get(&ranges) {
+    fn intern_unicode(&mut self, class: &ClassUnicode) -> u32 {
+        if let Some((ranges, id)) = &self.last_unicode {
+            let same = ranges.len() == class.ranges().len()
+                && ranges
+                    .iter()
+                    .zip(class.iter())
+                    .all(|(&(lo, hi), r)| lo == r.start() && hi == r.end());
+            if same {
+                return *id;
+            }
+        }
+        let ranges: Vec<(char, char)> = class.iter().map(|r| (r.start(), r.end())).collect();
+        let id = self.intern(&ranges);
+        self.last_unicode = Some((ranges, id));
+        id
+    }
+
+    fn intern(&mut self, ranges: &[(char, char)]) -> u32 {
+        if let Some(&id) = self.ids.get(ranges) {
             return id;
         }
         let mut ascii = 0u128;
         let start = self.ranges.len() as u32;
-        for &(lo, hi) in &ranges {
+        for &(lo, hi) in ranges {
             for c in (lo as u32)..=(hi as u32).min(127) {
                 ascii |= 1 << c;
             }
@@ -78,7 +98,7 @@ impl Classes {
         let id = self.ascii.len() as u32;
         self.ascii.push(ascii);
         self.spans.push((start, self.ranges.len() as u32));
-        self.ids.insert(ranges, id);
+        self.ids.insert(ranges.to_vec(), id);
         id
     }
 
@@ -126,12 +146,16 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn position(&mut self, ranges: Vec<(char, char)>) -> Result<Fragment, Unsupported> {
+    fn position(&mut self, ranges: &[(char, char)]) -> Result<Fragment, Unsupported> {
+        let class = self.automata.classes.intern(ranges);
+        self.position_of(class)
+    }
+
+    fn position_of(&mut self, class: u32) -> Result<Fragment, Unsupported> {
         let index = self.automata.follow.len() - self.base;
         if index >= MAX_POSITIONS {
             return Err(Unsupported);
         }
-        let class = self.automata.classes.intern(ranges);
         self.automata.follow.push(0);
         self.automata.class_of.push(class);
         let bit = 1u64 << index;
@@ -164,13 +188,14 @@ impl Builder<'_> {
                 let text = std::str::from_utf8(&literal.0).map_err(|_| Unsupported)?;
                 let mut fragment = EMPTY;
                 for c in text.chars() {
-                    let next = self.position(vec![(c, c)])?;
+                    let next = self.position(&[(c, c)])?;
                     fragment = self.concat(fragment, next);
                 }
                 Ok(fragment)
             }
             HirKind::Class(Class::Unicode(class)) => {
-                self.position(class.iter().map(|r| (r.start(), r.end())).collect())
+                let id = self.automata.classes.intern_unicode(class);
+                self.position_of(id)
             }
             HirKind::Class(Class::Bytes(class)) => {
                 // A byte class matches single bytes; above ASCII those are not characters.
@@ -178,12 +203,11 @@ impl Builder<'_> {
                 if !ascii {
                     return Err(Unsupported);
                 }
-                self.position(
-                    class
-                        .iter()
-                        .map(|r| (char::from(r.start()), char::from(r.end())))
-                        .collect(),
-                )
+                let ranges: Vec<(char, char)> = class
+                    .iter()
+                    .map(|r| (char::from(r.start()), char::from(r.end())))
+                    .collect();
+                self.position(&ranges)
             }
             HirKind::Look(_) => Err(Unsupported),
             HirKind::Capture(capture) => self.build(&capture.sub),
@@ -270,9 +294,12 @@ fn strip_anchors(hir: &Hir) -> (&[Hir], bool, bool) {
 }
 
 impl Automata {
-    /// Compiles `hir` into an automaton; `None` when this form cannot hold it.
-    pub(crate) fn add(&mut self, hir: &Hir) -> Option<u32> {
+    /// Compiles `hir` into an automaton, anchored at both ends of the code when `whole_code`
+    /// says so or the pattern is; `None` when this form cannot hold it.
+    pub(crate) fn add(&mut self, hir: &Hir, whole_code: bool) -> Option<u32> {
         let (parts, start_anchored, end_anchored) = strip_anchors(hir);
+        let (start_anchored, end_anchored) =
+            (start_anchored || whole_code, end_anchored || whole_code);
         let base = self.follow.len();
         let mut builder = Builder {
             automata: self,
@@ -334,8 +361,17 @@ impl Automata {
                 candidates |= program.first;
             }
             state = 0;
+            // Positions of a repeated class (`\w{12}`) share one lookup per character: for a
+            // non-ASCII character each lookup is a binary search over the class's ranges.
+            let mut last: Option<(u32, bool)> = None;
             for p in bits(candidates) {
-                if self.classes.contains(class_of[p], c) {
+                let class = class_of[p];
+                let inside = match last {
+                    Some((seen, inside)) if seen == class => inside,
+                    _ => self.classes.contains(class, c),
+                };
+                last = Some((class, inside));
+                if inside {
                     state |= 1 << p;
                 }
             }
@@ -374,7 +410,7 @@ mod tests {
         let hir = regex_syntax::parse(pattern).unwrap();
         let mut automata = Automata::default();
         let id = automata
-            .add(&hir)
+            .add(&hir, false)
             .unwrap_or_else(|| panic!("{pattern} unsupported"));
         let reference = regex::Regex::new(pattern).unwrap();
         for &(text, expected) in texts {
@@ -431,7 +467,7 @@ mod tests {
                 .build()
                 .parse(pattern)
                 .unwrap();
-            assert!(automata.add(&hir).is_none(), "{pattern}");
+            assert!(automata.add(&hir, false).is_none(), "{pattern}");
         }
         // A refused pattern leaves nothing behind.
         assert!(automata.follow.is_empty() && automata.programs.is_empty());
@@ -441,7 +477,7 @@ mod tests {
     fn anchored_at_an_offset() {
         let mut automata = Automata::default();
         let id = automata
-            .add(&regex_syntax::parse(r"SUMMER\d").unwrap())
+            .add(&regex_syntax::parse(r"SUMMER\d").unwrap(), false)
             .unwrap();
         assert!(automata.is_match(id, "XSUMMER1", Start::At(1)));
         assert!(!automata.is_match(id, "XSUMMER1", Start::At(0)));

@@ -142,10 +142,7 @@ impl Matcher {
         let mut regex_ranks: Vec<(u32, Rank)> =
             regex.iter().map(|&(rank, _, i)| (i, rank)).collect();
         regex_ranks.sort_unstable_by_key(|&(i, _)| i);
-        let regex = regex
-            .into_iter()
-            .map(|(_, hir, i)| (hir.clone(), i))
-            .collect();
+        let regex = regex.into_iter().map(|(_, hir, i)| (hir, i)).collect();
         Ok(Matcher {
             exact,
             filter: None,

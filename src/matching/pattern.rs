@@ -4,7 +4,7 @@
 use regex_automata::nfa::thompson;
 use regex_syntax::ast::ErrorKind as AstErrorKind;
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
-use regex_syntax::hir::{Dot, Hir, Look, Repetition};
+use regex_syntax::hir::{Dot, Hir, HirKind, Look, Repetition};
 
 use crate::model::{MAX_REGEX_SIZE, Reason};
 
@@ -88,6 +88,9 @@ pub(crate) fn anywhere(hir: Hir) -> Hir {
 /// The class limit of 1 keeps `[0-9]{4}` from expanding into thousands of literals: the literal
 /// stops where the first class begins, which is all a prefilter needs.
 pub(crate) fn prefixes(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    if let Some(literal) = leading_literal(hir) {
+        return Some(vec![literal.to_vec()]);
+    }
     let seq = Extractor::new()
         .kind(ExtractKind::Prefix)
         .limit_class(1)
@@ -108,6 +111,11 @@ pub(crate) fn prefixes(hir: &Hir) -> Option<Vec<Vec<u8>>> {
 /// Literals one of which every match of `hir` ends with (`-123` for `^P\d{4}-123$`), or
 /// `None` as for [`prefixes`]: the second key of patterns that share a prefix or have none.
 pub(crate) fn suffixes(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    // Most patterns end with a literal: read it off without the general extractor, which is
+    // a fifth of compiling a family of 100,000 codes.
+    if let Some(literal) = trailing_literal(hir).filter(|l| !l.is_empty()) {
+        return Some(vec![literal.to_vec()]);
+    }
     let seq = Extractor::new()
         .kind(ExtractKind::Suffix)
         .limit_class(1)
@@ -123,6 +131,45 @@ pub(crate) fn suffixes(hir: &Hir) -> Option<Vec<Vec<u8>>> {
     out.sort();
     out.dedup();
     Some(out)
+}
+
+/// The literal every match of `hir` starts with, when the pattern is a literal (after `\A`)
+/// followed by a class or a repetition of one (`^P\d{4}-17$`), where the general extractor
+/// would stop too: it is a sixth of compiling a family of 100,000 codes.
+fn leading_literal(hir: &Hir) -> Option<&[u8]> {
+    let HirKind::Concat(subs) = hir.kind() else {
+        return None;
+    };
+    let mut rest = subs
+        .iter()
+        .skip_while(|sub| matches!(sub.kind(), HirKind::Look(Look::Start)));
+    let HirKind::Literal(literal) = rest.next()?.kind() else {
+        return None;
+    };
+    let stops = match rest.next().map(Hir::kind) {
+        None | Some(HirKind::Class(_) | HirKind::Look(Look::End)) => true,
+        Some(HirKind::Repetition(repetition)) => {
+            matches!(repetition.sub.kind(), HirKind::Class(_))
+        }
+        Some(_) => false,
+    };
+    (stops && !literal.0.is_empty()).then_some(&*literal.0)
+}
+
+/// The literal every match of `hir` ends with, when the pattern ends with one (before `\z`).
+fn trailing_literal(hir: &Hir) -> Option<&[u8]> {
+    match hir.kind() {
+        HirKind::Literal(literal) => Some(&literal.0),
+        HirKind::Capture(capture) => trailing_literal(&capture.sub),
+        HirKind::Concat(subs) => {
+            let last = subs
+                .iter()
+                .rev()
+                .find(|sub| !matches!(sub.kind(), HirKind::Look(Look::End)))?;
+            trailing_literal(last)
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]

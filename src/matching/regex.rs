@@ -73,7 +73,7 @@ struct Filter {
 impl RegexMatcher {
     /// `patterns` are (syntax tree, code index), already in precedence order.
     pub(crate) fn build(
-        patterns: Vec<(Hir, u32)>,
+        patterns: Vec<(&Hir, u32)>,
         anchoring: RegexAnchoring,
     ) -> Result<RegexMatcher, Error> {
         let whole_code = anchoring == RegexAnchoring::WholeCode;
@@ -89,29 +89,34 @@ impl RegexMatcher {
         for (pid, (hir, code)) in patterns.into_iter().enumerate() {
             let pid = u32::try_from(pid).map_err(|_| too_many())?;
             code_of.push(code);
-            let hir = if whole_code {
-                pattern::whole_code(hir)
-            } else {
-                hir
+            // The literal sets are the same with or without the anchors `whole_code` adds
+            // (an anchor is an empty literal), and the small automata take the anchoring as a
+            // flag: only the rare pattern that needs a general engine is copied and wrapped.
+            let anchored = || {
+                if whole_code {
+                    pattern::whole_code(hir.clone())
+                } else {
+                    hir.clone()
+                }
             };
-            suffixes.push(pattern::suffixes(&hir));
-            match pattern::prefixes(&hir) {
+            suffixes.push(pattern::suffixes(hir));
+            match pattern::prefixes(hir) {
                 Some(prefixes) => literals.add(prefixes, pid),
                 None => {
                     unprefixed.push(pid);
-                    unprefixed_hirs.push(hir.clone());
+                    unprefixed_hirs.push(anchored());
                 }
             }
-            checks.push(match automata.add(&hir) {
+            checks.push(match automata.add(hir, whole_code) {
                 Some(id) => Check::Automaton(id),
                 None => {
                     let id = u32::try_from(fallback_hirs.len()).map_err(|_| too_many())?;
                     // Searched anchored at the start of the code: a pattern that may match
                     // anywhere gets an unanchored prefix of its own.
                     fallback_hirs.push(if whole_code {
-                        hir
+                        anchored()
                     } else {
-                        pattern::anywhere(hir)
+                        pattern::anywhere(hir.clone())
                     });
                     Check::Fallback(id)
                 }
@@ -441,7 +446,8 @@ mod tests {
                     i,
                 )
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let patterns = patterns.iter().map(|(hir, i)| (hir, *i)).collect();
         RegexMatcher::build(patterns, anchoring).unwrap_or_else(|e| panic!("{e}"))
     }
 
