@@ -42,6 +42,9 @@ struct Crowd {
     suffixes: HashMap<Box<[u8]>, u32, RandomState>,
     /// The lengths of the suffixes, ascending, each once.
     lengths: Vec<usize>,
+    /// Bit `b` set: some suffix starts with byte `b`. A search for suffixes anywhere in a code
+    /// probes only where one may start (none in Cyrillic text, for digit suffixes).
+    first_bytes: [u64; 4],
     /// Suffix id → its patterns, as a span of `patterns`.
     spans: Vec<(u32, u32)>,
     patterns: Vec<u32>,
@@ -148,9 +151,16 @@ impl Crowd {
         }
         lengths.sort_unstable();
         lengths.dedup();
+        let mut first_bytes = [0u64; 4];
+        for suffix in suffixes.keys() {
+            if let Some(&b) = suffix.first() {
+                first_bytes[usize::from(b / 64)] |= 1 << (b % 64);
+            }
+        }
         Ok(Crowd {
             suffixes,
             lengths,
+            first_bytes,
             spans,
             patterns,
             residual,
@@ -174,6 +184,10 @@ impl Crowd {
         // Anywhere in the text: every substring of a length that occurs, each suffix once.
         let mut seen: SmallVec<[u32; 16]> = SmallVec::new();
         for start in 0..text.len() {
+            let b = text[start];
+            if self.first_bytes[usize::from(b / 64)] >> (b % 64) & 1 == 0 {
+                continue;
+            }
             let rest = &text[start..];
             for &len in self.lengths.iter().take_while(|&&len| len <= rest.len()) {
                 if let Some(&suffix) = self.suffixes.get(&rest[..len]) {

@@ -48,6 +48,9 @@ pub(crate) enum Start {
     From(usize),
 }
 
+/// A class with more ranges above ASCII than this gets a bitmap of the BMP.
+const BMP_BITMAP_RANGES: usize = 8;
+
 /// Character classes, interned: codes of one program share a handful (digits, letters, …).
 #[derive(Default)]
 struct Classes {
@@ -56,6 +59,9 @@ struct Classes {
     /// Per class: its ranges above ASCII, as a span of `ranges`.
     spans: Vec<(u32, u32)>,
     ranges: Vec<(char, char)>,
+    /// Per class with many ranges (`\w`, `\d` in Unicode): its Basic Multilingual Plane as
+    /// a bitmap (8 KiB), so that a non-ASCII character is one load, not a binary search.
+    bmp: Vec<Option<Box<[u64]>>>,
     ids: HashMap<Vec<(char, char)>, u32>,
     /// The last Unicode class interned, and its id: `\d{4}` builds its class four times, and
     /// a family of codes the same class many times; comparing is cheaper than hashing.
@@ -98,6 +104,16 @@ impl Classes {
         let id = self.ascii.len() as u32;
         self.ascii.push(ascii);
         self.spans.push((start, self.ranges.len() as u32));
+        let above = &self.ranges[start as usize..];
+        self.bmp.push((above.len() > BMP_BITMAP_RANGES).then(|| {
+            let mut bits = vec![0u64; 1 << 10].into_boxed_slice();
+            for &(lo, hi) in above {
+                for c in (lo as u32)..=(hi as u32).min(0xFFFF) {
+                    bits[c as usize / 64] |= 1 << (c % 64);
+                }
+            }
+            bits
+        }));
         self.ids.insert(ranges.to_vec(), id);
         id
     }
@@ -106,6 +122,9 @@ impl Classes {
         let class = class as usize;
         if c.is_ascii() {
             return self.ascii[class] >> (c as u32) & 1 == 1;
+        }
+        if let (Some(bits), code @ 0..=0xFFFF) = (&self.bmp[class], c as u32) {
+            return bits[code as usize / 64] >> (code % 64) & 1 == 1;
         }
         let (start, end) = self.spans[class];
         let ranges = &self.ranges[start as usize..end as usize];
@@ -394,6 +413,10 @@ impl Automata {
             + c.ascii.capacity() * size_of::<u128>()
             + c.spans.capacity() * size_of::<(u32, u32)>()
             + c.ranges.capacity() * size_of::<(char, char)>()
+            + c.bmp
+                .iter()
+                .map(|b| size_of::<Option<Box<[u64]>>>() + b.as_ref().map_or(0, |b| b.len() * 8))
+                .sum::<usize>()
             + c.ids.capacity() * (size_of::<Vec<(char, char)>>() + size_of::<u32>() + 1)
             + c.ids
                 .keys()
