@@ -24,8 +24,12 @@ decision, so late orders and replays of last month are judged as they would have
   [`Code::restricted`]), partner contracts and lifecycle events, under [`Settings`].
 - [`Engine`] — compiled from a registry: immutable, `Send + Sync`, cheap to clone. Exact codes
   sit in an open-addressing hash index keyed by their case-folded text; regex codes are found
-  through an index of their literal prefixes and each checked by a small automaton of its own,
-  so the cost of a lookup does not grow with the number of codes. [`Engine::memory_usage`]
+  through an index of their literal prefixes (and, where more than eight share one prefix or
+  have none, of their literal suffixes) and each checked by a small automaton of its own, at
+  most once per entered code, so the cost of a lookup grows with the code's length and with
+  the number of patterns it could match, not with the number of codes. Patterns with neither a
+  literal prefix nor a literal suffix (`^[A-Z]+\d+$`) are the exception: behind one DFA filter
+  while it fits, checked one by one past it. [`Engine::memory_usage`]
   says what it holds; `BENCHMARKS.md` what it costs at 1,000,000 codes.
 - [`Conversion`] in (its codes as [`EnteredCodes`]: `&str`s or `String`s, borrowed), [`Decision`]
   out: an [`Outcome`] plus, for every entered code, what it hit ([`CodeHit`]), and the codes

@@ -438,3 +438,31 @@ fn a_sub_millisecond_lookback_and_non_finite_thresholds_round_trip_through_serde
         assert_eq!(back.no_owner_click_share.to_bits(), x.to_bits(), "{json}");
     }
 }
+
+/// A schedule of codes sharing one text (one a day): the exact index places each after the
+/// last of its text instead of probing past all of them, and each order finds the one in
+/// effect.
+#[test]
+fn many_exact_codes_sharing_one_text_compile_and_resolve() {
+    use promo_attribution::{CodeHit, Conversion, Window};
+    let day = 86_400;
+    let n = 5_000i64;
+    let mut registry = Registry::default();
+    let codes: Vec<Code> = (0..n)
+        .map(|i| {
+            Code::tracking(CodeId(i as u64), "DAILY", PartnerId(1 + i as u64 % 7))
+                .window(Window {
+                    from: Some(Timestamp::from_unix_seconds(i * day)),
+                    until: Some(Timestamp::from_unix_seconds((i + 1) * day)),
+                })
+                .into()
+        })
+        .collect();
+    registry.add_all(codes).unwrap();
+    let engine = registry.compile().unwrap();
+    for i in [0, 1, 2_500, n - 1] {
+        let at = Timestamp::from_unix_seconds(i * day + 3_600);
+        let decision = engine.attribute(&Conversion::new(at).codes(&["daily"]));
+        assert_eq!(decision.entered()[0], CodeHit::Matched(CodeId(i as u64)));
+    }
+}

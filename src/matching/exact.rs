@@ -19,6 +19,7 @@
 //! byte at a time ([`Hashing::Rolling`]), so that every prefix of an entered code is hashed in
 //! one pass over it.
 
+use std::collections::HashMap;
 use std::hash::BuildHasher;
 
 /// A slot: 16 bytes.
@@ -139,16 +140,31 @@ impl ExactIndex {
         let mut control = vec![0u8; homes + GROUP];
         let mut slots = vec![FREE; homes + GROUP];
         let mut texts = Vec::new();
+        // The last slot of each text met more than once. Codes of one text sit in order along
+        // the probe sequence, so the next one goes after that slot: probing from home past all
+        // of them made K codes of one text cost K² (a schedule of 50,000 monthly codes).
+        let mut last_of_shared: HashMap<&[u8], usize, foldhash::fast::RandomState> =
+            HashMap::default();
         for (text, code) in entries {
             let hash = hashing.hash(text);
             let mut at = home(hash, homes);
             let tag = hash as u32;
+            let mut shared = false;
+            if let Some(&last) = last_of_shared.get(text) {
+                slots[last].more = true;
+                at = last + 1;
+                shared = true;
+            }
             while control[at] != 0 {
                 let slot = slots[at];
-                if slot.tag == tag && text_of(&slot, &texts) == text {
+                if !shared && slot.tag == tag && text_of(&slot, &texts) == text {
                     slots[at].more = true;
+                    shared = true;
                 }
                 at += 1;
+            }
+            if shared {
+                last_of_shared.insert(text, at);
             }
             if at + GROUP >= control.len() {
                 control.resize(at + GROUP + 1, 0);
