@@ -1,7 +1,9 @@
 //! Misuse monitoring: which registered codes a page of text shows. (Whether one code seen out
 //! in the wild is a violation is [`Engine::check_sighting`].)
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::nfa::contiguous;
+use aho_corasick::{Anchored, MatchKind};
 
 use crate::engine::Engine;
 use crate::matching::fold;
@@ -28,7 +30,10 @@ pub struct Found {
 /// Exact codes are found case-insensitively (simple case folding) by one Aho-Corasick automaton
 /// over all their texts, wherever they stand, as long as the characters on either side are not
 /// *token characters* (letters, digits, `_` and `-`): `SAVE10` is found in `use SAVE10!` but
-/// not in `XSAVE10` or `SAVE10-B`. Regex codes are checked against every maximal run of token
+/// not in `XSAVE10` or `SAVE10-B`. The automaton is walked from each place a code may start
+/// (where the character before is not a token character), folding the page as it goes: the
+/// scan costs at most the longest code's length per such place, however the codes nest
+/// (`A`, `AA`, `AAA`… over a run of `A`s), and no memory in proportion to the page. Regex codes are checked against every maximal run of token
 /// characters, so a regex code can be found only when the codes it matches are made of token
 /// characters — which every realistic family is.
 ///
@@ -56,8 +61,9 @@ pub struct Found {
 #[derive(Clone, Debug)]
 pub struct PageScanner {
     engine: Engine,
-    /// Over the distinct case-folded texts of the exact codes; `None` when there are none.
-    exact: Option<AhoCorasick>,
+    /// Over the distinct case-folded texts of the exact codes, walked anchored; `None` when
+    /// there are none.
+    exact: Option<contiguous::NFA>,
 }
 
 fn is_token_char(c: char) -> bool {
@@ -74,7 +80,7 @@ impl PageScanner {
         let exact = if texts.is_empty() {
             None
         } else {
-            let automaton = AhoCorasick::builder()
+            let automaton = contiguous::Builder::new()
                 .match_kind(MatchKind::Standard)
                 .build(&texts)
                 .map_err(|e| {
@@ -92,7 +98,7 @@ impl PageScanner {
 
     /// The heap memory of the automaton over the exact codes, in bytes.
     pub fn memory_usage(&self) -> usize {
-        self.exact.as_ref().map_or(0, AhoCorasick::memory_usage)
+        self.exact.as_ref().map_or(0, |nfa| nfa.memory_usage())
     }
 
     /// Every registered code in `text`, in order of position, each resolved at `at`. A range
@@ -100,15 +106,7 @@ impl PageScanner {
     pub fn scan(&self, text: &str, at: Timestamp) -> Vec<Found> {
         let mut spans: Vec<(usize, usize)> = Vec::new();
         if let Some(automaton) = &self.exact {
-            let folded = Folded::new(text);
-            for m in automaton.find_overlapping_iter(folded.text.as_str()) {
-                let (start, end) = (folded.original(m.start()), folded.original(m.end()));
-                let before = text[..start].chars().next_back();
-                let after = text[end..].chars().next();
-                if !before.is_some_and(is_token_char) && !after.is_some_and(is_token_char) {
-                    spans.push((start, end));
-                }
-            }
+            exact_spans(automaton, text, &mut spans);
         }
         if self.engine.has_regex_codes() {
             for (start, token) in tokens(text) {
@@ -154,40 +152,41 @@ fn tokens(text: &str) -> impl Iterator<Item = (usize, &str)> + '_ {
     })
 }
 
-/// A text case-folded character by character, with the way back to the original offsets.
-struct Folded {
-    text: String,
-    /// For each byte offset of the folded text that starts a character (and its end), the
-    /// offset in the original; empty when folding kept every offset (ASCII).
-    back: Vec<usize>,
-}
-
-impl Folded {
-    fn new(original: &str) -> Folded {
-        if original.is_ascii() {
-            return Folded {
-                text: original.to_ascii_lowercase(),
-                back: Vec::new(),
-            };
+/// Every span of `text` that is an exact code's text, with no token character on either side:
+/// the automaton is walked anchored from each place a code may start, on the text folded one
+/// character at a time.
+fn exact_spans(automaton: &contiguous::NFA, text: &str, spans: &mut Vec<(usize, usize)>) {
+    let Ok(start) = automaton.start_state(Anchored::Yes) else {
+        return;
+    };
+    let mut before: Option<char> = None;
+    for (at, c) in text.char_indices() {
+        let may_start = !before.is_some_and(is_token_char);
+        before = Some(c);
+        if !may_start {
+            continue;
         }
-        let mut text = String::with_capacity(original.len());
-        let mut back = Vec::with_capacity(original.len() + 1);
-        for (offset, c) in original.char_indices() {
-            let before = text.len();
-            // One character always fits the stack buffer: no allocation per character.
-            fold::with_folded(c.encode_utf8(&mut [0; 4]), |folded| text.push_str(folded));
-            back.extend(std::iter::repeat_n(offset, text.len() - before));
-        }
-        back.push(original.len());
-        Folded { text, back }
-    }
-
-    /// The original offset of a folded offset at a character boundary.
-    fn original(&self, folded: usize) -> usize {
-        if self.back.is_empty() {
-            folded
-        } else {
-            self.back[folded]
+        let mut state = start;
+        for (offset, c) in text[at..].char_indices() {
+            let mut utf8 = [0u8; 4];
+            let alive = fold::with_folded_bytes(c.encode_utf8(&mut utf8), |folded| {
+                for &byte in folded {
+                    state = automaton.next_state(Anchored::Yes, state, byte);
+                    if automaton.is_dead(state) {
+                        return false;
+                    }
+                }
+                true
+            });
+            if alive != Some(true) {
+                break;
+            }
+            if automaton.is_match(state) {
+                let end = at + offset + c.len_utf8();
+                if !text[end..].chars().next().is_some_and(is_token_char) {
+                    spans.push((at, end));
+                }
+            }
         }
     }
 }
@@ -202,15 +201,5 @@ mod tests {
         assert_eq!(found, [(2, "a-1"), (7, "été_2"), (15, "x")]);
         assert_eq!(tokens("").count(), 0);
         assert_eq!(tokens(" !? ").count(), 0);
-    }
-
-    #[test]
-    fn folding_maps_offsets_back() {
-        // 'Ⱥ' (2 bytes) folds to 'ⱥ' (3 bytes): offsets after it shift.
-        let folded = Folded::new("xȺSAVE");
-        assert_eq!(folded.text, "xⱥsave");
-        let at = folded.text.find("save").unwrap_or(usize::MAX);
-        assert_eq!(folded.original(at), 3);
-        assert_eq!(folded.original(folded.text.len()), 7);
     }
 }

@@ -466,3 +466,27 @@ fn many_exact_codes_sharing_one_text_compile_and_resolve() {
         assert_eq!(decision.entered()[0], CodeHit::Matched(CodeId(i as u64)));
     }
 }
+
+/// Codes `A`, `AA`, … `A`×200 over a page of long runs of `A`: every run is one place a code
+/// may start, walked at most 200 characters, not 200 overlapping hits per character.
+#[test]
+fn the_page_scanner_walks_nested_codes_once_per_start() {
+    use promo_attribution::PageScanner;
+    let mut registry = Registry::default();
+    let codes: Vec<Code> = (1..=200u64)
+        .map(|n| Code::tracking(CodeId(n), "A".repeat(n as usize), PartnerId(n)).into())
+        .collect();
+    registry.add_all(codes).unwrap();
+    let engine = registry.compile().unwrap();
+    let scanner = PageScanner::new(&engine).unwrap();
+    let run = "a".repeat(200_000);
+    let page = format!("{run} aaa, {run} Ä {}!", "A".repeat(200));
+    let found: Vec<(usize, usize)> = scanner
+        .scan(&page, Timestamp::from_unix_seconds(0))
+        .iter()
+        .map(|f| (f.start, f.end))
+        .collect();
+    let aaa = run.len() + 1;
+    let last = page.len() - 201;
+    assert_eq!(found, [(aaa, aaa + 3), (last, last + 200)]);
+}
