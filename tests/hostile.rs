@@ -227,7 +227,7 @@ fn past_its_budget_the_conflict_report_lists_what_it_did_not_compare() {
         })
         .collect();
     let found = some.len() - unchecked.len();
-    assert!(found >= 1 && found < 10, "{some:?}");
+    assert!((1..10).contains(&found), "{some:?}");
     assert!(!unchecked.is_empty(), "{some:?}");
     assert_eq!(*unchecked.last().unwrap(), 4);
     assert_eq!(engine.conflicts_within(0).len(), 5);

@@ -230,7 +230,8 @@ mod tests {
             v.iter().map(|(s, l)| (s.to_string(), *l)).collect()
         };
         let expected = lines(&[("a", 1), ("1", 2), ("3", 4), ("x\ny", 5), ("6", 7)]);
-        let cases: [(&str, &[u8], Vec<(String, u64)>); 6] = [
+        type Case = (&'static str, &'static [u8], Vec<(String, u64)>);
+        let cases: [Case; 6] = [
             (
                 "lf",
                 b"a,b\n1,2\n\n3,4\n\"x\ny\",5\n6,7\n",

@@ -28,7 +28,7 @@ pub(crate) fn neutralise(cell: &str) -> Cow<'_, str> {
 }
 
 /// The cell [`neutralise`] was given.
-#[cfg_attr(not(feature = "csv"), allow(dead_code))]
+#[cfg(feature = "csv")]
 pub(crate) fn restore(cell: &str) -> &str {
     match cell.strip_prefix('\'') {
         Some(rest) if needs_guard(rest.as_bytes()) => rest,
@@ -38,7 +38,7 @@ pub(crate) fn restore(cell: &str) -> &str {
 
 /// A cell as some file had it (perhaps not UTF-8), guarded for writing: its value as read,
 /// neutralised. A cell that was already guarded is kept as it was.
-#[cfg_attr(not(feature = "csv"), allow(dead_code))]
+#[cfg(feature = "csv")]
 pub(crate) fn reguard(cell: &[u8]) -> Cow<'_, [u8]> {
     let guarded = cell.first() == Some(&b'\'') && needs_guard(&cell[1..]);
     if guarded || !needs_guard(cell) {
@@ -48,7 +48,7 @@ pub(crate) fn reguard(cell: &[u8]) -> Cow<'_, [u8]> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "csv"))]
 mod tests {
     use super::*;
 

@@ -39,7 +39,12 @@ pub use settings::{
 pub use sighting::{Sighting, SightingCheck, Violation};
 pub use time::{Timestamp, Window};
 
-pub(crate) use cell::{neutralise, reguard, restore};
+pub(crate) use cell::neutralise;
+// Read back by bulk uploads only.
+#[cfg(feature = "csv")]
+pub(crate) use cell::{reguard, restore};
 pub(crate) use code::check_text;
 pub(crate) use error::Reason;
+// For the bulk reader and the serde of thresholds.
+#[cfg_attr(not(any(feature = "csv", feature = "serde")), allow(unused_imports))]
 pub(crate) use excerpt::{EXCERPT_CHARS, Excerpt};

@@ -342,12 +342,12 @@ impl<'de> serde::Deserialize<'de> for Timestamp {
     }
 }
 
-/// A [`Duration`] as whole milliseconds, the precision every instant has (serde `with`).
+/// A [`Duration`] as milliseconds (serde `with`): a whole number when it is one
+/// (`2592000000`), otherwise a fraction (`1.5`), so that a sub-millisecond part is not
+/// dropped. A fraction is exact for durations up to about 104 days (2^53 nanoseconds); past
+/// that, the nearest.
 #[cfg(feature = "serde")]
 pub(crate) mod serde_millis {
-    //! A duration as milliseconds: a whole number when it is one (`2592000000`), otherwise a
-    //! fraction (`1.5`), so that a sub-millisecond part is not dropped. A fraction is exact
-    //! for durations up to about 104 days (2^53 nanoseconds); past that, the nearest.
     use std::fmt;
     use std::time::Duration;
 
