@@ -24,6 +24,9 @@ pub(crate) struct Automata {
     follow: Vec<u64>,
     /// Per position of every program: its class.
     class_of: Vec<u32>,
+    /// Per program, a span of this: each distinct class of the program and the positions
+    /// that hold it. A step looks each class up once, however many positions share it.
+    class_positions: Vec<(u32, u64)>,
     classes: Classes,
 }
 
@@ -31,8 +34,14 @@ pub(crate) struct Automata {
 #[derive(Clone, Copy)]
 struct Program {
     base: u32,
+    /// Its span of `class_positions`.
+    classes_start: u32,
+    classes_end: u32,
     first: u64,
     last: u64,
+    /// Each position is followed by the next one only (`P\d{4}-17`, `\w{12}`): a step is a
+    /// shift, not a walk over the current positions.
+    linear: bool,
     /// The pattern began with `^`: a match must start at the beginning of the text.
     start_anchored: bool,
     /// The pattern ended with `$`: a match must end at the end of the text.
@@ -336,8 +345,30 @@ impl Automata {
             // this module's contract independent of that.
             Ok(fragment) if !fragment.nullable => {
                 let id = self.programs.len() as u32;
+                let len = self.follow.len() - base;
+                let linear = fragment.first == 1
+                    && fragment.last == 1 << (len - 1)
+                    && (0..len).all(|p| {
+                        let next = if p + 1 < len { 1u64 << (p + 1) } else { 0 };
+                        self.follow[base + p] == next
+                    });
+                let classes_start = self.class_positions.len() as u32;
+                for p in 0..len {
+                    let class = self.class_of[base + p];
+                    let start = classes_start as usize;
+                    match self.class_positions[start..]
+                        .iter_mut()
+                        .find(|(c, _)| *c == class)
+                    {
+                        Some((_, positions)) => *positions |= 1 << p,
+                        None => self.class_positions.push((class, 1 << p)),
+                    }
+                }
                 self.programs.push(Program {
                     base: base as u32,
+                    classes_start,
+                    classes_end: self.class_positions.len() as u32,
+                    linear,
                     first: fragment.first,
                     last: fragment.last,
                     start_anchored,
@@ -368,11 +399,15 @@ impl Automata {
         };
         let base = program.base as usize;
         let follow = &self.follow[base..];
-        let class_of = &self.class_of[base..];
+        let classes =
+            &self.class_positions[program.classes_start as usize..program.classes_end as usize];
+        let positions = program.last | program.last.wrapping_sub(1);
         let mut state = 0u64;
         for c in rest.chars() {
             let mut candidates = if anchored && state == 0 {
                 program.first
+            } else if program.linear {
+                (state << 1) & positions
             } else {
                 bits(state).fold(0, |acc, p| acc | follow[p])
             };
@@ -380,18 +415,9 @@ impl Automata {
                 candidates |= program.first;
             }
             state = 0;
-            // Positions of a repeated class (`\w{12}`) share one lookup per character: for a
-            // non-ASCII character each lookup is a binary search over the class's ranges.
-            let mut last: Option<(u32, bool)> = None;
-            for p in bits(candidates) {
-                let class = class_of[p];
-                let inside = match last {
-                    Some((seen, inside)) if seen == class => inside,
-                    _ => self.classes.contains(class, c),
-                };
-                last = Some((class, inside));
-                if inside {
-                    state |= 1 << p;
+            for &(class, holders) in classes {
+                if holders & candidates != 0 && self.classes.contains(class, c) {
+                    state |= holders & candidates;
                 }
             }
             if state == 0 && anchored {
@@ -410,6 +436,7 @@ impl Automata {
         self.programs.capacity() * size_of::<Program>()
             + self.follow.capacity() * size_of::<u64>()
             + self.class_of.capacity() * size_of::<u32>()
+            + self.class_positions.capacity() * size_of::<(u32, u64)>()
             + c.ascii.capacity() * size_of::<u128>()
             + c.spans.capacity() * size_of::<(u32, u32)>()
             + c.ranges.capacity() * size_of::<(char, char)>()

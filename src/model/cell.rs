@@ -48,10 +48,11 @@ pub(crate) fn reguard(cell: &[u8]) -> Cow<'_, [u8]> {
     }
 }
 
-#[cfg(all(test, feature = "csv"))]
+#[cfg(test)]
 mod tests {
     use super::*;
 
+    #[cfg(feature = "csv")]
     #[test]
     fn formula_cells_are_guarded_and_read_back_unchanged() {
         let cases = [

@@ -14,6 +14,8 @@ mod limits;
 mod memory;
 mod order;
 mod payout;
+#[cfg(feature = "serde")]
+mod serde_millis;
 mod settings;
 mod sighting;
 mod time;

@@ -30,7 +30,7 @@ pub struct Settings {
     /// How long before the conversion a click still counts (inclusive). Default 30 days.
     #[cfg_attr(
         feature = "serde",
-        serde(rename = "lookback_ms", with = "super::time::serde_millis")
+        serde(rename = "lookback_ms", with = "super::serde_millis")
     )]
     pub lookback: Duration,
     /// What happens when codes matched but none of their credit policies is met. Default
