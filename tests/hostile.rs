@@ -490,3 +490,25 @@ fn the_page_scanner_walks_nested_codes_once_per_start() {
     let last = page.len() - 201;
     assert_eq!(found, [(aaa, aaa + 3), (last, last + 200)]);
 }
+
+/// Found by the `attribute` fuzz target: final sigma `ς` folds as `σ` does (Unicode simple case
+/// folding), so it is an exact code `Σ`. The engine was right; the naive reference, which
+/// lower-cased, was not (`tests/reference.rs` now folds both ways).
+#[test]
+fn final_sigma_matches_an_exact_code_of_capital_sigma() {
+    use promo_attribution::{CodeHit, Conversion};
+    let mut registry = Registry::default();
+    registry
+        .add(Code::tracking(CodeId(1), "ΣΑΛΟΣ", PartnerId(1)))
+        .unwrap();
+    let engine = registry.compile().unwrap();
+    let at = Timestamp::from_unix_seconds(0);
+    for entered in ["σαλο\u{3c2}", "\u{3c3}αλο\u{3c3}", "ΣΑΛΟΣ"] {
+        let decision = engine.attribute(&Conversion::new(at).codes(&[entered]));
+        assert_eq!(
+            decision.entered()[0],
+            CodeHit::Matched(CodeId(1)),
+            "{entered}"
+        );
+    }
+}

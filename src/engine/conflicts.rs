@@ -175,7 +175,7 @@ fn regex_overlaps(state: &State, budget: u64, out: &mut Vec<Conflict>) {
             language: None,
         });
     }
-    let pairs = CandidatePairs::new(&regexes);
+    let mut pairs = CandidatePairs::new(&regexes);
     let mut left = budget;
     let mut partners = Vec::new();
     for a in 0..regexes.len() {
@@ -316,7 +316,7 @@ struct CandidatePairs {
     /// Prefix sets by code.
     prefixes: Vec<Option<Vec<Vec<u8>>>>,
     /// Marks the codes already listed for the code being listed (its index + 1).
-    listed: std::cell::RefCell<Vec<usize>>,
+    listed: Vec<usize>,
 }
 
 impl CandidatePairs {
@@ -336,19 +336,19 @@ impl CandidatePairs {
             sorted,
             unprefixed,
             prefixes,
-            listed: std::cell::RefCell::new(vec![0; regexes.len()]),
+            listed: vec![0; regexes.len()],
         }
     }
 
     /// Sets `out` to the codes after `a` that may share a text with it, ascending.
-    fn partners_of(&self, a: usize, out: &mut Vec<usize>) {
+    fn partners_of(&mut self, a: usize, out: &mut Vec<usize>) {
         out.clear();
         let n = self.prefixes.len();
         let Some(prefixes) = &self.prefixes[a] else {
             out.extend(a + 1..n);
             return;
         };
-        let mut listed = self.listed.borrow_mut();
+        let listed = &mut self.listed;
         let mut take = |b: usize, out: &mut Vec<usize>| {
             if b > a && listed[b] != a + 1 {
                 listed[b] = a + 1;

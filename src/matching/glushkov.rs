@@ -399,6 +399,7 @@ impl Automata {
         };
         let base = program.base as usize;
         let follow = &self.follow[base..];
+        let class_of = &self.class_of[base..];
         let classes =
             &self.class_positions[program.classes_start as usize..program.classes_end as usize];
         let positions = program.last | program.last.wrapping_sub(1);
@@ -415,9 +416,19 @@ impl Automata {
                 candidates |= program.first;
             }
             state = 0;
-            for &(class, holders) in classes {
-                if holders & candidates != 0 && self.classes.contains(class, c) {
-                    state |= holders & candidates;
+            if candidates.count_ones() as usize <= classes.len() {
+                // Few positions to try (an anchored literal tail): each on its own.
+                for p in bits(candidates) {
+                    if self.classes.contains(class_of[p], c) {
+                        state |= 1 << p;
+                    }
+                }
+            } else {
+                // Many (a repeated class, `\w{12}`): each distinct class looked up once.
+                for &(class, holders) in classes {
+                    if holders & candidates != 0 && self.classes.contains(class, c) {
+                        state |= holders & candidates;
+                    }
                 }
             }
             if state == 0 && anchored {
