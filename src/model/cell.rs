@@ -50,6 +50,7 @@ pub(crate) fn reguard(cell: &[u8]) -> Cow<'_, [u8]> {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(feature = "csv")]
     use super::*;
 
     #[cfg(feature = "csv")]
