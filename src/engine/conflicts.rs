@@ -151,6 +151,7 @@ pub(crate) const CONFLICT_BUDGET: u64 = 200_000_000;
 fn regex_overlaps(state: &State, budget: u64, out: &mut Vec<Conflict>) {
     let whole_code = state.settings.regex_anchoring == RegexAnchoring::WholeCode;
     let mut regexes: Vec<Regex<'_>> = Vec::new();
+    let mut prefix_sets = Vec::new();
     for (i, definition) in (0u32..).zip(state.definitions.iter()) {
         let Key::Regex(hir) = &definition.key else {
             continue;
@@ -159,23 +160,24 @@ fn regex_overlaps(state: &State, budget: u64, out: &mut Vec<Conflict>) {
         if record.kind == Kind::Removed {
             continue;
         }
+        // The anchors whole-code matching adds are empty literals: the sets of the pattern
+        // as written are those of the anchored one.
         let (prefixes, suffixes) = if whole_code {
-            let whole = pattern::whole_code((**hir).clone());
-            (pattern::prefixes(&whole), pattern::suffixes(&whole))
+            (pattern::prefixes(hir), pattern::suffixes(hir))
         } else {
             (None, None)
         };
+        prefix_sets.push(prefixes);
         regexes.push(Regex {
             record,
             code: &definition.code,
             rank: rank(definition, i),
             hir,
-            prefixes,
             suffixes,
             language: None,
         });
     }
-    let mut pairs = CandidatePairs::new(&regexes);
+    let mut pairs = CandidatePairs::new(prefix_sets);
     let mut left = budget;
     let mut partners = Vec::new();
     for a in 0..regexes.len() {
@@ -249,9 +251,7 @@ struct Regex<'e> {
     code: &'e Code,
     rank: Rank,
     hir: &'e regex_syntax::hir::Hir,
-    /// Literals every whole-code match starts with; `None` when there is no useful set.
-    prefixes: Option<Vec<Vec<u8>>>,
-    /// Literals every whole-code match ends with, likewise.
+    /// Literals every whole-code match ends with; `None` when there is no useful set.
     suffixes: Option<Vec<Vec<u8>>>,
     language: Option<Result<Language, &'static str>>,
 }
@@ -320,23 +320,22 @@ struct CandidatePairs {
 }
 
 impl CandidatePairs {
-    fn new(regexes: &[Regex<'_>]) -> CandidatePairs {
+    /// `prefixes`: each code's literal prefix set, `None` when it has no useful one.
+    fn new(prefixes: Vec<Option<Vec<Vec<u8>>>>) -> CandidatePairs {
         let mut sorted = Vec::new();
         let mut unprefixed = Vec::new();
-        let mut prefixes = Vec::with_capacity(regexes.len());
-        for (i, regex) in regexes.iter().enumerate() {
-            match &regex.prefixes {
+        for (i, set) in prefixes.iter().enumerate() {
+            match set {
                 Some(set) => sorted.extend(set.iter().map(|p| (p.clone(), i))),
                 None => unprefixed.push(i),
             }
-            prefixes.push(regex.prefixes.clone());
         }
         sorted.sort_unstable();
         CandidatePairs {
             sorted,
             unprefixed,
+            listed: vec![0; prefixes.len()],
             prefixes,
-            listed: vec![0; regexes.len()],
         }
     }
 

@@ -84,8 +84,9 @@ impl RegexMatcher {
         let mut literals = Literals::default();
         let mut unprefixed = Vec::new();
         let mut unprefixed_hirs = Vec::new();
-        // Each pattern's literal suffixes: the second key of a crowded bucket.
-        let mut suffixes = Vec::with_capacity(patterns.len());
+        // Each pattern, for its literal suffixes: the second key of a crowded bucket, read
+        // only for the patterns of one.
+        let mut hirs: Vec<&Hir> = Vec::with_capacity(patterns.len());
         for (pid, (hir, code)) in patterns.into_iter().enumerate() {
             let pid = u32::try_from(pid).map_err(|_| too_many())?;
             code_of.push(code);
@@ -99,7 +100,7 @@ impl RegexMatcher {
                     hir.clone()
                 }
             };
-            suffixes.push(pattern::suffixes(hir));
+            hirs.push(hir);
             match pattern::prefixes(hir) {
                 Some(prefixes) => literals.add(prefixes, pid),
                 None => {
@@ -136,7 +137,10 @@ impl RegexMatcher {
                 .map_err(|e| Error::capacity(format!("the regex codes the small automata cannot hold do not compile together: {e}")))?;
             Some(regex)
         };
-        let suffixes_of = |pid: u32| suffixes.get(pid as usize).cloned().flatten();
+        let suffixes_of = |pid: u32| {
+            hirs.get(pid as usize)
+                .and_then(|hir| pattern::suffixes(hir))
+        };
         let mut buckets = Buckets::default();
         let prefixes = literals.index(whole_code, &mut buckets, suffixes_of)?;
         let unprefixed = if unprefixed.is_empty() {
