@@ -3,9 +3,8 @@
 //!
 //! A family of codes such as `^P\d{4}-1$` … `^P\d{4}-99999$` shares one prefix, `P`: checking
 //! every pattern behind it would make a lookup cost grow with the family. A crowded bucket
-//! indexes its patterns again by their literal suffixes (`-1` … `-99999`) in an Aho-Corasick
-//! automaton: only the patterns whose suffix the code contains — and, when codes match whole,
-//! ends with — are checked. The few patterns of a crowded bucket without a literal suffix
+//! indexes its patterns again by their literal suffixes (`-1` … `-99999`): only the patterns
+//! whose suffix the code contains — and, when codes match whole, ends with — are checked. The few patterns of a crowded bucket without a literal suffix
 //! (`^P\d+$`) are checked each time the bucket is reached.
 //!
 //! The suffixes sit in a hash table probed with the code's own substrings of the lengths that
