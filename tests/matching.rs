@@ -71,6 +71,44 @@ fn matched(engine: &promo_attribution::Engine, text: &str) -> BTreeSet<u64> {
     ids
 }
 
+/// An engine of `patterns` (code `i` is the `i`-th, its own partner's) and, beside it, each
+/// pattern the registry accepted compiled alone by `regex`. Patterns that can match the empty
+/// text are refused: the reference skips them too.
+fn engine_and_reference(
+    patterns: &[String],
+    whole_code: bool,
+) -> (promo_attribution::Engine, Vec<(u64, regex::Regex)>) {
+    let mut settings = Settings::default();
+    settings.regex_anchoring = if whole_code {
+        RegexAnchoring::WholeCode
+    } else {
+        RegexAnchoring::Search
+    };
+    let mut registry = Registry::new(settings);
+    let mut reference = Vec::new();
+    for (i, p) in (0u64..).zip(patterns) {
+        let code = Code::tracking(CodeId(i), p.as_str(), PartnerId(i)).regex();
+        if registry.add(code).is_ok() {
+            let wrapped = if whole_code {
+                format!("^(?:{p})$")
+            } else {
+                p.clone()
+            };
+            reference.push((i, regex::Regex::new(&wrapped).unwrap()));
+        }
+    }
+    (registry.compile().unwrap(), reference)
+}
+
+/// The ids of the reference's patterns that match `text`.
+fn expected(reference: &[(u64, regex::Regex)], text: &str) -> BTreeSet<u64> {
+    reference
+        .iter()
+        .filter(|(_, r)| r.is_match(text))
+        .map(|(i, _)| *i)
+        .collect()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
@@ -80,22 +118,9 @@ proptest! {
         texts in prop::collection::vec(text(), 1..12),
         whole_code in any::<bool>(),
     ) {
-        let mut settings = Settings::default();
-        settings.regex_anchoring = if whole_code { RegexAnchoring::WholeCode } else { RegexAnchoring::Search };
-        let mut registry = Registry::new(settings);
-        let mut reference = Vec::new();
-        for (i, p) in patterns.iter().enumerate() {
-            let code = Code::tracking(CodeId(i as u64), p.as_str(), PartnerId(i as u64)).regex();
-            // Patterns that can match the empty text are refused: the reference skips them too.
-            if registry.add(code).is_ok() {
-                let wrapped = if whole_code { format!("^(?:{p})$") } else { p.clone() };
-                reference.push((i as u64, regex::Regex::new(&wrapped).unwrap()));
-            }
-        }
-        let engine = registry.compile().unwrap();
+        let (engine, reference) = engine_and_reference(&patterns, whole_code);
         for text in &texts {
-            let expected: BTreeSet<u64> = reference.iter().filter(|(_, r)| r.is_match(text)).map(|(i, _)| *i).collect();
-            prop_assert_eq!(matched(&engine, text), expected, "text {:?}", text);
+            prop_assert_eq!(matched(&engine, text), expected(&reference, text), "text {:?}", text);
         }
     }
 }
@@ -111,23 +136,12 @@ proptest! {
         texts in prop::collection::vec(text(), 1..12),
         whole_code in any::<bool>(),
     ) {
-        let mut settings = Settings::default();
-        settings.regex_anchoring = if whole_code { RegexAnchoring::WholeCode } else { RegexAnchoring::Search };
-        let mut registry = Registry::new(settings);
-        let mut reference = Vec::new();
-        for (i, p) in patterns.iter().enumerate() {
-            let p = format!("AB{}", p.trim_start_matches('^'));
-            let code = Code::tracking(CodeId(i as u64), p.as_str(), PartnerId(i as u64)).regex();
-            if registry.add(code).is_ok() {
-                let wrapped = if whole_code { format!("^(?:{p})$") } else { p.clone() };
-                reference.push((i as u64, regex::Regex::new(&wrapped).unwrap()));
-            }
-        }
-        let engine = registry.compile().unwrap();
+        let patterns: Vec<String> =
+            patterns.iter().map(|p| format!("AB{}", p.trim_start_matches('^'))).collect();
+        let (engine, reference) = engine_and_reference(&patterns, whole_code);
         for text in &texts {
             for text in [text.clone(), format!("AB{text}"), format!("xAB{text}")] {
-                let expected: BTreeSet<u64> = reference.iter().filter(|(_, r)| r.is_match(&text)).map(|(i, _)| *i).collect();
-                prop_assert_eq!(matched(&engine, &text), expected, "text {:?}", text);
+                prop_assert_eq!(matched(&engine, &text), expected(&reference, &text), "text {:?}", text);
             }
         }
     }

@@ -91,21 +91,7 @@ pub(crate) fn prefixes(hir: &Hir) -> Option<Vec<Vec<u8>>> {
     if let Some(literal) = leading_literal(hir) {
         return Some(vec![literal.to_vec()]);
     }
-    let seq = Extractor::new()
-        .kind(ExtractKind::Prefix)
-        .limit_class(1)
-        .extract(hir);
-    let literals = seq.literals()?;
-    if literals.is_empty()
-        || literals.len() > MAX_PREFIXES
-        || literals.iter().any(|lit| lit.as_bytes().is_empty())
-    {
-        return None;
-    }
-    let mut out: Vec<Vec<u8>> = literals.iter().map(|lit| lit.as_bytes().to_vec()).collect();
-    out.sort();
-    out.dedup();
-    Some(out)
+    extracted(hir, ExtractKind::Prefix)
 }
 
 /// Literals one of which every match of `hir` ends with (`-123` for `^P\d{4}-123$`), or
@@ -116,10 +102,13 @@ pub(crate) fn suffixes(hir: &Hir) -> Option<Vec<Vec<u8>>> {
     if let Some(literal) = trailing_literal(hir).filter(|l| !l.is_empty()) {
         return Some(vec![literal.to_vec()]);
     }
-    let seq = Extractor::new()
-        .kind(ExtractKind::Suffix)
-        .limit_class(1)
-        .extract(hir);
+    extracted(hir, ExtractKind::Suffix)
+}
+
+/// The general extractor's literal set of `kind`, when it is a useful one: finite, small, and
+/// without an empty literal.
+fn extracted(hir: &Hir, kind: ExtractKind) -> Option<Vec<Vec<u8>>> {
+    let seq = Extractor::new().kind(kind).limit_class(1).extract(hir);
     let literals = seq.literals()?;
     if literals.is_empty()
         || literals.len() > MAX_PREFIXES
