@@ -198,9 +198,11 @@ opt-level = 3
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod actions;
 #[cfg(feature = "csv")]
 mod bulk;
 mod catalog;
+mod changes;
 mod definitions;
 mod engine;
 mod leaks;
@@ -218,13 +220,13 @@ pub use crate::catalog::Catalog;
 pub use crate::engine::Engine;
 pub use crate::leaks::{LeakAlert, LeakMonitor, LeakThresholds};
 pub use crate::model::{
-    AlwaysOwnerClicks, Attribution, Availability, BulkError, Change, Click, ClickWinner, Code,
-    CodeHit, CodeId, CodeState, CodeTracking, Collision, Conflict, Contract, Contracts, Conversion,
-    CreditPolicy, Decision, EnteredCodes, EnteredCodesIter, Error, ErrorKind, ExceptionList,
-    InvalidReason, Lifecycle, LifecycleEvent, MAX_CODE_LEN, MAX_REGEX_SIZE, MatchMode, MemoryUsage,
-    NotChosen, OtherMatch, Outcome, PartnerId, Payout, PayoutSource, ProgramId, RegexAnchoring,
-    RestrictedCode, Settings, Sighting, SightingCheck, Terms, Timestamp, TrackingCode, UnmetPolicy,
-    Via, Violation, Window,
+    Action, AlwaysOwnerClicks, Attribution, Availability, BulkError, Change, Clawback, Click,
+    ClickWinner, Code, CodeHit, CodeId, CodeState, CodeTracking, Collision, Conflict, Contract,
+    Contracts, Conversion, CreditPolicy, Decision, EnteredCodes, EnteredCodesIter, Error,
+    ErrorKind, ExceptionList, InvalidReason, Lifecycle, LifecycleEvent, MAX_CODE_LEN,
+    MAX_REGEX_SIZE, MatchMode, MemoryUsage, NotChosen, OrderChange, OtherMatch, Outcome, PartnerId,
+    Payout, PayoutRule, PayoutSource, ProgramId, RegexAnchoring, RestrictedCode, Settings,
+    Sighting, SightingCheck, Terms, Timestamp, TrackingCode, UnmetPolicy, Via, Violation, Window,
 };
 pub use crate::monitor::{Found, PageScanner};
 #[cfg(feature = "serde")]

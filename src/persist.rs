@@ -15,9 +15,12 @@ use crate::model::{
 };
 use crate::registry::{Check, Image, ImageChange, ImageCode, ImageEntry, Registry};
 
-/// The shape this version writes and reads. A snapshot of another format is an error that says
-/// so, never a guess.
-const FORMAT: u32 = 2;
+/// The shape this version writes. A snapshot of a format it does not read is an error that
+/// says so, never a guess. Format 3 added the settings of SPEC §10 (`lock_after_ms`,
+/// `clawback`); a format 2 snapshot, without them, reads with their defaults.
+const FORMAT: u32 = 3;
+/// The oldest shape this version reads.
+const OLDEST_FORMAT: u32 = 2;
 
 /// One code of a snapshot, with what changed it over time.
 #[derive(Serialize, Deserialize)]
@@ -189,9 +192,10 @@ impl<'de> Visitor<'de> for SnapshotVisitor {
             }
         }
         let format: u32 = map.next_value()?;
-        if format != FORMAT {
+        if !(OLDEST_FORMAT..=FORMAT).contains(&format) {
             return Err(A::Error::custom(format!(
-                "snapshot format {format} is not one this version reads (it reads format {FORMAT})"
+                "snapshot format {format} is not one this version reads (it reads formats \
+                 {OLDEST_FORMAT} to {FORMAT})"
             )));
         }
         let mut settings = None;

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use crate::engine::Engine;
 use crate::model::{
-    CodeHit, CodeId, Conversion, Decision, InvalidReason, Outcome, PartnerId, Timestamp, Via,
-    neutralise,
+    ActionState, CodeHit, CodeId, Conversion, Decision, InvalidReason, Outcome, PartnerId,
+    Reversal, Settled, Timestamp, Via, neutralise,
 };
 
 /// The code a conversion counts under in a [`PerformanceReport`].
@@ -33,14 +33,22 @@ pub struct Stats {
     pub actions: u64,
     /// Of them, credited (payable).
     pub credited: u64,
-    /// The order amounts of every action counted, in minor units.
+    /// The order amounts of every action counted, in minor units: net of refunds and
+    /// restatements for actions counted with their changes, and 0 for a reversed action.
     pub revenue: u64,
-    /// The payouts, in minor units (invalid and unattributed actions pay 0).
+    /// The payouts, in minor units (invalid and unattributed actions pay 0), net of changes.
     pub payout: u64,
     invalid: [u64; REASONS],
+    /// Of the actions counted with their changes, those locked at the report's instant and
+    /// not reversed.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub locked: u64,
+    #[cfg_attr(feature = "serde", serde(default))]
+    reversed: [u64; REVERSALS],
 }
 
 const REASONS: usize = 3;
+const REVERSALS: usize = Reversal::ALL.len();
 
 fn reason_index(reason: InvalidReason) -> usize {
     match reason {
@@ -71,10 +79,30 @@ impl Stats {
         }
     }
 
-    fn record(&mut self, amount: u64, decision: &Decision) {
+    /// Reversed actions for this reason.
+    pub fn reversed(&self, reversal: Reversal) -> u64 {
+        self.reversed[reversal.index()]
+    }
+
+    /// Reversed actions, every reason together.
+    pub fn reversed_total(&self) -> u64 {
+        self.reversed
+            .iter()
+            .fold(0, |sum, n| sum.saturating_add(*n))
+    }
+
+    fn record(&mut self, counted: &Counted, decision: &Decision) {
         self.actions = self.actions.saturating_add(1);
-        self.revenue = self.revenue.saturating_add(amount);
-        self.payout = self.payout.saturating_add(decision.payout());
+        self.revenue = self.revenue.saturating_add(counted.revenue);
+        self.payout = self.payout.saturating_add(counted.payout);
+        match counted.state {
+            Some(ActionState::Locked) => self.locked = self.locked.saturating_add(1),
+            Some(ActionState::Reversed) | Some(ActionState::Pending) | None => {}
+        }
+        if let Some(reversal) = counted.reversal {
+            let count = &mut self.reversed[reversal.index()];
+            *count = count.saturating_add(1);
+        }
         match decision.outcome() {
             Outcome::Credited { .. } => self.credited = self.credited.saturating_add(1),
             Outcome::Invalid { reason, .. } => {
@@ -94,7 +122,20 @@ impl Stats {
         for (mine, theirs) in self.invalid.iter_mut().zip(other.invalid) {
             *mine = mine.saturating_add(theirs);
         }
+        self.locked = self.locked.saturating_add(other.locked);
+        for (mine, theirs) in self.reversed.iter_mut().zip(other.reversed) {
+            *mine = mine.saturating_add(theirs);
+        }
     }
+}
+
+/// What one action adds to a bucket.
+struct Counted {
+    revenue: u64,
+    payout: u64,
+    /// Its state at the report's instant, when counted with its changes.
+    state: Option<ActionState>,
+    reversal: Option<Reversal>,
 }
 
 /// Performance by promo code and by partner (the reference's "Performance by Promo Code"
@@ -155,19 +196,72 @@ impl PerformanceReport {
         PerformanceReport::default()
     }
 
-    /// Counts one conversion with the decision [`Engine::attribute`] gave it.
+    /// Counts one conversion with the decision [`Engine::attribute`] gave it, as decided.
     pub fn add(&mut self, conversion: &Conversion<'_>, decision: &Decision) {
-        let amount = conversion.amount;
+        let counted = Counted {
+            revenue: conversion.amount,
+            payout: decision.payout(),
+            state: None,
+            reversal: None,
+        };
+        self.count(&counted, decision);
+    }
+
+    /// Counts one decision with where its changes left it
+    /// ([`Judgement::settled`](crate::actions::Judgement::settled)), as of the instant `now`:
+    /// revenue and payout net of the changes (a reversed action counts no revenue and pays
+    /// nothing), the reversal by its reason, and whether the action is locked at `now`.
+    ///
+    /// ```
+    /// use promo_attribution::actions::{CancelReason, OrderChange, Reversal};
+    /// use promo_attribution::{Code, CodeId, Conversion, PartnerId, Payout, PerformanceReport,
+    ///     Registry, Settings};
+    ///
+    /// let mut settings = Settings::default();
+    /// settings.payout = Payout::PercentBps(1_000);
+    /// let mut registry = Registry::new(settings);
+    /// registry.add(Code::tracking(CodeId(10), "SAVE10", PartnerId(1)))?;
+    /// let engine = registry.compile()?;
+    ///
+    /// let mut report = PerformanceReport::new();
+    /// let at = "2026-03-10T12:00:00Z".parse()?;
+    /// let later = "2026-03-20T12:00:00Z".parse()?;
+    /// for changes in [vec![], vec![OrderChange::refund(later, 4_000)],
+    ///                 vec![OrderChange::cancel(later, CancelReason::Fraud)]] {
+    ///     let order = Conversion::new(at).codes(&["SAVE10"]).amount(10_000);
+    ///     let decision = engine.attribute(&order);
+    ///     let settled = decision.action().judge(&changes).settled();
+    ///     report.add_settled(&decision, &settled, later);
+    /// }
+    /// let save10 = report.code(CodeId(10)).copied().unwrap_or_default();
+    /// assert_eq!((save10.actions, save10.revenue, save10.payout), (3, 16_000, 1_600));
+    /// assert_eq!(save10.reversed(Reversal::Cancelled(CancelReason::Fraud)), 1);
+    /// # Ok::<(), promo_attribution::Error>(())
+    /// ```
+    pub fn add_settled(&mut self, decision: &Decision, settled: &Settled, now: Timestamp) {
+        let counted = Counted {
+            revenue: match settled.reversal() {
+                Some(_) => 0,
+                None => settled.amount(),
+            },
+            payout: settled.payout(),
+            state: Some(settled.state_at(now)),
+            reversal: settled.reversal(),
+        };
+        self.count(&counted, decision);
+    }
+
+    fn count(&mut self, counted: &Counted, decision: &Decision) {
         match bucket_code(decision) {
             Some(code) => self.codes.entry(code).or_default(),
             None => &mut self.no_code,
         }
-        .record(amount, decision);
+        .record(counted, decision);
         match decision.outcome().partner() {
             Some(partner) => self.partners.entry(partner).or_default(),
             None => &mut self.unattributed,
         }
-        .record(amount, decision);
+        .record(counted, decision);
     }
 
     /// Adds everything `other` counted to this report.
@@ -252,7 +346,8 @@ impl PerformanceReport {
 /// let row = ActionRow::new(&engine, "order-1", &order, &engine.attribute(&order));
 /// assert_eq!(
 ///     row.fields(),
-///     ["order-1", "2026-03-10T12:00:00Z", "credited", "1", "code", "10", "SAVE10", "save10", "5000", "0"],
+///     ["order-1", "2026-03-10T12:00:00Z", "credited", "1", "code", "10", "SAVE10", "save10", "5000", "0",
+///      "pending", ""],
 /// );
 /// # Ok::<(), promo_attribution::Error>(())
 /// ```
@@ -272,15 +367,21 @@ pub struct ActionRow {
     pub code_text: Option<String>,
     /// The entered codes, trimmed, in entry order.
     pub entered: Vec<String>,
-    /// The order amount, in minor units.
+    /// The order amount, in minor units: as ordered, or after the order's changes once
+    /// [`settled`](ActionRow::settled).
     pub amount: u64,
-    /// The payout, in minor units.
+    /// The payout, in minor units: as decided, or after the order's changes.
     pub payout: u64,
+    /// The action's state: `Pending` as decided; after [`settled`](ActionRow::settled), its
+    /// state at the instant given there.
+    pub state: ActionState,
+    /// Why the action was reversed, if it was.
+    pub reversal: Option<Reversal>,
 }
 
 impl ActionRow {
     /// The column names of [`fields`](ActionRow::fields).
-    pub const HEADER: [&'static str; 10] = [
+    pub const HEADER: [&'static str; 12] = [
         "order_id",
         "at",
         "outcome",
@@ -291,6 +392,8 @@ impl ActionRow {
         "entered_codes",
         "amount",
         "payout",
+        "state",
+        "reversal",
     ];
 
     /// The row of one conversion; `engine` is the one that decided, for the code's text.
@@ -316,7 +419,38 @@ impl ActionRow {
                 .collect(),
             amount: conversion.amount,
             payout: decision.payout(),
+            state: ActionState::Pending,
+            reversal: None,
         }
+    }
+
+    /// The row after the order's changes: the amount and payout they left
+    /// ([`Judgement::settled`](crate::actions::Judgement::settled)), the reversal, and the
+    /// state at `now`.
+    ///
+    /// ```
+    /// use promo_attribution::actions::OrderChange;
+    /// use promo_attribution::{ActionRow, Code, CodeId, Conversion, PartnerId, Registry};
+    ///
+    /// let mut registry = Registry::default();
+    /// registry.add(Code::tracking(CodeId(10), "SAVE10", PartnerId(1)))?;
+    /// let engine = registry.compile()?;
+    /// let order = Conversion::new("2026-03-10T12:00:00Z".parse()?).codes(&["SAVE10"]).amount(5_000);
+    /// let decision = engine.attribute(&order);
+    /// let refund = OrderChange::refund("2026-03-11T08:00:00Z".parse()?, 5_000);
+    /// let settled = decision.action().judge(&[refund]).settled();
+    /// let row = ActionRow::new(&engine, "order-1", &order, &decision)
+    ///     .settled(&settled, "2026-03-12T00:00:00Z".parse()?);
+    /// assert_eq!(row.fields()[8..], ["0", "0", "reversed", "refunded"]);
+    /// # Ok::<(), promo_attribution::Error>(())
+    /// ```
+    #[must_use]
+    pub fn settled(mut self, settled: &Settled, now: Timestamp) -> ActionRow {
+        self.amount = settled.amount();
+        self.payout = settled.payout();
+        self.state = settled.state_at(now);
+        self.reversal = settled.reversal();
+        self
     }
 
     /// The row as text, column by column, ready for a CSV writer: the outcome as `credited`,
@@ -340,7 +474,7 @@ impl ActionRow {
     /// assert_eq!(row.fields()[7], r#"'=HYPERLINK("http://x")|A\|B"#);
     /// # Ok::<(), promo_attribution::Error>(())
     /// ```
-    pub fn fields(&self) -> [String; 10] {
+    pub fn fields(&self) -> [String; 12] {
         let (outcome, partner, reason) = match self.outcome {
             Outcome::Credited { partner, via } => (
                 "credited",
@@ -366,6 +500,11 @@ impl ActionRow {
             join_entered(&self.entered),
             self.amount.to_string(),
             self.payout.to_string(),
+            self.state.as_str().to_owned(),
+            self.reversal
+                .map(Reversal::as_str)
+                .unwrap_or_default()
+                .to_owned(),
         ];
         row.map(|field| match neutralise(&field) {
             Cow::Borrowed(_) => field,

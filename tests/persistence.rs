@@ -123,7 +123,7 @@ fn the_shape_is_snake_case_and_stable() {
     assert_eq!(
         value,
         serde_json::json!({
-            "format": 2,
+            "format": 3,
             "settings": {
                 "tracking": "enabled",
                 "click_winner": "last_click",
@@ -132,7 +132,9 @@ fn the_shape_is_snake_case_and_stable() {
                 "always_owner_clicks": "count",
                 "contracts": "optional",
                 "regex_anchoring": "whole_code",
-                "payout": {"fixed": 0}
+                "payout": {"fixed": 0},
+                "lock_after_ms": null,
+                "clawback": "disabled"
             },
             "codes": [
                 {
@@ -259,12 +261,12 @@ fn one_scratch_free_loop_attributes_many_records() {
 
 #[test]
 fn another_format_version_is_an_error_that_says_so() {
-    let newer = r#"{"format": 3, "settings": {}, "codes": [], "shiny": true}"#;
+    let newer = r#"{"format": 4, "settings": {}, "codes": [], "shiny": true}"#;
     let err = serde_json::from_str::<Registry>(newer)
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("snapshot format 3 is not one this version reads (it reads format 2)"),
+        err.contains("snapshot format 4 is not one this version reads (it reads formats 2 to 3)"),
         "{err}"
     );
     let unversioned = r#"{"settings": {}, "codes": []}"#;

@@ -196,7 +196,7 @@ fn reports_split_invalid_actions_by_reason_and_code() {
 #[test]
 fn action_rows_flatten_every_outcome() {
     let engine = engine();
-    let cases: [(Order, [&str; 10]); 3] = [
+    let cases: [(Order, [&str; 12]); 3] = [
         (
             (vec![0, 2], None, 1_000),
             [
@@ -210,6 +210,8 @@ fn action_rows_flatten_every_outcome() {
                 "SAVE10|STAFF50",
                 "1000",
                 "0",
+                "pending",
+                "",
             ],
         ),
         (
@@ -225,6 +227,8 @@ fn action_rows_flatten_every_outcome() {
                 "nope",
                 "3000",
                 "300",
+                "pending",
+                "",
             ],
         ),
         (
@@ -240,6 +244,8 @@ fn action_rows_flatten_every_outcome() {
                 "",
                 "7",
                 "0",
+                "pending",
+                "",
             ],
         ),
     ];

@@ -13,7 +13,8 @@ use super::resolve::resolve;
 use super::state::State;
 use crate::model::{
     Attribution, CodeTracking, Contract, Contracts, Conversion, CreditPolicy, Decision,
-    InvalidReason, NotChosen, OtherMatch, Outcome, PartnerId, Terms, Timestamp, UnmetPolicy, Via,
+    InvalidReason, NotChosen, OtherMatch, Outcome, PartnerId, PayoutRule, Terms, Timestamp,
+    UnmetPolicy, Via, lock_at,
 };
 
 /// An entered code that resolved to a tracking code, with the code's terms at the order's
@@ -39,7 +40,11 @@ pub(crate) fn attribute(state: &State, conversion: &Conversion<'_>) -> Decision 
         entered: SmallVec::new(),
         others: SmallVec::new(),
         payout: 0,
-        payout_source: None,
+        payout_rule: None,
+        at: conversion.at,
+        amount: conversion.amount,
+        lock_at: lock_at(conversion.at, &state.settings),
+        clawback: state.settings.clawback,
     };
     decision.entered.reserve(conversion.codes.len());
     let (verdict, click_winner) = decide(state, conversion, &mut decision);
@@ -47,7 +52,7 @@ pub(crate) fn attribute(state: &State, conversion: &Conversion<'_>) -> Decision 
     decision.code = verdict.code;
     decision.click_winner = click_winner;
     decision.payout = verdict.payout;
-    decision.payout_source = verdict.payout_source;
+    decision.payout_rule = verdict.payout_rule;
     decision
 }
 
@@ -72,7 +77,7 @@ pub(crate) fn decide(
         outcome: Outcome::Unattributed,
         code: None,
         payout: 0,
-        payout_source: None,
+        payout_rule: None,
     };
     let mut matched = Matched::new();
     let restricted = resolve_entered(state, conversion, diagnostics, &mut matched);
@@ -91,14 +96,14 @@ pub(crate) fn decide(
         match invalidity(settings.contracts, contract, conversion.at, restricted) {
             Some(reason) => verdict.outcome = Outcome::Invalid { partner, reason },
             None => {
-                let (source, rule) = payout_rule(
+                let (source, payout) = payout_rule(
                     &state.exception_lists,
                     contract,
                     settings.payout,
                     conversion.codes,
                 );
-                verdict.payout = rule.on(conversion.amount);
-                verdict.payout_source = Some(source);
+                verdict.payout = payout.on(conversion.amount);
+                verdict.payout_rule = Some(PayoutRule { source, payout });
             }
         }
     }

@@ -4,8 +4,11 @@ use std::fmt;
 
 use smallvec::SmallVec;
 
+use super::action::{Action, PayoutRule};
 use super::ids::{CodeId, PartnerId};
 use super::payout::PayoutSource;
+use super::settings::{Clawback, Settings};
+use super::time::Timestamp;
 
 /// The state of a code at an instant (the reference's Pending / Active / Expired).
 #[non_exhaustive]
@@ -234,7 +237,12 @@ pub struct Decision {
     pub(crate) entered: SmallVec<[CodeHit; 4]>,
     pub(crate) others: SmallVec<[OtherMatch; 4]>,
     pub(crate) payout: u64,
-    pub(crate) payout_source: Option<PayoutSource>,
+    pub(crate) payout_rule: Option<PayoutRule>,
+    /// What [`action`](Decision::action) needs besides the payout rule.
+    pub(crate) at: Timestamp,
+    pub(crate) amount: u64,
+    pub(crate) lock_at: Option<Timestamp>,
+    pub(crate) clawback: Clawback,
 }
 
 impl Decision {
@@ -275,7 +283,32 @@ impl Decision {
     /// Which rule set the payout: an exception list, the partner's contract, or the program's
     /// default. `None` when nothing is paid because the outcome is not credited.
     pub fn payout_source(&self) -> Option<PayoutSource> {
-        self.payout_source
+        self.payout_rule.map(|rule| rule.source)
+    }
+
+    /// The rule that set the payout, with what it says (a fixed amount or a percentage): what
+    /// a later refund or restatement recomputes the payout by. `None` when not credited.
+    pub fn payout_rule(&self) -> Option<PayoutRule> {
+        self.payout_rule
+    }
+
+    /// When the decision's action locks (the order's instant plus
+    /// [`Settings::lock_after`](crate::Settings::lock_after)), if it ever does.
+    pub fn lock_at(&self) -> Option<Timestamp> {
+        self.lock_at
+    }
+
+    /// The action of this decision (SPEC §10): what a host stores to judge the order's
+    /// refunds, restatements and cancellations later, without the engine. See
+    /// [`actions`](crate::actions).
+    pub fn action(&self) -> Action {
+        Action {
+            at: self.at,
+            amount: self.amount,
+            rule: self.payout_rule,
+            lock_at: self.lock_at,
+            clawback: self.clawback,
+        }
     }
 }
 
@@ -288,7 +321,7 @@ impl Decision {
             outcome: self.outcome,
             code: self.code,
             payout: self.payout,
-            payout_source: self.payout_source,
+            payout_rule: self.payout_rule,
         }
     }
 }
@@ -303,7 +336,7 @@ pub struct Attribution {
     pub(crate) outcome: Outcome,
     pub(crate) code: Option<CodeId>,
     pub(crate) payout: u64,
-    pub(crate) payout_source: Option<PayoutSource>,
+    pub(crate) payout_rule: Option<PayoutRule>,
 }
 
 impl Attribution {
@@ -324,8 +357,32 @@ impl Attribution {
 
     /// Which rule set the payout; see [`Decision::payout_source`].
     pub fn payout_source(&self) -> Option<PayoutSource> {
-        self.payout_source
+        self.payout_rule.map(|rule| rule.source)
     }
+
+    /// The rule that set the payout; see [`Decision::payout_rule`].
+    pub fn payout_rule(&self) -> Option<PayoutRule> {
+        self.payout_rule
+    }
+
+    /// The action of this attribution (SPEC §10), for the order it was made for and the
+    /// settings of the engine that made it: see [`Decision::action`]. The batch path leaves
+    /// the order's instant and amount and the program's lock settings out of each
+    /// attribution, to keep it small; this puts them back.
+    pub fn action(&self, at: Timestamp, amount: u64, settings: &Settings) -> Action {
+        Action {
+            at,
+            amount,
+            rule: self.payout_rule,
+            lock_at: lock_at(at, settings),
+            clawback: settings.clawback,
+        }
+    }
+}
+
+/// When the action of an order placed at `at` locks under `settings`.
+pub(crate) fn lock_at(at: Timestamp, settings: &Settings) -> Option<Timestamp> {
+    settings.lock_after.map(|after| at.saturating_add(after))
 }
 
 impl fmt::Display for Attribution {

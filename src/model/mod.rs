@@ -1,6 +1,7 @@
 //! The vocabulary: what hosts hand in and get back. Nothing here imports from the rest of the
 //! crate; everything else builds on it.
 
+mod action;
 mod batch_error;
 mod cell;
 mod change;
@@ -20,6 +21,10 @@ mod settings;
 mod sighting;
 mod time;
 
+pub use action::{
+    Action, ActionState, Applied, CancelReason, ChangeResult, Judgement, OrderChange,
+    OrderChangeKind, PayoutRule, Rejection, Reversal, Settled,
+};
 pub use batch_error::BulkError;
 pub use change::{Change, Terms};
 pub use code::{
@@ -36,12 +41,15 @@ pub use memory::MemoryUsage;
 pub use order::{Click, Conversion, EnteredCodes, EnteredCodesIter};
 pub use payout::{Contract, ExceptionList, Payout, PayoutSource};
 pub use settings::{
-    AlwaysOwnerClicks, ClickWinner, CodeTracking, Contracts, RegexAnchoring, Settings, UnmetPolicy,
+    AlwaysOwnerClicks, Clawback, ClickWinner, CodeTracking, Contracts, RegexAnchoring, Settings,
+    UnmetPolicy,
 };
 pub use sighting::{Sighting, SightingCheck, Violation};
 pub use time::{Timestamp, Window};
 
+pub(crate) use action::{delta, payout_on};
 pub(crate) use cell::neutralise;
+pub(crate) use decision::lock_at;
 // Read back by bulk uploads only.
 #[cfg(feature = "csv")]
 pub(crate) use cell::{reguard, restore};

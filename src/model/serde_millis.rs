@@ -52,3 +52,28 @@ impl Visitor<'_> for Millis {
         Ok(Duration::from_nanos(nanos as u64))
     }
 }
+
+/// An optional [`Duration`] as milliseconds, or `null` (serde `with`).
+pub(crate) mod optional {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(crate) fn serialize<S: Serializer>(
+        d: &Option<Duration>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => super::serialize(d, serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Duration>, D::Error> {
+        #[derive(Deserialize)]
+        struct Millis(#[serde(with = "super")] Duration);
+        Ok(Option::<Millis>::deserialize(deserializer)?.map(|Millis(d)| d))
+    }
+}

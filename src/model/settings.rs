@@ -48,6 +48,17 @@ pub struct Settings {
     /// What a credited sale pays when no exception list applies and the partner's contract
     /// sets no rate of its own. Default `Payout::Fixed(0)`: nothing.
     pub payout: Payout,
+    /// How long after the order its action locks (SPEC §10): from then on a refund,
+    /// restatement or cancellation is refused, unless [`clawback`](Settings::clawback) takes
+    /// it. Default `None`: actions never lock.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "lock_after_ms", with = "super::serde_millis::optional")
+    )]
+    pub lock_after: Option<Duration>,
+    /// Whether changes at or after the lock still apply (and claw back what was paid).
+    /// Default [`Clawback::Disabled`].
+    pub clawback: Clawback,
 }
 
 impl Default for Settings {
@@ -61,6 +72,8 @@ impl Default for Settings {
             contracts: Contracts::Optional,
             regex_anchoring: RegexAnchoring::WholeCode,
             payout: Payout::Fixed(0),
+            lock_after: None,
+            clawback: Clawback::Disabled,
         }
     }
 }
@@ -151,4 +164,31 @@ pub enum RegexAnchoring {
     WholeCode,
     /// A match anywhere in the entered code is enough.
     Search,
+}
+
+/// Whether an action's changes still apply once it has locked.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Clawback {
+    /// A change at or after the lock is rejected: the action is final. The default.
+    #[default]
+    Disabled,
+    /// A change at or after the lock still applies, marked as after the lock: what was paid
+    /// is clawed back.
+    Enabled,
+}
+
+impl Clawback {
+    /// Both values, in declaration order.
+    pub const ALL: [Clawback; 2] = [Clawback::Disabled, Clawback::Enabled];
+
+    /// The stable snake_case name: `disabled`, `enabled`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Clawback::Disabled => "disabled",
+            Clawback::Enabled => "enabled",
+        }
+    }
 }

@@ -8,9 +8,9 @@ use super::image::{Check, Image, ImageChange, ImageCode, ImageEntry, Restore};
 use super::store::Store;
 use crate::definitions::{TermChange, TermUpdate};
 use crate::model::{
-    AlwaysOwnerClicks, Change, ClickWinner, Code, CodeId, CodeTracking, Contract, Contracts,
-    CreditPolicy, Error, ExceptionList, Lifecycle, LifecycleEvent, MatchMode, PartnerId, Payout,
-    RegexAnchoring, Settings, Timestamp, UnmetPolicy, Window,
+    AlwaysOwnerClicks, Change, Clawback, ClickWinner, Code, CodeId, CodeTracking, Contract,
+    Contracts, CreditPolicy, Error, ExceptionList, Lifecycle, LifecycleEvent, MatchMode, PartnerId,
+    Payout, RegexAnchoring, Settings, Timestamp, UnmetPolicy, Window,
 };
 
 pub(super) struct Writer(Vec<u8>);
@@ -152,6 +152,14 @@ pub(super) fn write_image(out: &mut Writer, image: &Image) {
         RegexAnchoring::Search => 1,
     });
     out.payout(s.payout);
+    // Format 2.
+    out.opt(s.lock_after, |out, after| {
+        out.u64(u64::try_from(after.as_millis()).unwrap_or(u64::MAX));
+    });
+    out.u8(match s.clawback {
+        Clawback::Disabled => 0,
+        Clawback::Enabled => 1,
+    });
 
     out.len(image.codes.len());
     for c in &image.codes {
@@ -414,9 +422,9 @@ impl<'b> Reader<'b> {
     }
 }
 
-/// Reads a registry, part after part, into `check`'s kind of restore.
-pub(super) fn read_registry(r: &mut Reader<'_>, check: Check) -> Result<Store, Error> {
-    let settings = Settings {
+/// Reads a registry written in `format`, part after part, into `check`'s kind of restore.
+pub(super) fn read_registry(r: &mut Reader<'_>, format: u32, check: Check) -> Result<Store, Error> {
+    let mut settings = Settings {
         tracking: r.tag(&[CodeTracking::Enabled, CodeTracking::Disabled])?,
         click_winner: r.tag(&[ClickWinner::LastClick, ClickWinner::FirstClick])?,
         lookback: std::time::Duration::from_millis(r.u64()?),
@@ -425,7 +433,12 @@ pub(super) fn read_registry(r: &mut Reader<'_>, check: Check) -> Result<Store, E
         contracts: r.tag(&[Contracts::Optional, Contracts::Required])?,
         regex_anchoring: r.tag(&[RegexAnchoring::WholeCode, RegexAnchoring::Search])?,
         payout: r.payout()?,
+        ..Settings::default()
     };
+    if format >= 2 {
+        settings.lock_after = r.opt(|r| Ok(std::time::Duration::from_millis(r.u64()?)))?;
+        settings.clawback = r.tag(&[Clawback::Disabled, Clawback::Enabled])?;
+    }
 
     let n = r.len(16)?;
     let mut restore = Restore::new(settings, check, n);

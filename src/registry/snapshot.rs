@@ -13,8 +13,12 @@ use super::store::Store;
 use crate::model::Error;
 
 const MAGIC: &[u8; 8] = b"PROMOREG";
-/// The layout this version writes and reads.
-const FORMAT: u32 = 1;
+/// The layout this version writes. Format 2 added the settings of SPEC §10 (the lock and
+/// clawback) after the program's payout; format 1, without them, still reads, with their
+/// defaults.
+const FORMAT: u32 = 2;
+/// The oldest layout this version reads.
+const OLDEST_FORMAT: u32 = 1;
 const HEADER: usize = 8 + 4 + 8;
 
 /// The registry as a snapshot. See [`Registry::to_bytes`](crate::Registry::to_bytes).
@@ -61,9 +65,10 @@ pub(super) fn read(bytes: &[u8], check: Check) -> Result<Store, Error> {
     }
     let mut header = Reader::new(bytes, 8);
     let format = header.u32()?;
-    if format != FORMAT {
+    if !(OLDEST_FORMAT..=FORMAT).contains(&format) {
         return Err(Error::snapshot(format!(
-            "snapshot format {format} is not one this version reads (it reads format {FORMAT})"
+            "snapshot format {format} is not one this version reads (it reads formats \
+             {OLDEST_FORMAT} to {FORMAT})"
         )));
     }
     let body = header.u64()?;
@@ -86,7 +91,7 @@ pub(super) fn read(bytes: &[u8], check: Check) -> Result<Store, Error> {
         ));
     }
     let mut reader = Reader::new(&bytes[..end], HEADER);
-    let store = read_registry(&mut reader, check)?;
+    let store = read_registry(&mut reader, format, check)?;
     if reader.position() != end {
         let left = end - reader.position();
         return Err(Error::snapshot(format!("{left} bytes left over")));

@@ -6,10 +6,11 @@
 
 use std::time::Duration;
 
+use promo_attribution::actions::{ChangeResult, OrderChange};
 use promo_attribution::{
-    AlwaysOwnerClicks, Change, Click, ClickWinner, Code, CodeHit, CodeId, CodeTracking, Contract,
-    Contracts, Conversion, CreditPolicy, Decision, Engine, ExceptionList, Outcome, PartnerId,
-    Payout, RegexAnchoring, Registry, Settings, Timestamp, UnmetPolicy, Via, Window,
+    AlwaysOwnerClicks, Change, Clawback, Click, ClickWinner, Code, CodeHit, CodeId, CodeTracking,
+    Contract, Contracts, Conversion, CreditPolicy, Decision, Engine, ExceptionList, Outcome,
+    PartnerId, Payout, RegexAnchoring, Registry, Settings, Timestamp, UnmetPolicy, Via, Window,
 };
 use serde_json::{Map, Value};
 
@@ -151,6 +152,8 @@ fn settings(case: &Obj) -> Result<Settings, String> {
             "require_contracts",
             "regex_anchoring",
             "payout",
+            "lock_after_days",
+            "clawback",
         ],
     )?;
     if let Some(enabled) = boolean(obj, "tracking_enabled")? {
@@ -200,6 +203,16 @@ fn settings(case: &Obj) -> Result<Settings, String> {
     }
     if let Some(value) = obj.get("payout") {
         settings.payout = payout(value)?;
+    }
+    if let Some(days) = uint(obj, "lock_after_days")? {
+        settings.lock_after = Some(Duration::from_secs(days.saturating_mul(86_400)));
+    }
+    if let Some(clawback) = boolean(obj, "clawback")? {
+        settings.clawback = if clawback {
+            Clawback::Enabled
+        } else {
+            Clawback::Disabled
+        };
     }
     Ok(settings)
 }
@@ -432,6 +445,7 @@ fn run_case(value: &Value) -> Result<(), String> {
             "events",
             "exception_lists",
             "conversion",
+            "changes",
             "expect",
         ],
     )?;
@@ -440,7 +454,7 @@ fn run_case(value: &Value) -> Result<(), String> {
         expect,
         "expect",
         &[
-            "outcome", "partner", "via", "code", "reason", "entered", "error", "payout",
+            "outcome", "partner", "via", "code", "reason", "entered", "error", "payout", "changes",
         ],
     )?;
     let engine = match build(case)? {
@@ -513,7 +527,104 @@ fn run_case(value: &Value) -> Result<(), String> {
             .join(", ");
         compare(&format!("entered [{wanted}]"), &format!("entered [{got}]"))?;
     }
+    let changes = match case.get("changes") {
+        Some(value) => value
+            .as_array()
+            .ok_or("\"changes\" is not an array")?
+            .iter()
+            .map(order_change)
+            .collect::<Result<Vec<_>, _>>()?,
+        None => Vec::new(),
+    };
+    match expect.get("changes") {
+        Some(wanted) => {
+            let wanted = wanted
+                .as_array()
+                .ok_or("\"expect.changes\" is not an array")?
+                .iter()
+                .map(expected_change)
+                .collect::<Result<Vec<_>, _>>()?
+                .join("; ");
+            let judged = decision.action().judge(&changes);
+            let got = judged
+                .results()
+                .iter()
+                .map(change_result)
+                .collect::<Vec<_>>()
+                .join("; ");
+            compare(&format!("changes [{wanted}]"), &format!("changes [{got}]"))?;
+        }
+        None if !changes.is_empty() => return Err("changes without expect.changes".to_owned()),
+        None => {}
+    }
     Ok(())
+}
+
+/// `{"at": t, "refund": A}`, `{"at": t, "restate": A}` or `{"at": t, "cancel": REASON}`.
+fn order_change(value: &Value) -> Result<OrderChange, String> {
+    let obj = object(value, "a change")?;
+    only(obj, "a change", &["at", "refund", "restate", "cancel"])?;
+    let at = required(instant(obj, "at")?, "at")?;
+    let kinds: Vec<&String> = obj.keys().filter(|k| *k != "at").collect();
+    let [kind] = kinds[..] else {
+        return Err(format!("a change needs exactly one kind, got {kinds:?}"));
+    };
+    let (amount, reason) = match &obj[kind.as_str()] {
+        Value::String(reason) => (None, Some(reason.as_str())),
+        Value::Number(n) => (Some(n.as_i64().ok_or("an amount is not an integer")?), None),
+        other => return Err(format!("{kind} is {other}")),
+    };
+    OrderChange::from_words(at, kind, amount, reason).map_err(|e| e.to_string())
+}
+
+/// An expected change result, in the words of [`change_result`].
+fn expected_change(value: &Value) -> Result<String, String> {
+    let obj = object(value, "an expected change")?;
+    if let Some(reason) = string(obj, "rejected")? {
+        only(obj, "an expected change", &["rejected"])?;
+        return Ok(format!("rejected {reason}"));
+    }
+    only(
+        obj,
+        "an expected change",
+        &["amount", "payout", "delta", "state", "reason", "after_lock"],
+    )?;
+    let delta = obj
+        .get("delta")
+        .and_then(Value::as_i64)
+        .ok_or("\"delta\" is missing or not an integer")?;
+    Ok(format!(
+        "amount {} payout {} delta {delta} {}{}{}",
+        required(uint(obj, "amount")?, "amount")?,
+        required(uint(obj, "payout")?, "payout")?,
+        required(string(obj, "state")?, "state")?,
+        string(obj, "reason")?
+            .map(|r| format!(" reason {r}"))
+            .unwrap_or_default(),
+        if boolean(obj, "after_lock")?.unwrap_or(false) {
+            " after_lock"
+        } else {
+            ""
+        },
+    ))
+}
+
+fn change_result(result: &ChangeResult) -> String {
+    match result {
+        ChangeResult::Accepted(a) => format!(
+            "amount {} payout {} delta {} {}{}{}",
+            a.amount,
+            a.payout,
+            a.delta,
+            a.state.as_str(),
+            a.reversal
+                .map(|r| format!(" reason {}", r.as_str()))
+                .unwrap_or_default(),
+            if a.after_lock { " after_lock" } else { "" },
+        ),
+        ChangeResult::Rejected(why) => format!("rejected {}", why.as_str()),
+        other => format!("{other:?}"),
+    }
 }
 
 fn compare(wanted: &str, got: &str) -> Result<(), String> {
