@@ -10,6 +10,10 @@ PayoutSpec = Dict[str, int]
 """``{"fixed": minor_units}`` or ``{"percent_bps": basis_points}``."""
 Click = Tuple[int, Instant]
 """``(partner_id, at)``."""
+OrderChange = Tuple[Instant, Literal["refund", "restate", "cancel"], Union[int, str]]
+"""``(at, "refund", amount)``, ``(at, "restate", amount)`` or ``(at, "cancel", reason)``; the
+reasons: ``returned``, ``fraud``, ``duplicate``, ``test_order``, ``customer_cancelled``,
+``other`` (another is judged ``invalid_reason``)."""
 
 class PromoAttributionError(Exception):
     kind: str
@@ -31,6 +35,42 @@ class Decision:
     click_winner: Optional[int]
     entered: List[str]
     other_matches: List[Tuple[int, int, str]]
+    action: "Action"
+
+class Action:
+    at: str
+    amount: int
+    payout: int
+    payout_rule: Optional[Literal["fixed", "percent_bps"]]
+    payout_rate: Optional[int]
+    payout_source: Optional[str]
+    lock_at: Optional[str]
+    clawback: bool
+    def __init__(
+        self,
+        at: Instant,
+        amount: int,
+        payout_rule: Optional[Literal["fixed", "percent_bps"]] = ...,
+        payout_rate: Optional[int] = ...,
+        payout_source: Optional[str] = ...,
+        lock_at: Optional[Instant] = ...,
+        clawback: bool = ...,
+    ) -> None: ...
+    def judge(self, changes: Iterable[OrderChange]) -> "Judgement": ...
+
+class Judgement:
+    results: List[Dict[str, Any]]
+    """One dict per change, in the order given: ``rejected`` (a reason or ``None``),
+    ``amount``, ``payout``, ``delta``, ``state``, ``reason``, ``after_lock``."""
+    amount: int
+    payout: int
+    delta: int
+    state: Literal["pending", "locked", "reversed"]
+    reason: Optional[str]
+
+def judge_arrow(decisions: Any, changes: Any) -> Tuple[Any, Any]:
+    """Changes (``order_id``, ``at``, ``kind``, ``amount``, ``reason``) judged against stored
+    decisions (``attribute_arrow``'s output); returns (one row per change, one row per order)."""
 
 class Engine:
     revision: int
@@ -75,6 +115,8 @@ class Registry:
         require_contracts: bool = ...,
         regex_anchoring: Literal["whole_code", "search"] = ...,
         payout: PayoutSpec = ...,
+        lock_after_days: Optional[int] = ...,
+        clawback: bool = ...,
     ) -> None: ...
     def add_tracking(
         self,
@@ -149,6 +191,8 @@ class PerformanceReport:
         codes: Sequence[str] = ...,
         clicks: Optional[Iterable[Click]] = ...,
         amount: int = ...,
+        changes: Optional[Iterable[OrderChange]] = ...,
+        now: Optional[Instant] = ...,
     ) -> Decision: ...
     def by_code(self, include_no_code: bool = ...) -> Dict[Optional[int], Dict[str, int]]: ...
     def by_partner(self) -> Dict[int, Dict[str, int]]: ...

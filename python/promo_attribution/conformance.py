@@ -15,9 +15,12 @@ from typing import Any, Dict, List
 
 from . import PromoAttributionError, Registry
 
-_CASE_KEYS = {"name", "note", "settings", "contracts", "codes", "events", "conversion", "expect", "exception_lists"}
+_CASE_KEYS = {"name", "note", "settings", "contracts", "codes", "events", "conversion", "expect",
+              "exception_lists", "changes"}
 _SETTINGS = {"tracking_enabled", "click_winner", "lookback_days", "unmet_policy",
-             "suppress_always_owner_clicks", "require_contracts", "regex_anchoring", "payout"}
+             "suppress_always_owner_clicks", "require_contracts", "regex_anchoring", "payout",
+             "lock_after_days", "clawback"}
+_CHANGE_KINDS = ("refund", "restate", "cancel")
 _CODE_KEYS = {"id", "code", "owner", "credit", "kind", "match", "priority", "starts_at", "ends_at", "deal", "label"}
 
 
@@ -111,14 +114,40 @@ def _got(case: Dict[str, Any]) -> Dict[str, Any]:
             got["code"] = decision.code_id
     if decision.reason is not None:
         got["reason"] = decision.reason
+    if "changes" in case:
+        got["changes"] = [_result(r) for r in decision.action.judge(_changes(case["changes"])).results]
     return got
+
+
+def _changes(changes: List[Dict[str, Any]]) -> List[tuple]:
+    read = []
+    for change in changes:
+        _only(change, "a change", {"at", *_CHANGE_KINDS})
+        kinds = [k for k in _CHANGE_KINDS if k in change]
+        if len(kinds) != 1:
+            raise Unsupported(f"a change needs exactly one kind: {change!r}")
+        read.append((change["at"], kinds[0], change[kinds[0]]))
+    return read
+
+
+def _result(result: Dict[str, Any]) -> Dict[str, Any]:
+    """A judged change in the vectors' shape: absent keys rather than None or False."""
+    if result["rejected"] is not None:
+        return {"rejected": result["rejected"]}
+    shaped = {key: result[key] for key in ("amount", "payout", "delta", "state")}
+    if result["reason"] is not None:
+        shaped["reason"] = result["reason"]
+    if result["after_lock"]:
+        shaped["after_lock"] = True
+    return shaped
 
 
 def check(case: Dict[str, Any]) -> str | None:
     """Why the case fails, or ``None`` when it passes."""
     _only(case, "the case", _CASE_KEYS)
     expect = case["expect"]
-    _only(expect, "expect", {"outcome", "partner", "via", "code", "reason", "error", "entered", "payout"})
+    _only(expect, "expect", {"outcome", "partner", "via", "code", "reason", "error", "entered", "payout",
+                             "changes"})
     got = _got(case)
     for key, want in expect.items():
         if got.get(key) != want:

@@ -8,11 +8,10 @@ use arrow_array::cast::AsArray;
 use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema};
 use arrow_array::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
 use arrow_array::{RecordBatch, RecordBatchIterator, make_array};
-use arrow_schema::{DataType, Field, SchemaRef};
+use arrow_schema::SchemaRef;
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyTuple};
 
-use crate::arrow::output_schema;
 use crate::errors::other;
 
 const SCHEMA_CAPSULE: &CStr = c"arrow_schema";
@@ -126,21 +125,8 @@ pub(crate) struct ArrowBatch {
 }
 
 impl ArrowBatch {
-    pub(crate) fn new(batches: Vec<RecordBatch>, inputs: &[RecordBatch]) -> ArrowBatch {
-        let schema = match batches.first() {
-            Some(b) => b.schema(),
-            None => {
-                let order_id = inputs
-                    .first()
-                    .and_then(|b| {
-                        b.schema()
-                            .column_with_name("order_id")
-                            .map(|(_, f)| f.clone())
-                    })
-                    .unwrap_or_else(|| Field::new("order_id", DataType::Utf8, true));
-                output_schema(&order_id)
-            }
-        };
+    /// Batches of `schema` (which an empty result still has).
+    pub(crate) fn new(batches: Vec<RecordBatch>, schema: SchemaRef) -> ArrowBatch {
         ArrowBatch { batches, schema }
     }
 }

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use promo_attribution::{
-    AlwaysOwnerClicks, ClickWinner, CodeTracking, Contracts, CreditPolicy, Outcome, Payout,
-    RegexAnchoring, Settings, Timestamp, UnmetPolicy, Via,
+    AlwaysOwnerClicks, Clawback, ClickWinner, CodeTracking, Contracts, CreditPolicy, Outcome,
+    Payout, PayoutSource, RegexAnchoring, Settings, Timestamp, UnmetPolicy, Via,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
@@ -151,6 +151,18 @@ pub(crate) fn settings(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Settings>
                 }
             }
             "payout" => settings.payout = payout(&value)?,
+            "lock_after_days" => {
+                let days: Option<u64> = value.extract()?;
+                settings.lock_after =
+                    days.map(|days| Duration::from_secs(days.saturating_mul(86_400)));
+            }
+            "clawback" => {
+                settings.clawback = if flag(&value)? {
+                    Clawback::Enabled
+                } else {
+                    Clawback::Disabled
+                }
+            }
             _ => {
                 return Err(other("invalid_value", format!("unknown setting {key:?}")));
             }
@@ -190,5 +202,54 @@ pub(crate) fn outcome_parts(outcome: Outcome) -> OutcomeParts {
             via: None,
             reason: None,
         },
+    }
+}
+
+/// A payout source as Python and Arrow name it: `exception_list:N`, `contract` or `program`.
+pub(crate) fn payout_source_name(source: PayoutSource) -> String {
+    match source {
+        PayoutSource::ExceptionList(i) => format!("exception_list:{i}"),
+        PayoutSource::Contract => "contract".to_owned(),
+        _ => "program".to_owned(),
+    }
+}
+
+/// The payout source named by [`payout_source_name`], or `None` for another text.
+pub(crate) fn payout_source_named(name: &str) -> Option<PayoutSource> {
+    match name {
+        "contract" => Some(PayoutSource::Contract),
+        "program" => Some(PayoutSource::Program),
+        _ => name
+            .strip_prefix("exception_list:")
+            .and_then(|i| i.parse().ok())
+            .map(PayoutSource::ExceptionList),
+    }
+}
+
+/// The names a payout rule is told by in Python and Arrow: `fixed` or `percent_bps`, and the
+/// value (minor units, or basis points).
+pub(crate) const PAYOUT_RULES: [&str; 2] = ["fixed", "percent_bps"];
+
+pub(crate) fn payout_rule_parts(payout: Payout) -> (&'static str, u64) {
+    match payout {
+        Payout::Fixed(v) => (PAYOUT_RULES[0], v),
+        Payout::PercentBps(v) => (PAYOUT_RULES[1], u64::from(v)),
+        _ => (PAYOUT_RULES[0], 0),
+    }
+}
+
+/// The payout rule of [`payout_rule_parts`]' names, or why not.
+pub(crate) fn payout_rule_named(rule: &str, value: i64) -> Result<Payout, String> {
+    match rule {
+        "fixed" => u64::try_from(value)
+            .map(Payout::Fixed)
+            .map_err(|_| format!("a fixed payout of {value} is negative")),
+        "percent_bps" => u32::try_from(value)
+            .map(Payout::PercentBps)
+            .map_err(|_| format!("{value} basis points is not a rate")),
+        other => Err(format!(
+            "unknown payout rule {other:?}: expected {}",
+            PAYOUT_RULES.join(" or ")
+        )),
     }
 }

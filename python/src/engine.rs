@@ -3,15 +3,16 @@
 use std::collections::BTreeMap;
 
 use promo_attribution::{
-    Catalog, Click, CodeHit, Conversion, Decision, Engine, PartnerId, PayoutSource,
-    PerformanceReport, ProgramId, Stats, Timestamp,
+    Catalog, Click, CodeHit, Conversion, Decision, Engine, PartnerId, PerformanceReport, ProgramId,
+    Stats, Timestamp,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyType};
 
-use crate::arrow::{self, Revisions};
+use crate::action::{PyAction, read_changes};
+use crate::arrow::{self, Program, Programs};
 use crate::capsule;
-use crate::convert::{instant, outcome_parts};
+use crate::convert::{instant, outcome_parts, payout_source_name};
 use crate::errors::OrRaise;
 use crate::registry::PyRegistry;
 
@@ -88,9 +89,12 @@ impl PyEngine {
     ) -> PyResult<Bound<'py, PyAny>> {
         let batches = capsule::import(data)?;
         let engine = &self.inner;
-        let revision = engine.revision() as i64;
+        let program = Program {
+            revision: engine.revision() as i64,
+            settings: engine.settings().clone(),
+        };
         let out = py.detach(|| {
-            arrow::attribute_batches(&batches, Revisions::One(revision), |rows| {
+            arrow::attribute_batches(&batches, Programs::One(&program), |rows| {
                 Ok(engine.attribute_batch(&rows.conversions()))
             })
         })?;
@@ -197,12 +201,20 @@ impl PyCatalog {
         let batches = capsule::import(data)?;
         let catalog = &self.inner;
         // One revision column for a catalog: each row gets its own program's.
-        let revisions: BTreeMap<ProgramId, i64> = catalog
+        let programs: BTreeMap<ProgramId, Program> = catalog
             .programs()
-            .filter_map(|p| catalog.get(p).map(|e| (p, e.revision() as i64)))
+            .filter_map(|p| {
+                catalog.get(p).map(|e| {
+                    let program = Program {
+                        revision: e.revision() as i64,
+                        settings: e.settings().clone(),
+                    };
+                    (p, program)
+                })
+            })
             .collect();
         let out = py.detach(|| {
-            arrow::attribute_batches(&batches, Revisions::ByProgram(&revisions), |rows| {
+            arrow::attribute_batches(&batches, Programs::ByProgram(&programs), |rows| {
                 let routed: Vec<(ProgramId, Conversion<'_>)> = rows.routed();
                 catalog.attribute_batch(&routed)
             })
@@ -245,6 +257,8 @@ pub(crate) struct PyDecision {
     /// The codes that matched but lost, as `(entered_position, code_id, why)`.
     #[pyo3(get)]
     other_matches: Vec<(usize, u64, String)>,
+    /// What judging the order's later changes needs (`Decision.action`).
+    action: PyAction,
 }
 
 fn hit_name(hit: &CodeHit) -> String {
@@ -255,14 +269,6 @@ fn hit_name(hit: &CodeHit) -> String {
         CodeHit::Matched(id) => format!("matched:{id}"),
         CodeHit::Inactive { code, state } => format!("inactive:{code}:{}", state.as_str()),
         _ => "unknown".to_owned(),
-    }
-}
-
-pub(crate) fn payout_source_name(source: PayoutSource) -> String {
-    match source {
-        PayoutSource::ExceptionList(i) => format!("exception_list:{i}"),
-        PayoutSource::Contract => "contract".to_owned(),
-        _ => "program".to_owned(),
     }
 }
 
@@ -284,12 +290,22 @@ impl From<&Decision> for PyDecision {
                 .iter()
                 .map(|m| (m.entered, m.code.0, m.why.to_string()))
                 .collect(),
+            action: PyAction {
+                inner: decision.action(),
+            },
         }
     }
 }
 
 #[pymethods]
 impl PyDecision {
+    /// The decision's action: store it, and judge the order's refunds, restatements and
+    /// cancellations against it later (`Action.judge`).
+    #[getter]
+    fn action(&self) -> PyAction {
+        self.action.clone()
+    }
+
     fn __repr__(&self) -> String {
         let mut parts = vec![format!("outcome={:?}", self.outcome)];
         if let Some(p) = self.partner_id {
@@ -322,6 +338,8 @@ fn stats_dict<'py>(py: Python<'py>, stats: &Stats) -> PyResult<Bound<'py, PyDict
     d.set_item("revenue", stats.revenue)?;
     d.set_item("payout", stats.payout)?;
     d.set_item("invalid", stats.invalid_total())?;
+    d.set_item("locked", stats.locked)?;
+    d.set_item("reversed", stats.reversed_total())?;
     Ok(d)
 }
 
@@ -334,8 +352,12 @@ impl PyPerformanceReport {
         }
     }
 
-    /// Attributes one order with `engine` and counts it; returns the decision.
-    #[pyo3(signature = (engine, at, codes=Vec::new(), clicks=None, amount=0))]
+    /// Attributes one order with `engine` and counts it; returns the decision. With
+    /// `changes` (`(at, kind, amount or reason)` tuples, as `Action.judge` takes them) and
+    /// `now`, counts it net of its changes: revenue and payout after them, a reversal by
+    /// reason, and whether the action is locked at `now`.
+    #[pyo3(signature = (engine, at, codes=Vec::new(), clicks=None, amount=0, changes=None, now=None))]
+    #[allow(clippy::too_many_arguments)]
     fn add(
         &mut self,
         engine: &PyEngine,
@@ -343,11 +365,26 @@ impl PyPerformanceReport {
         codes: Vec<String>,
         clicks: Option<&Bound<'_, PyAny>>,
         amount: u64,
+        changes: Option<&Bound<'_, PyAny>>,
+        now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyDecision> {
         let order = Order::read(at, clicks)?;
         let conversion = order.conversion(&codes, amount);
         let decision = engine.inner.attribute(&conversion);
-        self.inner.add(&conversion, &decision);
+        match (changes, now) {
+            (None, None) => self.inner.add(&conversion, &decision),
+            (Some(changes), Some(now)) => {
+                let changes = read_changes(changes)?;
+                let settled = decision.action().judge(&changes).settled();
+                self.inner.add_settled(&decision, &settled, instant(now)?);
+            }
+            _ => {
+                return Err(crate::errors::other(
+                    "missing_value",
+                    "changes and now go together: the report counts an action's state at now",
+                ));
+            }
+        }
         Ok(PyDecision::from(&decision))
     }
 

@@ -87,6 +87,25 @@ pub(crate) fn other(kind: &str, message: impl Into<String>) -> PyErr {
     exception(kind, message.into(), Place::default())
 }
 
+/// A `PromoAttributionError` about table input: its kind, and the row (0-based over the whole
+/// input) and column it is about, when known.
+pub(crate) fn in_table(
+    kind: &str,
+    message: String,
+    row: Option<usize>,
+    column: Option<&str>,
+) -> PyErr {
+    exception(
+        kind,
+        message,
+        Place {
+            row,
+            column,
+            ..Place::default()
+        },
+    )
+}
+
 pub(crate) trait OrRaise<T> {
     fn or_raise(self) -> PyResult<T>;
 }

@@ -5,12 +5,15 @@
 //! `datetime`s; names of settings and outcomes are the crate's snake_case names; every error is
 //! a `PromoAttributionError` whose `kind` is the crate's [`ErrorKind`] name.
 
+mod action;
 mod arrow;
 mod capsule;
+mod changes;
 mod convert;
 mod engine;
 mod errors;
 mod registry;
+mod table;
 
 use pyo3::prelude::*;
 
@@ -27,5 +30,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<engine::PyDecision>()?;
     m.add_class::<engine::PyPerformanceReport>()?;
     m.add_class::<capsule::ArrowBatch>()?;
+    m.add_class::<action::PyAction>()?;
+    m.add_class::<action::PyJudgement>()?;
+    m.add_function(wrap_pyfunction!(changes::judge_arrow, m)?)?;
     Ok(())
 }

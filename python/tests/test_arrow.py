@@ -1,6 +1,7 @@
 """attribute_arrow: the same decisions as attribute, columns as documented, bad rows named."""
 
 import random
+from datetime import datetime
 
 import pyarrow as pa
 import pytest
@@ -12,7 +13,7 @@ CLICK = pa.struct([("partner_id", pa.int64()), ("at", TS)])
 
 
 def make_registry() -> promo.Registry:
-    r = promo.Registry(lookback_days=30)
+    r = promo.Registry(lookback_days=30, payout={"percent_bps": 500}, lock_after_days=45)
     for i in range(200):
         r.add_tracking(i, f"CODE{i}", 1 + i % 7, credit=["always", "if_involved", "if_winner"][i % 3])
     r.add_tracking(1000, r"^SUMMER\d+$", 9, regex=True)
@@ -50,9 +51,13 @@ def expected(engine, row):
     iso = pa.scalar(at, type=TS).as_py().isoformat()
     clicks = [(c["partner_id"], pa.scalar(c["at"], type=TS).as_py()) for c in (row["clicks"] or [])]
     d = engine.attribute(iso, row["codes"] or [], clicks, row["amount"])
+    a = d.action
+    instant = lambda t: None if t is None else datetime.fromisoformat(t.replace("Z", "+00:00"))
     return {"order_id": row["order_id"], "outcome": d.outcome, "partner_id": d.partner_id,
             "via": d.via, "code_id": d.code_id, "reason": d.reason, "payout": d.payout,
-            "revision": engine.revision}
+            "revision": engine.revision, "at": instant(a.at), "amount": a.amount,
+            "payout_source": a.payout_source, "payout_rule": a.payout_rule,
+            "payout_rate": a.payout_rate, "lock_at": instant(a.lock_at), "clawback": a.clawback}
 
 
 def test_a_table_gets_the_decisions_attribute_gives():
@@ -92,11 +97,18 @@ def test_a_bad_row_is_named_not_a_crash():
         engine.attribute_arrow(table_of(rows))
     assert 'row 3 (order_id "A-3")' in str(info.value)
     assert "null" in str(info.value)
+    assert (info.value.row, info.value.column) == (3, "at")
+    rows[3]["at"] = rows[2]["at"]
+    rows[4]["amount"] = -1
+    with pytest.raises(promo.PromoAttributionError) as info:
+        engine.attribute_arrow(pa.concat_tables([table_of(rows[:2]), table_of(rows[2:])]))
+    assert (info.value.row, info.value.column, info.value.kind) == (4, "amount", "invalid_value")
     naive = pa.table({"order_id": ["x"], "at": pa.array([0], pa.timestamp("ms"))})
     with pytest.raises(promo.PromoAttributionError, match="without a time zone"):
         engine.attribute_arrow(naive)
-    with pytest.raises(promo.PromoAttributionError, match="missing column \"order_id\""):
+    with pytest.raises(promo.PromoAttributionError, match="missing column \"order_id\"") as info:
         engine.attribute_arrow(pa.table({"at": pa.array([0], TS)}))
+    assert (info.value.row, info.value.column) == (None, "order_id")
     with pytest.raises(promo.PromoAttributionError, match="pyarrow Table or RecordBatch"):
         engine.attribute_arrow([1, 2, 3])
 
@@ -118,3 +130,4 @@ def test_a_catalog_routes_rows_by_program_and_stamps_each_revision():
         catalog.attribute_arrow(table_of(rows, program_id=pa.int64()))
     assert info.value.kind == "unknown_program"
     assert 'row 7 (order_id "A-7")' in str(info.value)
+    assert (info.value.row, info.value.column) == (7, "program_id")
