@@ -6,6 +6,7 @@
 mod adversarial;
 mod api;
 mod attribution;
+mod changes;
 mod conflicts;
 mod hostile;
 mod live;

@@ -14,6 +14,7 @@ mod ids;
 mod limits;
 mod memory;
 mod order;
+mod order_change;
 mod payout;
 #[cfg(feature = "serde")]
 mod serde_millis;
@@ -22,8 +23,7 @@ mod sighting;
 mod time;
 
 pub use action::{
-    Action, ActionState, Applied, CancelReason, ChangeResult, Judgement, OrderChange,
-    OrderChangeKind, PayoutRule, Rejection, Reversal, Settled,
+    Action, ActionState, Applied, ChangeResult, Judgement, PayoutRule, Rejection, Reversal, Settled,
 };
 pub use batch_error::BulkError;
 pub use change::{Change, Terms};
@@ -39,6 +39,7 @@ pub use ids::{CodeId, PartnerId, ProgramId};
 pub use limits::{MAX_CODE_LEN, MAX_REGEX_SIZE};
 pub use memory::MemoryUsage;
 pub use order::{Click, Conversion, EnteredCodes, EnteredCodesIter};
+pub use order_change::{CancelReason, OrderChange, OrderChangeKind};
 pub use payout::{Contract, ExceptionList, Payout, PayoutSource};
 pub use settings::{
     AlwaysOwnerClicks, Clawback, ClickWinner, CodeTracking, Contracts, RegexAnchoring, Settings,

@@ -1,0 +1,216 @@
+//! The changes an order goes through after its decision (SPEC §10): refunds, restatements and
+//! cancellations, each at an instant.
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::error::{Error, Reason};
+use super::excerpt::Excerpt;
+use super::time::Timestamp;
+
+/// Why an order was cancelled.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum CancelReason {
+    /// The goods came back.
+    Returned,
+    /// The order was fraudulent.
+    Fraud,
+    /// The order duplicates another.
+    Duplicate,
+    /// A test order.
+    TestOrder,
+    /// The customer cancelled before fulfilment.
+    CustomerCancelled,
+    /// Any other reason.
+    Other,
+}
+
+impl CancelReason {
+    /// Every reason, in declaration order.
+    pub const ALL: [CancelReason; 6] = [
+        CancelReason::Returned,
+        CancelReason::Fraud,
+        CancelReason::Duplicate,
+        CancelReason::TestOrder,
+        CancelReason::CustomerCancelled,
+        CancelReason::Other,
+    ];
+
+    /// The stable snake_case name: `returned`, `fraud`, `duplicate`, `test_order`,
+    /// `customer_cancelled`, `other`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CancelReason::Returned => "returned",
+            CancelReason::Fraud => "fraud",
+            CancelReason::Duplicate => "duplicate",
+            CancelReason::TestOrder => "test_order",
+            CancelReason::CustomerCancelled => "customer_cancelled",
+            CancelReason::Other => "other",
+        }
+    }
+}
+
+impl fmt::Display for CancelReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for CancelReason {
+    type Err = Error;
+
+    /// The snake_case name, exactly.
+    fn from_str(s: &str) -> Result<CancelReason, Error> {
+        CancelReason::ALL
+            .into_iter()
+            .find(|reason| reason.as_str() == s)
+            .ok_or_else(|| {
+                Error::bulk(Reason::InvalidValue(format!(
+                    "unknown cancel reason {}: expected one of {}",
+                    Excerpt::from(s),
+                    names(CancelReason::ALL.map(CancelReason::as_str)),
+                )))
+            })
+    }
+}
+
+fn names<const N: usize>(names: [&str; N]) -> String {
+    names.join(", ")
+}
+
+/// A change to an order after its decision, at an instant.
+///
+/// With `serde`, a change is `{"at": "2026-03-12T09:00:00Z", "refund": 2500}`, `"restate":
+/// 9000` or `"cancel": "fraud"` (the shape of the conformance vectors); a cancellation whose
+/// reason was not recognised is `"cancel_unrecognised": null`.
+///
+/// ```
+/// use promo_attribution::actions::{CancelReason, OrderChange, OrderChangeKind};
+/// use promo_attribution::Timestamp;
+///
+/// let at: Timestamp = "2026-03-12T09:00:00Z".parse()?;
+/// let change = OrderChange::from_words(at, "cancel", None, Some("fraud"))?;
+/// assert_eq!(change, OrderChange::cancel(at, CancelReason::Fraud));
+/// // A reason outside the list is not an error: the change is judged `invalid_reason`.
+/// let odd = OrderChange::from_words(at, "cancel", None, Some("changed_mind"))?;
+/// assert_eq!(odd.kind, OrderChangeKind::CancelUnrecognised);
+/// assert!(OrderChange::from_words(at, "refnud", Some(5), None).is_err());
+/// # Ok::<(), promo_attribution::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct OrderChange {
+    /// When it happened.
+    pub at: Timestamp,
+    /// What happened.
+    #[cfg_attr(feature = "serde", serde(flatten))]
+    pub kind: OrderChangeKind,
+}
+
+/// What a change does to an order. Amounts are signed so that a wrong one (a refund of 0 or
+/// less, a restated amount below 0) is judged and rejected, never wrapped.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum OrderChangeKind {
+    /// The amount goes down by this many minor units.
+    Refund(i64),
+    /// The amount becomes this many minor units.
+    Restate(i64),
+    /// The order is cancelled for this reason.
+    Cancel(CancelReason),
+    /// A cancellation whose reason is none of [`CancelReason`], as read from a table or a
+    /// file: it is judged [`Rejection::InvalidReason`].
+    CancelUnrecognised,
+}
+
+impl OrderChangeKind {
+    /// The kinds' names, as [`OrderChange::from_words`] reads them.
+    pub const NAMES: [&'static str; 3] = ["refund", "restate", "cancel"];
+
+    /// The kind's name: `refund`, `restate` or `cancel`.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            OrderChangeKind::Refund(_) => "refund",
+            OrderChangeKind::Restate(_) => "restate",
+            OrderChangeKind::Cancel(_) | OrderChangeKind::CancelUnrecognised => "cancel",
+        }
+    }
+}
+
+impl OrderChange {
+    /// A refund of `amount` minor units at `at`.
+    pub const fn refund(at: Timestamp, amount: i64) -> OrderChange {
+        OrderChange {
+            at,
+            kind: OrderChangeKind::Refund(amount),
+        }
+    }
+
+    /// The amount restated to `amount` minor units at `at`.
+    pub const fn restate(at: Timestamp, amount: i64) -> OrderChange {
+        OrderChange {
+            at,
+            kind: OrderChangeKind::Restate(amount),
+        }
+    }
+
+    /// A cancellation at `at` for `reason`.
+    pub const fn cancel(at: Timestamp, reason: CancelReason) -> OrderChange {
+        OrderChange {
+            at,
+            kind: OrderChangeKind::Cancel(reason),
+        }
+    }
+
+    /// A change from the words of a table or a file: `kind` is `refund` or `restate` (with
+    /// `amount`) or `cancel` (with `reason`). An unknown kind, or a missing amount or reason,
+    /// is an error naming it; a reason outside [`CancelReason`] is not: the change is
+    /// [`CancelUnrecognised`](OrderChangeKind::CancelUnrecognised), and judging rejects it.
+    pub fn from_words(
+        at: Timestamp,
+        kind: &str,
+        amount: Option<i64>,
+        reason: Option<&str>,
+    ) -> Result<OrderChange, Error> {
+        let missing = |what: &str| {
+            Error::bulk(Reason::MissingValue(format!(
+                "a {kind} needs {what}, and it is missing"
+            )))
+        };
+        let kind = match kind {
+            "refund" => OrderChangeKind::Refund(amount.ok_or_else(|| missing("an amount"))?),
+            "restate" => OrderChangeKind::Restate(amount.ok_or_else(|| missing("an amount"))?),
+            "cancel" => match reason.ok_or_else(|| missing("a reason"))?.parse() {
+                Ok(reason) => OrderChangeKind::Cancel(reason),
+                Err(_) => OrderChangeKind::CancelUnrecognised,
+            },
+            other => {
+                return Err(Error::bulk(Reason::InvalidValue(format!(
+                    "unknown change kind {}: expected one of {}",
+                    Excerpt::from(other),
+                    names(OrderChangeKind::NAMES),
+                ))));
+            }
+        };
+        Ok(OrderChange { at, kind })
+    }
+}
+
+impl fmt::Display for OrderChange {
+    /// `refund 2500 at 2026-03-12T09:00:00Z`, `cancel (fraud) at …`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            OrderChangeKind::Refund(amount) | OrderChangeKind::Restate(amount) => {
+                write!(f, "{} {amount}", self.kind.name())?;
+            }
+            OrderChangeKind::Cancel(reason) => write!(f, "cancel ({reason})")?,
+            OrderChangeKind::CancelUnrecognised => f.write_str("cancel (unrecognised reason)")?,
+        }
+        write!(f, " at {}", self.at)
+    }
+}
