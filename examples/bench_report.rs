@@ -6,7 +6,8 @@
 //! cargo run --release --example bench_report -- --quick # 100k + 1k, a smoke test
 //! ```
 //!
-//! `BENCH_REPORT_PROFILE=hostile` prints the hostile-input figures alone (the `hostile` key).
+//! `BENCH_REPORT_PROFILE=hostile` prints the hostile-input figures alone (the `hostile` key);
+//! `BENCH_REPORT_PROFILE=changes` the order-change figures alone (the `changes` key).
 //! `BENCH_REPORT_PROFILE=hot|random|miss|regex_hit|regex_near_miss|regex_miss|batch_random|
 //! batch_regex_hit` loops on one kind of query and prints nothing, for `perf record`; `BENCH_REPORT_ROUNDS=N` sets how many passes
 //! over the 65,536 queries it makes (200 by default). `BENCH_REPORT_PROFILE=times` prints the
@@ -185,6 +186,13 @@ fn main() {
     let started = Instant::now();
     let at = Timestamp::from_unix_seconds(1_773_144_000);
 
+    if std::env::var("BENCH_REPORT_PROFILE").as_deref() == Ok("changes") {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&changes_figures(at)).expect("prints")
+        );
+        return;
+    }
     if std::env::var("BENCH_REPORT_PROFILE").as_deref() == Ok("hostile") {
         // The hostile-input figures alone, as JSON on stdout.
         println!(
@@ -432,6 +440,8 @@ fn main() {
     phase(started, "timed a bulk review");
     let hostile = hostile::figures(at);
     phase(started, "timed hostile input");
+    let changes = changes_figures(at);
+    phase(started, "timed order changes");
     let report = json!({
         "machine": machine(),
         "command": format!("cargo run --release --example bench_report{}", if quick { " -- --quick" } else { "" }),
@@ -504,6 +514,7 @@ fn main() {
         "restart": restart,
         "bulk": bulk,
         "hostile": hostile,
+        "changes": changes,
         "total_seconds": round1(started.elapsed().as_secs_f64()),
     });
     println!(
@@ -545,6 +556,94 @@ fn batch_figures(
         "exact_random_speedup_over_single": round1(random_ns / exact_ns),
         "regex_hit_speedup_over_single": round1(regex_hit_ns / regex_ns),
         "batch_size": 4096,
+    })
+}
+
+/// Order changes judged against stored actions, with no engine (SPEC §10): 1,000,000
+/// actions (percentage and fixed rules, a 30-day lock, half with clawback) and about one change
+/// each (none, one or two: refunds, restatements, cancellations, some after the lock), judged
+/// order by order into one results buffer, as a host's batch job would. The baseline reads the
+/// same changes and actions and sums them, in the same run.
+fn changes_figures(at: Timestamp) -> Value {
+    use promo_attribution::actions::{CancelReason, ChangeResult, OrderChange};
+    use promo_attribution::{Action, Clawback, Payout, PayoutRule, PayoutSource};
+
+    const ACTIONS: usize = 1_000_000;
+    const DAY_MS: i64 = 86_400_000;
+    let mut rng = Rng(0xC4A9_6E5);
+    let mut actions = Vec::with_capacity(ACTIONS);
+    let mut changes = Vec::with_capacity(ACTIONS + ACTIONS / 8);
+    let mut ends = Vec::with_capacity(ACTIONS);
+    for i in 0..ACTIONS {
+        let order_at = Timestamp::from_unix_millis(at.as_unix_millis() + (i as i64 % 90) * DAY_MS);
+        let amount = 500 + rng.below(20_000) as u64;
+        let payout = if rng.below(4) == 0 {
+            Payout::Fixed(700)
+        } else {
+            Payout::PercentBps(500 + rng.below(1_000) as u32)
+        };
+        let clawback = if rng.below(2) == 0 {
+            Clawback::Enabled
+        } else {
+            Clawback::Disabled
+        };
+        actions.push(
+            Action::new(order_at, amount)
+                .rule(PayoutRule {
+                    source: PayoutSource::Program,
+                    payout,
+                })
+                .lock_at(Some(Timestamp::from_unix_millis(
+                    order_at.as_unix_millis() + 30 * DAY_MS,
+                )))
+                .clawback(clawback),
+        );
+        let count = [0, 1, 1, 2][rng.below(4)];
+        for _ in 0..count {
+            let when = Timestamp::from_unix_millis(
+                order_at.as_unix_millis() + rng.below(40) as i64 * DAY_MS,
+            );
+            changes.push(match rng.below(5) {
+                0 | 1 => OrderChange::refund(when, 1 + rng.below(amount as usize) as i64),
+                2 => OrderChange::restate(when, rng.below(25_000) as i64),
+                3 => OrderChange::cancel(when, CancelReason::Returned),
+                _ => OrderChange::cancel(when, CancelReason::Fraud),
+            });
+        }
+        ends.push(changes.len());
+    }
+    let mut results: Vec<ChangeResult> = Vec::with_capacity(changes.len());
+    let judge_ns = median_ns(changes.len(), || {
+        results.clear();
+        let mut start = 0;
+        for (action, &end) in actions.iter().zip(&ends) {
+            black_box(action.judge_into(black_box(&changes[start..end]), &mut results));
+            start = end;
+        }
+    });
+    let accepted = results
+        .iter()
+        .filter(|r| matches!(r, ChangeResult::Accepted(_)))
+        .count();
+    // The floor of a pass over the same data: each change read with its action, nothing judged.
+    let sum_ns = median_ns(changes.len(), || {
+        let mut sum = 0i64;
+        let mut start = 0;
+        for (action, &end) in actions.iter().zip(&ends) {
+            for change in &changes[start..end] {
+                sum = sum.wrapping_add(change.at.as_unix_millis() ^ action.amount() as i64);
+            }
+            start = end;
+        }
+        black_box(sum);
+    });
+    json!({
+        "actions": ACTIONS,
+        "changes": changes.len(),
+        "accepted_share": round1(accepted as f64 / changes.len() as f64 * 100.0) / 100.0,
+        "judge_ns_per_change": round1(judge_ns),
+        "baseline_read_and_sum_ns_per_change": round1(sum_ns),
+        "method": format!("median of {ROUNDS} passes over every action, each judged into one results buffer (Action::judge_into)"),
     })
 }
 

@@ -60,46 +60,54 @@ impl Action {
     /// # Ok::<(), promo_attribution::Error>(())
     /// ```
     pub fn judge(&self, changes: &[OrderChange]) -> Judgement {
-        let mut results = SmallVec::new();
-        let settled = judge_each(self, changes, |i, result| {
-            if results.len() <= i {
-                results.resize(i + 1, ChangeResult::Rejected(Rejection::InvalidAmount));
-            }
-            results[i] = result;
-        });
+        let mut results = SmallVec::with_capacity(changes.len());
+        let settled = judge_each(self, changes, &mut results);
         Judgement { results, settled }
     }
 
     /// As [`judge`](Action::judge), appending one result per change to `results` (in the order
     /// given) instead of allocating: for judging many orders into one buffer.
     pub fn judge_into(&self, changes: &[OrderChange], results: &mut Vec<ChangeResult>) -> Settled {
-        let base = results.len();
-        results.resize(
-            base + changes.len(),
-            ChangeResult::Rejected(Rejection::InvalidAmount),
-        );
-        judge_each(self, changes, |i, result| results[base + i] = result)
+        judge_each(self, changes, results)
     }
 }
 
-/// Judges `changes` in order of instant, handing each result to `record` with the change's
-/// position.
-fn judge_each(
-    action: &Action,
-    changes: &[OrderChange],
-    mut record: impl FnMut(usize, ChangeResult),
-) -> Settled {
+/// Where results go: appended in the order given.
+trait Results: Extend<ChangeResult> + std::ops::DerefMut<Target = [ChangeResult]> {
+    fn grow_to(&mut self, len: usize);
+}
+
+impl Results for Vec<ChangeResult> {
+    fn grow_to(&mut self, len: usize) {
+        self.resize(len, PLACEHOLDER);
+    }
+}
+
+impl Results for SmallVec<[ChangeResult; 2]> {
+    fn grow_to(&mut self, len: usize) {
+        self.resize(len, PLACEHOLDER);
+    }
+}
+
+/// Overwritten before anyone reads it.
+const PLACEHOLDER: ChangeResult = ChangeResult::Rejected(Rejection::InvalidAmount);
+
+/// Judges `changes` in order of instant, appending their results to `results` in the order
+/// given.
+fn judge_each(action: &Action, changes: &[OrderChange], results: &mut impl Results) -> Settled {
     let mut running = Running::new(action);
     if changes.windows(2).all(|pair| pair[0].at <= pair[1].at) {
-        for (i, change) in changes.iter().enumerate() {
-            record(i, running.take(change));
-        }
+        // The usual case: given in order, so judged as given.
+        results.extend(changes.iter().map(|change| running.take(change)));
     } else {
+        let base = results.len();
+        results.grow_to(base + changes.len());
         let mut order: SmallVec<[usize; 8]> = (0..changes.len()).collect();
         // Stable: changes at one instant keep the order given.
         order.sort_by_key(|&i| changes[i].at);
+        let results = &mut results[base..];
         for i in order {
-            record(i, running.take(&changes[i]));
+            results[i] = running.take(&changes[i]);
         }
     }
     running.settled

@@ -43,6 +43,13 @@ impl Payout {
         match self {
             Payout::Fixed(fixed) => fixed,
             Payout::PercentBps(bps) => {
+                // Every real order fits in 64 bits, where dividing by a constant is a multiply;
+                // 128-bit division is a library call, several times slower.
+                if let Some(product) = amount.checked_mul(u64::from(bps)) {
+                    let (quotient, remainder) = (product / 10_000, product % 10_000);
+                    let round_up = remainder > 5_000 || (remainder == 5_000 && quotient % 2 == 1);
+                    return quotient + u64::from(round_up);
+                }
                 let product = u128::from(amount) * u128::from(bps);
                 let (quotient, remainder) = (product / 10_000, product % 10_000);
                 let round_up = remainder > 5_000 || (remainder == 5_000 && quotient % 2 == 1);
@@ -211,6 +218,8 @@ mod tests {
             (10_000, 10_000, 10_000),
             (u64::MAX, 10_000, u64::MAX),
             (u64::MAX, u32::MAX, u64::MAX), // saturates instead of overflowing
+            (u64::MAX / 10_000 + 1, 10_000, u64::MAX / 10_000 + 1), // past 64 bits: exact
+            (1 << 60, 15_000, 3 << 59),
         ];
         for (amount, bps, expected) in cases {
             assert_eq!(
