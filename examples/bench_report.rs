@@ -570,7 +570,7 @@ fn changes_figures(at: Timestamp) -> Value {
 
     const ACTIONS: usize = 1_000_000;
     const DAY_MS: i64 = 86_400_000;
-    let mut rng = Rng(0xC4A9_6E5);
+    let mut rng = Rng(0x0C4A_96E5);
     let mut actions = Vec::with_capacity(ACTIONS);
     let mut changes = Vec::with_capacity(ACTIONS + ACTIONS / 8);
     let mut ends = Vec::with_capacity(ACTIONS);

@@ -9,8 +9,8 @@ use promo_attribution::actions::{
     PayoutRule, Rejection, Reversal,
 };
 use promo_attribution::{
-    Clawback, Code, CodeId, Contract, Conversion, Decision, ExceptionList, PartnerId, Payout,
-    PayoutSource, PerformanceReport, Registry, Settings, Timestamp, Window,
+    Clawback, Code, CodeId, Contract, Conversion, ExceptionList, PartnerId, Payout, PayoutSource,
+    PerformanceReport, Registry, Settings, Timestamp, Window,
 };
 use proptest::prelude::*;
 
@@ -240,7 +240,7 @@ fn the_lock_settings_survive_both_snapshots() {
 #[test]
 fn actions_changes_and_judgements_have_a_stable_serde_shape() {
     let engine = program().compile().unwrap();
-    let decision: Decision =
+    let decision: promo_attribution::Decision =
         engine.attribute(&Conversion::new(t(ORDER)).codes(&["SAVE10"]).amount(10_000));
     let action = decision.action();
     let value = serde_json::to_value(action).unwrap();
@@ -256,7 +256,7 @@ fn actions_changes_and_judgements_have_a_stable_serde_shape() {
     );
     assert_eq!(serde_json::from_value::<Action>(value).unwrap(), action);
     // Stored decisions carry their action too.
-    let stored: Decision =
+    let stored: promo_attribution::Decision =
         serde_json::from_str(&serde_json::to_string(&decision).unwrap()).unwrap();
     assert_eq!(stored.action(), action);
 

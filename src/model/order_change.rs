@@ -124,7 +124,7 @@ pub enum OrderChangeKind {
     /// The order is cancelled for this reason.
     Cancel(CancelReason),
     /// A cancellation whose reason is none of [`CancelReason`], as read from a table or a
-    /// file: it is judged [`Rejection::InvalidReason`].
+    /// file: it is judged [`Rejection::InvalidReason`](crate::actions::Rejection::InvalidReason).
     CancelUnrecognised,
 }
 
