@@ -1,7 +1,8 @@
 """Re-attribute orders on Spark with promo_attribution.
 
     python examples/spark_backfill.py --codes CODES.csv --orders ORDERS.parquet --out DIR \
-        [--master local[2]] [--compare CODES_B.csv] [--check]
+        [--master local[2]] [--compare CODES_B.csv] [--changes CHANGES.parquet] \
+        [--payout-bps N] [--lock-after-days N] [--check] [--generate N]
 
 Reads a bulk-upload file (SPEC §6 layout, any number of programs, the crate's ``Code Id``
 column honoured) and builds each program's registry once, on the driver. The registries travel
@@ -18,7 +19,17 @@ timestamp>>) and ``amount`` (long, minor units).
 the orders whose outcome, partner, code or payout differ are written, with both sides
 (``a_*`` and ``b_*``). ``--check`` attributes the same orders in this process, without Spark,
 and fails unless both give the same rows. ``--generate N`` first writes a sample codes file and
-N orders to the given paths. ``local[2]`` runs the same code a cluster runs.
+N orders to the given paths (and, with ``--changes``, a changes file). ``local[2]`` runs the
+same code a cluster runs.
+
+``--changes CHANGES.parquet`` follows the money after the decision (SPEC §10): the changes
+(``order_id``, ``at``, ``kind`` ``refund``/``restate``/``cancel``, ``amount``, ``reason``) are
+grouped by order, joined to the re-attributed orders and judged order by order
+(``promo_attribution.judge_arrow`` in ``mapInArrow``); ``DIR/orders`` gets each order's
+``order_id``, ``partner_id``, ``amount``, ``payout``, ``delta``, ``state`` and ``reason`` after
+its changes, and ``DIR/partner_deltas`` the total payout delta per partner. Program settings are
+not part of the bulk layout: ``--payout-bps`` and ``--lock-after-days`` set every program's
+default payout and lock.
 """
 
 from __future__ import annotations
@@ -29,6 +40,7 @@ import os
 import random
 import sys
 import time
+from datetime import timedelta
 from typing import Dict, Iterator
 
 import pyarrow as pa
@@ -47,18 +59,30 @@ ORDERS_SCHEMA = pa.schema([
     ("amount", pa.int64()),
 ])
 OUTPUT_DDL = ("order_id string, outcome string, partner_id long, via string, code_id long, "
-              "reason string, payout long, revision long")
+              "reason string, payout long, revision long, at timestamp, amount long, "
+              "payout_source string, payout_rule string, payout_rate long, lock_at timestamp, "
+              "clawback boolean")
+CHANGES_SCHEMA = pa.schema([
+    ("order_id", pa.string()),
+    ("at", TS),
+    ("kind", pa.string()),
+    ("amount", pa.int64()),
+    ("reason", pa.string()),
+])
+SETTLED_COLUMNS = ["order_id", "partner_id", "amount", "payout", "delta", "state", "reason"]
+SETTLED_DDL = ("order_id string, partner_id long, amount long, payout long, delta long, "
+               "state string, reason string")
 SIDE = ["outcome", "partner_id", "code_id", "payout"]
 COMPARE_DDL = "order_id string, program_id long, " + ", ".join(
     f"{side}_{c} {'string' if c == 'outcome' else 'long'}" for side in "ab" for c in SIDE)
 
 
-def registries_from(path: str) -> Dict[int, promo.Registry]:
+def registries_from(path: str, settings: Dict[str, object]) -> Dict[int, promo.Registry]:
     """Each program's registry, from a bulk file; fails naming every bad row."""
     with open(path, "rb") as f:
         data = f.read()
     programs = promo.Upload.review(data, {}).programs
-    registries = {p: promo.Registry() for p in programs}
+    registries = {p: promo.Registry(**settings) for p in programs}
     upload = promo.Upload.review(data, registries)
     if not upload.is_clean:
         for problem in upload.problems:
@@ -112,6 +136,39 @@ def compare(batch: pa.RecordBatch, a: pa.RecordBatch, b: pa.RecordBatch) -> pa.R
     return pa.RecordBatch.from_pydict(columns).filter(mask)
 
 
+def program_settings(args: argparse.Namespace) -> Dict[str, object]:
+    settings: Dict[str, object] = {}
+    if args.payout_bps is not None:
+        settings["payout"] = {"percent_bps": args.payout_bps}
+    if args.lock_after_days is not None:
+        settings["lock_after_days"] = args.lock_after_days
+    return settings
+
+
+def settle(decisions: pa.RecordBatch, changes: pa.Array) -> pa.RecordBatch:
+    """Each order of `decisions` after its `changes` (a list of structs per order, in the
+    order they were recorded), with its partner."""
+    flat = pc.list_flatten(changes)
+    table = pa.RecordBatch.from_arrays(
+        [pc.take(decisions.column("order_id"), pc.list_parent_indices(changes))]
+        + [flat.field(name) for name in CHANGES_SCHEMA.names[1:]],
+        schema=CHANGES_SCHEMA)
+    _, final = promo.judge_arrow(decisions, table)
+    columns = {name: final.column(name) for name in SETTLED_COLUMNS if name != "partner_id"}
+    columns["partner_id"] = decisions.column("partner_id")
+    return pa.RecordBatch.from_pydict({name: columns[name] for name in SETTLED_COLUMNS})
+
+
+def spark_types(schema: pa.Schema) -> pa.Schema:
+    """The output's schema as Spark reads it back: string order ids, microsecond instants."""
+    for i, field in enumerate(schema):
+        if field.name == "order_id":
+            schema = schema.set(i, pa.field("order_id", pa.string()))
+        elif pa.types.is_timestamp(field.type):
+            schema = schema.set(i, pa.field(field.name, TS, field.nullable))
+    return schema
+
+
 def run_spark(args: argparse.Namespace) -> None:
     from pyspark.sql import SparkSession
 
@@ -122,14 +179,16 @@ def run_spark(args: argparse.Namespace) -> None:
     spark = (SparkSession.builder.master(args.master).appName("promo-attribution backfill")
              .config("spark.sql.session.timeZone", "UTC")
              .config("spark.sql.execution.arrow.maxRecordsPerBatch", "65536")
+             # Instants as UTC microseconds in parquet (not INT96), as the Arrow side has them.
+             .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
              .config("spark.ui.enabled", "false")
              .getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     timings = {"spark_start_s": time.perf_counter() - started}
 
     started = time.perf_counter()
-    a = snapshot(registries_from(args.codes))
-    b = snapshot(registries_from(args.compare)) if args.compare else None
+    a = snapshot(registries_from(args.codes, program_settings(args)))
+    b = snapshot(registries_from(args.compare, program_settings(args))) if args.compare else None
     timings["registries_s"] = time.perf_counter() - started
     shipped = spark.sparkContext.broadcast((key_of(a), a, key_of(b) if b else None, b))
 
@@ -140,7 +199,7 @@ def run_spark(args: argparse.Namespace) -> None:
         for batch in batches:
             out_a = catalog_a.attribute_arrow(batch)
             if catalog_b is None:
-                yield out_a.cast(out_a.schema.set(0, pa.field("order_id", pa.string())))
+                yield out_a.cast(spark_types(out_a.schema))
             else:
                 yield compare(batch, out_a, catalog_b.attribute_arrow(batch))
 
@@ -149,7 +208,29 @@ def run_spark(args: argparse.Namespace) -> None:
     if "order_id" in orders.columns:
         orders = orders.withColumn("order_id", orders["order_id"].cast("string"))
     result = orders.mapInArrow(attribute, COMPARE_DDL if b else OUTPUT_DDL)
-    result.write.mode("overwrite").parquet(args.out)
+    if args.changes and not b:
+        from pyspark.sql import functions as F
+
+        def judge(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+            for batch in batches:
+                decisions = batch.select([n for n in batch.schema.names if n != "changes"])
+                yield settle(decisions, batch.column("changes"))
+
+        # The order the changes were recorded in (the file's) breaks ties between changes at
+        # one instant, as SPEC §10 asks: collect_list alone does not keep it.
+        changes = (spark.read.parquet(args.changes)
+                   .withColumn("order_id", F.col("order_id").cast("string"))
+                   .withColumn("seq", F.monotonically_increasing_id())
+                   .groupBy("order_id")
+                   .agg(F.array_sort(F.collect_list(F.struct("seq", *CHANGES_SCHEMA.names[1:])))
+                        .alias("changes")))
+        settled = result.join(changes, "order_id", "left").mapInArrow(judge, SETTLED_DDL)
+        settled.write.mode("overwrite").parquet(os.path.join(args.out, "orders"))
+        (spark.read.parquet(os.path.join(args.out, "orders"))
+         .groupBy("partner_id").agg(F.sum("delta").alias("payout_delta"))
+         .write.mode("overwrite").parquet(os.path.join(args.out, "partner_deltas")))
+    else:
+        result.write.mode("overwrite").parquet(args.out)
     timings["attribute_and_write_s"] = time.perf_counter() - started
     count = pq.read_metadata(args.orders).num_rows if not args.orders.endswith("/") else None
     spark.stop()
@@ -162,20 +243,74 @@ def run_spark(args: argparse.Namespace) -> None:
 
 def check(args: argparse.Namespace) -> None:
     """The same attribution in this process; fails unless Spark's rows are the same."""
-    catalog = promo.Catalog.compile(registries_from(args.codes))
+    catalog = promo.Catalog.compile(registries_from(args.codes, program_settings(args)))
     orders = pq.read_table(args.orders)
     mine = catalog.attribute_arrow(orders.combine_chunks())
+    if args.changes and not args.compare:
+        check_changes(args, mine)
+        return
     if args.compare:
-        other = promo.Catalog.compile(registries_from(args.compare)).attribute_arrow(orders.combine_chunks())
+        other = promo.Catalog.compile(
+            registries_from(args.compare, program_settings(args))).attribute_arrow(orders.combine_chunks())
         mine = pa.Table.from_batches([compare(orders.combine_chunks().to_batches()[0],
                                               mine.to_batches()[0], other.to_batches()[0])])
     theirs = pq.read_table(args.out)
     key = [("order_id", "ascending")]
-    mine = mine.cast(mine.schema.set(0, pa.field("order_id", pa.string()))).sort_by(key)
+    mine = mine.cast(spark_types(mine.schema)).sort_by(key)
     theirs = theirs.select(mine.column_names).sort_by(key)
     if mine.to_pylist() != theirs.to_pylist():
         raise SystemExit("check: Spark's rows differ from the single-process attribution")
     print(f"check: {mine.num_rows} rows, the same as the single-process attribution")
+
+
+def check_changes(args: argparse.Namespace, decided: pa.Table) -> None:
+    """The changes judged in this process, order by order; fails unless Spark's orders and
+    per-partner deltas are the same."""
+    decided = decided.combine_chunks()
+    changes = pq.read_table(args.changes)
+    changes = changes.cast(changes.schema.set(0, pa.field("order_id", pa.string())))
+    decided = decided.cast(decided.schema.set(0, pa.field("order_id", pa.string())))
+    _, final = promo.judge_arrow(decided, changes)
+    mine = final.select([n for n in SETTLED_COLUMNS if n != "partner_id"]).append_column(
+        "partner_id", decided.column("partner_id")).select(SETTLED_COLUMNS)
+    key = [("order_id", "ascending")]
+    theirs = pq.read_table(os.path.join(args.out, "orders")).select(SETTLED_COLUMNS).sort_by(key)
+    if mine.sort_by(key).to_pylist() != theirs.to_pylist():
+        raise SystemExit("check: Spark's orders after their changes differ from the Rust judge")
+    deltas: Dict[object, int] = {}
+    for row in mine.select(["partner_id", "delta"]).to_pylist():
+        deltas[row["partner_id"]] = deltas.get(row["partner_id"], 0) + row["delta"]
+    spark_deltas = {r["partner_id"]: r["payout_delta"] for r in
+                    pq.read_table(os.path.join(args.out, "partner_deltas")).to_pylist()}
+    if deltas != spark_deltas:
+        raise SystemExit("check: Spark's payout deltas per partner differ from the Rust judge")
+    moved = sum(1 for d in deltas.values() if d)
+    print(f"check: {mine.num_rows} orders after {changes.num_rows} changes and "
+          f"{len(deltas)} partners' deltas ({moved} non-zero), the same as the Rust judge")
+
+
+def generate_changes(orders_path: str, changes_path: str, seed: int = 11) -> None:
+    """About 20 % of the orders refunded, cancelled or restated, up to 45 days on (some after
+    a 30-day lock), a few twice."""
+    rng = random.Random(seed)
+    orders = pq.read_table(orders_path, columns=["order_id", "at", "amount"]).to_pylist()
+    columns = {name: [] for name in CHANGES_SCHEMA.names}
+    day = timedelta(days=1)
+    for order in orders:
+        if rng.random() >= 0.2:
+            continue
+        for _ in range(1 if rng.random() < 0.85 else 2):
+            kind = ("refund", "refund", "restate", "cancel")[rng.randrange(4)]
+            columns["order_id"].append(order["order_id"])
+            columns["at"].append(order["at"] + rng.randrange(0, 45) * day)
+            columns["kind"].append(kind)
+            amount = order["amount"] or 1
+            columns["amount"].append(None if kind == "cancel" else
+                                     rng.randrange(1, amount + 1) if kind == "refund" else
+                                     rng.randrange(0, 2 * amount))
+            columns["reason"].append(rng.choice(["returned", "fraud", "duplicate", "test_order"])
+                                     if kind == "cancel" else None)
+    pq.write_table(pa.table(columns, schema=CHANGES_SCHEMA), changes_path)
 
 
 def generate(codes_path: str, orders_path: str, count: int, seed: int = 7) -> None:
@@ -215,11 +350,18 @@ def main() -> None:
     parser.add_argument("--out", required=True)
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--compare")
+    parser.add_argument("--changes", metavar="CHANGES.parquet")
+    parser.add_argument("--payout-bps", type=int, metavar="N")
+    parser.add_argument("--lock-after-days", type=int, metavar="N")
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--generate", type=int, metavar="N")
     args = parser.parse_args()
+    if args.changes and args.compare:
+        parser.error("--changes and --compare are separate runs")
     if args.generate is not None:
         generate(args.codes, args.orders, args.generate)
+        if args.changes:
+            generate_changes(args.orders, args.changes)
     run_spark(args)
     if args.check:
         check(args)

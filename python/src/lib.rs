@@ -8,6 +8,7 @@
 mod action;
 mod arrow;
 mod capsule;
+mod catalog;
 mod changes;
 mod convert;
 mod engine;
@@ -26,7 +27,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<registry::PyRegistry>()?;
     m.add_class::<registry::PyUpload>()?;
     m.add_class::<engine::PyEngine>()?;
-    m.add_class::<engine::PyCatalog>()?;
+    m.add_class::<catalog::PyCatalog>()?;
     m.add_class::<engine::PyDecision>()?;
     m.add_class::<engine::PyPerformanceReport>()?;
     m.add_class::<capsule::ArrowBatch>()?;
