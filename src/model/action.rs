@@ -458,3 +458,31 @@ impl Judgement {
         self.settled
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closed_sets_list_each_value_once_in_order() {
+        for (i, reversal) in Reversal::ALL.into_iter().enumerate() {
+            assert_eq!(reversal.index(), i, "{reversal}");
+        }
+        let names = |names: &[&str]| {
+            let mut sorted = names.to_vec();
+            sorted.sort_unstable();
+            sorted.dedup();
+            sorted.len() == names.len()
+        };
+        assert!(names(&Reversal::ALL.map(Reversal::as_str)));
+        assert!(names(&Rejection::ALL.map(Rejection::as_str)));
+        assert!(names(&ActionState::ALL.map(ActionState::as_str)));
+    }
+
+    #[test]
+    fn deltas_saturate() {
+        assert_eq!(delta(0, u64::MAX), i64::MAX);
+        assert_eq!(delta(u64::MAX, 0), i64::MIN);
+        assert_eq!(delta(700, 500), -200);
+    }
+}

@@ -214,3 +214,73 @@ impl fmt::Display for OrderChange {
         write!(f, " at {}", self.at)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reason_reads_back_from_its_name() {
+        for reason in CancelReason::ALL {
+            assert_eq!(reason.as_str().parse::<CancelReason>().ok(), Some(reason));
+        }
+        let err = "Returned".parse::<CancelReason>().unwrap_err();
+        assert!(err.to_string().contains("unknown cancel reason"), "{err}");
+    }
+
+    /// Kind, amount and reason words, and the change's kind or the error's start.
+    type Case<'a> = (
+        &'a str,
+        Option<i64>,
+        Option<&'a str>,
+        Result<OrderChangeKind, &'a str>,
+    );
+
+    #[test]
+    fn words_make_changes_or_errors_naming_what_is_wrong() {
+        let at = Timestamp::from_unix_seconds(0);
+        let cases: [Case<'_>; 7] = [
+            ("refund", Some(5), None, Ok(OrderChangeKind::Refund(5))),
+            ("restate", Some(-1), None, Ok(OrderChangeKind::Restate(-1))),
+            (
+                "cancel",
+                None,
+                Some("test_order"),
+                Ok(OrderChangeKind::Cancel(CancelReason::TestOrder)),
+            ),
+            (
+                "cancel",
+                None,
+                Some("nope"),
+                Ok(OrderChangeKind::CancelUnrecognised),
+            ),
+            (
+                "refund",
+                None,
+                Some("fraud"),
+                Err("a refund needs an amount"),
+            ),
+            ("cancel", Some(5), None, Err("a cancel needs a reason")),
+            (
+                "Refund",
+                Some(5),
+                None,
+                Err("unknown change kind \"Refund\""),
+            ),
+        ];
+        for (kind, amount, reason, expected) in cases {
+            let got = OrderChange::from_words(at, kind, amount, reason);
+            match (got, expected) {
+                (Ok(change), Ok(kind)) => assert_eq!(change.kind, kind),
+                (Err(err), Err(start)) => {
+                    assert!(err.to_string().starts_with(start), "{err}");
+                }
+                (got, expected) => panic!("{kind}: {got:?}, expected {expected:?}"),
+            }
+        }
+        for name in OrderChangeKind::NAMES {
+            let change = OrderChange::from_words(at, name, Some(1), Some("other"));
+            assert_eq!(change.map(|c| c.kind.name()).ok(), Some(name));
+        }
+    }
+}
