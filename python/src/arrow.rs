@@ -18,7 +18,7 @@ use crate::action::takes_clawback;
 use crate::capsule::ArrowBatch;
 use crate::convert::{outcome_parts, payout_rule_parts, payout_source_name};
 use crate::table::{
-    Failure, List, Texts, amounts, bad_cell, bad_column, column, describe, instant_at, int64,
+    Failure, Instants, List, Texts, amounts, bad_cell, bad_column, column, describe, int64,
     required, timestamp_column, timestamp_field, timestamps,
 };
 
@@ -111,8 +111,7 @@ fn read<'b>(batch: &'b RecordBatch, first_row: usize, routed: bool) -> Result<Ro
             let click_at = fields
                 .column_by_name("at")
                 .ok_or_else(|| bad_column("clicks", "clicks need a field \"at\"".to_owned()))?;
-            crate::table::check_timestamp("clicks", click_at.data_type())?;
-            Some((partner, click_at.as_ref()))
+            Some((partner, Instants::of("clicks", click_at.as_ref())?))
         }
         None => None,
     };
@@ -130,7 +129,8 @@ fn read<'b>(batch: &'b RecordBatch, first_row: usize, routed: bool) -> Result<Ro
         click_ends: Vec::with_capacity(n),
     };
     for row in 0..n {
-        let instant = instant_at(at.as_ref(), row)
+        let instant = at
+            .get(row)
             .map_err(|why| bad(row, "at", &format!("\"at\" {why}")))?
             .ok_or_else(|| bad(row, "at", "\"at\" is null"))?;
         rows.at.push(instant);
@@ -169,10 +169,7 @@ fn read<'b>(batch: &'b RecordBatch, first_row: usize, routed: bool) -> Result<Ro
                     return Err(malformed());
                 }
                 let partner = u64::try_from(partner.value(j)).map_err(|_| malformed())?;
-                let t = instant_at(*click_at, j)
-                    .ok()
-                    .flatten()
-                    .ok_or_else(malformed)?;
+                let t = click_at.get(j).ok().flatten().ok_or_else(malformed)?;
                 rows.clicks.push(Click::new(PartnerId(partner), t));
             }
         }

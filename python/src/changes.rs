@@ -20,8 +20,8 @@ use crate::action::{ResultParts, clawback_of};
 use crate::capsule::{self, ArrowBatch};
 use crate::convert::{payout_rule_named, payout_source_named};
 use crate::table::{
-    Failure, Texts, amounts, bad_cell, bad_column, column, instant_at as cell_instant, int64,
-    required, timestamp_column, timestamp_field, timestamps,
+    Failure, Instants, Texts, amounts, bad_cell, bad_column, column, int64, required,
+    timestamp_column, timestamp_field, timestamps,
 };
 
 /// An order id of either column type, borrowed from its batch.
@@ -93,10 +93,7 @@ fn read_decisions<'b>(batches: &'b [RecordBatch]) -> Result<Decisions<'b>, Failu
         let rate = int64(batch, "payout_rate")?;
         let source = optional_texts(batch, "payout_source")?;
         let lock_at = column(batch, "lock_at")
-            .map(|c| {
-                crate::table::check_timestamp("lock_at", c.data_type())?;
-                Ok::<_, Failure>(c)
-            })
+            .map(|c| Instants::of("lock_at", c.as_ref()))
             .transpose()?;
         let clawback = match column(batch, "clawback") {
             None => None,
@@ -115,7 +112,8 @@ fn read_decisions<'b>(batches: &'b [RecordBatch]) -> Result<Decisions<'b>, Failu
             let key = ids
                 .get(row)
                 .ok_or_else(|| bad("order_id", "\"order_id\" is null".to_owned()))?;
-            let t = cell_instant(at.as_ref(), row)
+            let t = at
+                .get(row)
                 .map_err(|why| bad("at", format!("\"at\" {why}")))?
                 .ok_or_else(|| bad("at", "\"at\" is null".to_owned()))?;
             let value = (!amount.is_null(row))
@@ -144,7 +142,8 @@ fn read_decisions<'b>(batches: &'b [RecordBatch]) -> Result<Decisions<'b>, Failu
                 action = action.rule(PayoutRule { source, payout });
             }
             if let Some(lock_at) = lock_at {
-                let t = cell_instant(lock_at.as_ref(), row)
+                let t = lock_at
+                    .get(row)
                     .map_err(|why| bad("lock_at", format!("\"lock_at\" {why}")))?;
                 action = action.lock_at(t);
             }
@@ -228,7 +227,8 @@ fn read_changes(batches: &[RecordBatch], decisions: &Decisions<'_>) -> Result<Ch
                     format!("order_id {} has no stored decision", key_text(key)),
                 )
             })?;
-            let t = cell_instant(at.as_ref(), row)
+            let t = at
+                .get(row)
                 .map_err(|why| bad("at", format!("\"at\" {why}")))?
                 .ok_or_else(|| bad("at", "\"at\" is null".to_owned()))?;
             let word = kind

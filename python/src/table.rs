@@ -11,6 +11,7 @@ use arrow_array::types::{
 use arrow_array::{
     Array, ArrayRef, GenericListArray, Int64Array, RecordBatch, TimestampMillisecondArray,
 };
+use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, Field, TimeUnit};
 use promo_attribution::{Error, Timestamp};
 use pyo3::prelude::*;
@@ -77,49 +78,58 @@ pub(crate) fn required<'b>(
 pub(crate) fn timestamps<'b>(
     batch: &'b RecordBatch,
     name: &'static str,
-) -> Result<&'b ArrayRef, Failure> {
-    let column = required(batch, name)?;
-    check_timestamp(name, column.data_type())?;
-    Ok(column)
+) -> Result<Instants<'b>, Failure> {
+    Instants::of(name, required(batch, name)?.as_ref())
 }
 
-/// The instant of a timestamp column's row, or why not: null, or out of the crate's range.
-pub(crate) fn instant_at(
-    column: &dyn Array,
-    row: usize,
-) -> Result<Option<Timestamp>, &'static str> {
-    match millis(column, row) {
-        None => Ok(None),
-        Some(ms) => Timestamp::try_from_unix_millis(ms)
+/// A timestamp column with a time zone, typed once: its values, nulls and unit, so that each
+/// row is a load and a division, not a downcast.
+#[derive(Clone, Copy)]
+pub(crate) struct Instants<'a> {
+    values: &'a [i64],
+    nulls: Option<&'a NullBuffer>,
+    unit: TimeUnit,
+}
+
+impl<'a> Instants<'a> {
+    pub(crate) fn of(name: &'static str, column: &'a dyn Array) -> Result<Instants<'a>, Failure> {
+        check_timestamp(name, column.data_type())?;
+        let DataType::Timestamp(unit, _) = column.data_type() else {
+            return Err(bad_column(
+                name,
+                format!("column {name:?} is not a timestamp"),
+            ));
+        };
+        let values: &[i64] = match unit {
+            TimeUnit::Second => column.as_primitive::<TimestampSecondType>().values(),
+            TimeUnit::Millisecond => column.as_primitive::<TimestampMillisecondType>().values(),
+            TimeUnit::Microsecond => column.as_primitive::<TimestampMicrosecondType>().values(),
+            TimeUnit::Nanosecond => column.as_primitive::<TimestampNanosecondType>().values(),
+        };
+        Ok(Instants {
+            values,
+            nulls: column.nulls(),
+            unit: *unit,
+        })
+    }
+
+    /// The instant of a row, to the millisecond (below it, towards the past: the crate's
+    /// resolution), `None` when null, or why not: out of the crate's range.
+    pub(crate) fn get(&self, row: usize) -> Result<Option<Timestamp>, &'static str> {
+        if self.nulls.is_some_and(|nulls| nulls.is_null(row)) {
+            return Ok(None);
+        }
+        let value = self.values[row];
+        let ms = match self.unit {
+            TimeUnit::Second => value.saturating_mul(1000),
+            TimeUnit::Millisecond => value,
+            TimeUnit::Microsecond => value.div_euclid(1000),
+            TimeUnit::Nanosecond => value.div_euclid(1_000_000),
+        };
+        Timestamp::try_from_unix_millis(ms)
             .map(Some)
-            .ok_or("is out of range"),
+            .ok_or("is out of range")
     }
-}
-
-/// Instants of a timestamp column in Unix milliseconds, whatever its unit (below the
-/// millisecond, towards the past: the crate's resolution).
-pub(crate) fn millis(column: &dyn Array, row: usize) -> Option<i64> {
-    if column.is_null(row) {
-        return None;
-    }
-    let DataType::Timestamp(unit, _) = column.data_type() else {
-        return None;
-    };
-    Some(match unit {
-        TimeUnit::Second => column
-            .as_primitive::<TimestampSecondType>()
-            .value(row)
-            .saturating_mul(1000),
-        TimeUnit::Millisecond => column.as_primitive::<TimestampMillisecondType>().value(row),
-        TimeUnit::Microsecond => column
-            .as_primitive::<TimestampMicrosecondType>()
-            .value(row)
-            .div_euclid(1000),
-        TimeUnit::Nanosecond => column
-            .as_primitive::<TimestampNanosecondType>()
-            .value(row)
-            .div_euclid(1_000_000),
-    })
 }
 
 /// Checks that a column is a time-zone-aware timestamp.
