@@ -94,9 +94,10 @@ const PLACEHOLDER: ChangeResult = ChangeResult::Rejected(Rejection::InvalidAmoun
 
 /// Judges `changes` in order of instant, appending their results to `results` in the order
 /// given.
+#[inline]
 fn judge_each(action: &Action, changes: &[OrderChange], results: &mut impl Results) -> Settled {
     let mut running = Running::new(action);
-    if changes.windows(2).all(|pair| pair[0].at <= pair[1].at) {
+    if changes.len() < 2 || changes.windows(2).all(|pair| pair[0].at <= pair[1].at) {
         // The usual case: given in order, so judged as given.
         results.extend(changes.iter().map(|change| running.take(change)));
     } else {
@@ -136,6 +137,7 @@ impl Running<'_> {
         }
     }
 
+    #[inline]
     fn take(&mut self, change: &OrderChange) -> ChangeResult {
         match self.check(change) {
             Err(rejection) => ChangeResult::Rejected(rejection),
@@ -169,6 +171,7 @@ impl Running<'_> {
 
     /// The checks of SPEC §10, in its order: the new amount, the reversal it makes, and
     /// whether it applies after the lock; or why it is rejected.
+    #[inline]
     fn check(&self, change: &OrderChange) -> Result<(u64, Option<Reversal>, bool), Rejection> {
         let settled = &self.settled;
         // 1. The change itself.
