@@ -185,16 +185,23 @@ fn optional_texts<'b>(
 }
 
 /// Every change, read and joined to its order.
-struct Changes {
+struct Changes<'b> {
     changes: Vec<OrderChange>,
     orders: Vec<u32>,
+    /// Each change's order id, as its own row has it: the output copies them in order, with
+    /// no random reads into the decisions.
+    keys: Vec<OrderKey<'b>>,
 }
 
-fn read_changes(batches: &[RecordBatch], decisions: &Decisions<'_>) -> Result<Changes, Failure> {
+fn read_changes<'b>(
+    batches: &'b [RecordBatch],
+    decisions: &Decisions<'_>,
+) -> Result<Changes<'b>, Failure> {
     let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
     let mut read = Changes {
         changes: Vec::with_capacity(rows),
         orders: Vec::with_capacity(rows),
+        keys: Vec::with_capacity(rows),
     };
     let mut first_row = 0;
     for batch in batches {
@@ -252,6 +259,7 @@ fn read_changes(batches: &[RecordBatch], decisions: &Decisions<'_>) -> Result<Ch
             })?;
             read.changes.push(change);
             read.orders.push(order);
+            read.keys.push(key);
         }
         first_row += batch.num_rows();
     }
@@ -260,7 +268,10 @@ fn read_changes(batches: &[RecordBatch], decisions: &Decisions<'_>) -> Result<Ch
 
 /// Judges every order's changes: the result of each change, in input order, and where each
 /// decision's action stands.
-fn judge_all(decisions: &Decisions<'_>, changes: &Changes) -> (Vec<ChangeResult>, Vec<Settled>) {
+fn judge_all(
+    decisions: &Decisions<'_>,
+    changes: &Changes<'_>,
+) -> (Vec<ChangeResult>, Vec<Settled>) {
     let n = decisions.actions.len();
     // Changes grouped by order, keeping their input order within an order (a counting sort).
     let mut starts = vec![0u32; n + 1];
@@ -334,8 +345,7 @@ fn batch_of(columns: Vec<(Field, ArrayRef)>) -> Result<(RecordBatch, SchemaRef),
 
 /// One row per change, in input order.
 fn result_columns(
-    decisions: &Decisions<'_>,
-    changes: &Changes,
+    changes: &Changes<'_>,
     results: &[ChangeResult],
     text: bool,
 ) -> Vec<(Field, ArrayRef)> {
@@ -347,10 +357,7 @@ fn result_columns(
         )
     };
     vec![
-        key_column(
-            changes.orders.iter().map(|&o| decisions.keys[o as usize]),
-            text,
-        ),
+        key_column(changes.keys.iter().copied(), text),
         (
             timestamp_field("at", false),
             timestamp_column(changes.changes.iter().map(|c| Some(c.at))),
@@ -443,7 +450,7 @@ fn judge_tables(
         .keys
         .first()
         .is_none_or(|k| matches!(k, OrderKey::Text(_)));
-    let (results, results_schema) = batch_of(result_columns(&decisions, &changes, &results, text))?;
+    let (results, results_schema) = batch_of(result_columns(&changes, &results, text))?;
     let (finals, final_schema) = batch_of(final_columns(&decisions, &settled, text))?;
     Ok((
         ArrowBatch::new(vec![results], results_schema),

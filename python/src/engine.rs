@@ -1,5 +1,6 @@
 //! `Engine`, `Decision` and `PerformanceReport`.
 
+use promo_attribution::actions::Reversal;
 use promo_attribution::{
     Click, CodeHit, Conversion, Decision, Engine, PartnerId, PerformanceReport, Stats, Timestamp,
 };
@@ -235,6 +236,11 @@ fn stats_dict<'py>(py: Python<'py>, stats: &Stats) -> PyResult<Bound<'py, PyDict
     d.set_item("invalid", stats.invalid_total())?;
     d.set_item("locked", stats.locked)?;
     d.set_item("reversed", stats.reversed_total())?;
+    let by_reason = PyDict::new(py);
+    for reversal in Reversal::ALL {
+        by_reason.set_item(reversal.as_str(), stats.reversed(reversal))?;
+    }
+    d.set_item("reversed_by_reason", by_reason)?;
     Ok(d)
 }
 
@@ -284,7 +290,8 @@ impl PyPerformanceReport {
     }
 
     /// Per code (`None` for orders without one): `{code_id: {actions, credited, revenue,
-    /// payout, invalid}}`.
+    /// payout, invalid, locked, reversed, reversed_by_reason}}`; revenue and payout net of the
+    /// changes of orders added with them.
     #[pyo3(signature = (include_no_code=true))]
     fn by_code<'py>(&self, py: Python<'py>, include_no_code: bool) -> PyResult<Bound<'py, PyDict>> {
         let out = PyDict::new(py);

@@ -154,5 +154,7 @@ def test_the_report_counts_orders_net_of_their_changes():
     save10 = report.by_code(False)[10]
     assert (save10["actions"], save10["revenue"], save10["payout"]) == (3, 16_000, 1_600)
     assert (save10["locked"], save10["reversed"]) == (2, 1)
+    assert save10["reversed_by_reason"]["fraud"] == 1
+    assert sum(save10["reversed_by_reason"].values()) == 1
     with pytest.raises(promo.PromoAttributionError, match="go together"):
         report.add(eng, T0, ["SAVE10"], changes=[])
