@@ -133,7 +133,7 @@ impl<'a> Instants<'a> {
 }
 
 /// Checks that a column is a time-zone-aware timestamp.
-pub(crate) fn check_timestamp(name: &'static str, data_type: &DataType) -> Result<(), Failure> {
+fn check_timestamp(name: &'static str, data_type: &DataType) -> Result<(), Failure> {
     match data_type {
         DataType::Timestamp(_, Some(_)) => Ok(()),
         DataType::Timestamp(_, None) => Err(bad_column(
