@@ -488,3 +488,23 @@ fn reports_net_the_changes_and_count_reversals_by_reason() {
     let partner = report.partner(PartnerId(1)).copied().unwrap();
     assert_eq!(partner, stats);
 }
+
+#[cfg(feature = "serde")]
+#[test]
+fn change_results_have_the_documented_serde_shape() {
+    let judged = locked_action().judge(&[
+        OrderChange::refund(day(2), 2_500),
+        OrderChange::cancel(day(3), CancelReason::Fraud),
+        OrderChange::refund(day(4), 1),
+    ]);
+    assert_eq!(
+        serde_json::to_value(judged.results()).unwrap(),
+        serde_json::json!([
+            {"accepted": {"amount": 7500, "payout": 750, "delta": -250, "state": "pending",
+                          "reversal": null, "after_lock": false}},
+            {"accepted": {"amount": 7500, "payout": 0, "delta": -750, "state": "reversed",
+                          "reversal": {"cancelled": "fraud"}, "after_lock": false}},
+            {"rejected": "already_reversed"}
+        ])
+    );
+}

@@ -315,6 +315,10 @@ pub struct Applied {
 }
 
 /// The result of judging one change.
+///
+/// With `serde`: `{"accepted": {"amount": 7500, "payout": 750, "delta": -250, "state":
+/// "pending", "reversal": null, "after_lock": false}}` or `{"rejected": "locked"}`; a
+/// reversal is `"refunded"` or `{"cancelled": "fraud"}`.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
