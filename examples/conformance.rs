@@ -1,7 +1,7 @@
-//! Runs the language-neutral conformance vectors (`shared/conformance/FORMAT.md`).
+//! Runs the language-neutral conformance vectors (`conformance/FORMAT.md`).
 //!
 //! ```text
-//! cargo run --release --example conformance -- ../shared/conformance/*.json
+//! cargo run --release --example conformance -- conformance/*.json conformance/*/*.json
 //! ```
 //!
 //! Prints one line per failing case and a last line `N passed, M failed`; exits non-zero when a

@@ -6,8 +6,6 @@ import os
 import subprocess
 import sys
 
-SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "conformance")
-
 
 def run(*files):
     return subprocess.run([sys.executable, "-m", "promo_attribution.conformance", *files],
@@ -28,20 +26,14 @@ def test_a_wrong_expectation_and_an_unknown_field_fail(tmp_path):
     assert "surprise" in result.stdout
 
 
-def test_the_shared_vectors_pass():
-    files = sorted(glob.glob(os.path.join(SHARED, "**", "*.json"), recursive=True))
-    if not files:
-        import pytest
-        pytest.skip("no shared conformance folder beside the checkout")
-    result = run(*files)
-    assert result.returncode == 0, result.stdout
-
-
-def test_the_crates_own_vectors_pass():
-    """The vectors the repository carries (the order changes among them): run in a clone alone."""
-    own = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "conformance")
-    files = sorted(glob.glob(os.path.join(own, "*.json")))
-    assert any(f.endswith("changes.json") for f in files), files
+def test_every_vector_the_repository_carries_passes():
+    """The contract's vectors (conformance/, a copy of the shared folder, order changes
+    included) and the crate's own (tests/conformance/): in a clone alone too."""
+    root = os.path.join(os.path.dirname(__file__), "..", "..")
+    files = sorted(glob.glob(os.path.join(root, "conformance", "**", "*.json"), recursive=True)
+                   + glob.glob(os.path.join(root, "tests", "conformance", "*.json")))
+    for folder in ("payouts", "live", "changes"):
+        assert any(os.sep + folder + os.sep in f for f in files), folder
     result = run(*files)
     assert result.returncode == 0, result.stdout
     assert result.stdout.splitlines()[-1].endswith(" 0 failed")

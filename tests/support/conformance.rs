@@ -1,4 +1,4 @@
-//! The conformance runner (`shared/conformance/FORMAT.md`), shared by the `conformance`
+//! The conformance runner (`conformance/FORMAT.md`), shared by the `conformance`
 //! example, which CI runs over the shared vectors, and by the integration tests, which run the
 //! crate's own vectors under `cargo test`.
 //!
