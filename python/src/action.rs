@@ -2,16 +2,12 @@
 //! decision (`Decision.action`, or built from what a host stored) and its changes judged
 //! (`Action.judge`). The table path is `changes`.
 
-use promo_attribution::PayoutSource;
-use promo_attribution::actions::{
-    Action, ChangeResult, Clawback, Judgement, OrderChange, PayoutRule,
-};
+use promo_attribution::actions::{Action, ChangeResult, Clawback, Judgement, OrderChange};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
 use crate::convert::{
-    instant, optional_instant, payout_rule_named, payout_rule_parts, payout_source_name,
-    payout_source_named,
+    instant, optional_instant, payout_rule_parts, payout_source_name, stored_payout_rule,
 };
 use crate::errors::{OrRaise, other};
 
@@ -43,16 +39,9 @@ impl PyAction {
             .lock_at(optional_instant(lock_at)?)
             .clawback(clawback_of(clawback));
         if let Some(rule) = payout_rule {
-            let rate = payout_rate
-                .ok_or_else(|| other("missing_value", "a payout_rule needs its payout_rate"))?;
-            let payout = payout_rule_named(rule, rate).map_err(|m| other("invalid_value", m))?;
-            let source = match payout_source {
-                None => PayoutSource::Program,
-                Some(name) => payout_source_named(name).ok_or_else(|| {
-                    other("invalid_value", format!("unknown payout_source {name:?}"))
-                })?,
-            };
-            action = action.rule(PayoutRule { source, payout });
+            let rule = stored_payout_rule(rule, payout_rate, payout_source)
+                .map_err(|(_, kind, message)| other(kind, message))?;
+            action = action.rule(rule);
         }
         Ok(PyAction { inner: action })
     }

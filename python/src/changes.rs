@@ -9,16 +9,13 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
 use arrow_array::{Array, ArrayRef, BooleanArray, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
-use promo_attribution::PayoutSource;
-use promo_attribution::actions::{
-    Action, ChangeResult, OrderChange, PayoutRule, Rejection, Settled,
-};
+use promo_attribution::actions::{Action, ChangeResult, OrderChange, Rejection, Settled};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use crate::action::{ResultParts, clawback_of};
 use crate::capsule::{self, ArrowBatch};
-use crate::convert::{payout_rule_named, payout_source_named};
+use crate::convert::stored_payout_rule;
 use crate::table::{
     Failure, Instants, Texts, amounts, bad_cell, bad_column, column, int64, required,
     timestamp_column, timestamp_field, timestamps,
@@ -123,23 +120,18 @@ fn read_decisions<'b>(batches: &'b [RecordBatch]) -> Result<Decisions<'b>, Failu
                 .map_err(|_| bad("amount", format!("\"amount\" {value} is negative")))?;
             let mut action = Action::new(t, value);
             if let Some(rule) = rule.as_ref().and_then(|r| r.get(row)) {
-                let rate = rate
-                    .filter(|r| !r.is_null(row))
-                    .map(|r| r.value(row))
-                    .ok_or_else(|| {
-                        bad(
-                            "payout_rate",
-                            "a payout_rule needs its payout_rate".to_owned(),
-                        )
+                let rate = rate.filter(|r| !r.is_null(row)).map(|r| r.value(row));
+                let source = source.as_ref().and_then(|s| s.get(row));
+                let rule =
+                    stored_payout_rule(rule, rate, source).map_err(|(column, kind, message)| {
+                        Failure::Input {
+                            kind,
+                            message: format!("decisions row {global}: {message}"),
+                            row: Some(global),
+                            column: Some(column),
+                        }
                     })?;
-                let payout = payout_rule_named(rule, rate).map_err(|m| bad("payout_rule", m))?;
-                let source = match source.as_ref().and_then(|s| s.get(row)) {
-                    None => PayoutSource::Program,
-                    Some(name) => payout_source_named(name).ok_or_else(|| {
-                        bad("payout_source", format!("unknown payout_source {name:?}"))
-                    })?,
-                };
-                action = action.rule(PayoutRule { source, payout });
+                action = action.rule(rule);
             }
             if let Some(lock_at) = lock_at {
                 let t = lock_at

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use promo_attribution::actions::PayoutRule;
 use promo_attribution::{
     AlwaysOwnerClicks, Clawback, ClickWinner, CodeTracking, Contracts, CreditPolicy, Outcome,
     Payout, PayoutSource, RegexAnchoring, Settings, Timestamp, UnmetPolicy, Via,
@@ -215,7 +216,7 @@ pub(crate) fn payout_source_name(source: PayoutSource) -> String {
 }
 
 /// The payout source named by [`payout_source_name`], or `None` for another text.
-pub(crate) fn payout_source_named(name: &str) -> Option<PayoutSource> {
+fn payout_source_named(name: &str) -> Option<PayoutSource> {
     match name {
         "contract" => Some(PayoutSource::Contract),
         "program" => Some(PayoutSource::Program),
@@ -239,7 +240,7 @@ pub(crate) fn payout_rule_parts(payout: Payout) -> (&'static str, u64) {
 }
 
 /// The payout rule of [`payout_rule_parts`]' names, or why not.
-pub(crate) fn payout_rule_named(rule: &str, value: i64) -> Result<Payout, String> {
+fn payout_rule_named(rule: &str, value: i64) -> Result<Payout, String> {
     match rule {
         "fixed" => u64::try_from(value)
             .map(Payout::Fixed)
@@ -252,4 +253,33 @@ pub(crate) fn payout_rule_named(rule: &str, value: i64) -> Result<Payout, String
             PAYOUT_RULES.join(" or ")
         )),
     }
+}
+
+/// What is wrong with a stored payout rule: the column at fault, the error kind, the message.
+pub(crate) type BadRule = (&'static str, &'static str, String);
+
+/// A payout rule from the words a host stored (the columns `attribute_arrow` writes): the
+/// rule's name, its rate, and where it came from (absent: the program's default).
+pub(crate) fn stored_payout_rule(
+    rule: &str,
+    rate: Option<i64>,
+    source: Option<&str>,
+) -> Result<PayoutRule, BadRule> {
+    let rate = rate.ok_or((
+        "payout_rate",
+        "missing_value",
+        "a payout_rule needs its payout_rate".to_owned(),
+    ))?;
+    let payout = payout_rule_named(rule, rate).map_err(|m| ("payout_rule", "invalid_value", m))?;
+    let source = match source {
+        None => PayoutSource::Program,
+        Some(name) => payout_source_named(name).ok_or_else(|| {
+            (
+                "payout_source",
+                "invalid_value",
+                format!("unknown payout_source {name:?}"),
+            )
+        })?,
+    };
+    Ok(PayoutRule { source, payout })
 }
