@@ -7,8 +7,8 @@
 use smallvec::SmallVec;
 
 use crate::model::{
-    Action, ActionState, Applied, ChangeResult, Clawback, Judgement, OrderChange, OrderChangeKind,
-    Rejection, Reversal, Settled, delta, payout_on,
+    Action, Applied, ChangeResult, Clawback, Judgement, OrderChange, OrderChangeKind, Rejection,
+    Reversal, Settled, delta, payout_on,
 };
 
 impl Action {
@@ -146,24 +146,22 @@ impl Running<'_> {
                     Some(_) => 0,
                     None => payout_on(self.action.rule, amount),
                 };
-                let applied = Applied {
-                    amount,
-                    payout,
-                    delta: delta(self.settled.payout, payout),
-                    state: match (reversal, after_lock) {
-                        (Some(_), _) => ActionState::Reversed,
-                        (None, true) => ActionState::Locked,
-                        (None, false) => ActionState::Pending,
-                    },
-                    reversal,
-                    after_lock,
-                };
+                let before = self.settled.payout;
                 let settled = &mut self.settled;
                 settled.amount = amount;
                 settled.payout = payout;
                 settled.reversal = reversal;
                 settled.after_lock = after_lock;
                 settled.accepted = settled.accepted.saturating_add(1);
+                let applied = Applied {
+                    amount,
+                    payout,
+                    delta: delta(before, payout),
+                    // The state a change leaves is the state its action is left in.
+                    state: settled.state(),
+                    reversal,
+                    after_lock,
+                };
                 ChangeResult::Accepted(applied)
             }
         }

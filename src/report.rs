@@ -95,9 +95,8 @@ impl Stats {
         self.actions = self.actions.saturating_add(1);
         self.revenue = self.revenue.saturating_add(counted.revenue);
         self.payout = self.payout.saturating_add(counted.payout);
-        match counted.state {
-            Some(ActionState::Locked) => self.locked = self.locked.saturating_add(1),
-            Some(ActionState::Reversed) | Some(ActionState::Pending) | None => {}
+        if counted.locked {
+            self.locked = self.locked.saturating_add(1);
         }
         if let Some(reversal) = counted.reversal {
             let count = &mut self.reversed[reversal.index()];
@@ -133,8 +132,8 @@ impl Stats {
 struct Counted {
     revenue: u64,
     payout: u64,
-    /// Its state at the report's instant, when counted with its changes.
-    state: Option<ActionState>,
+    /// Locked at the report's instant and not reversed (only when counted with its changes).
+    locked: bool,
     reversal: Option<Reversal>,
 }
 
@@ -201,7 +200,7 @@ impl PerformanceReport {
         let counted = Counted {
             revenue: conversion.amount,
             payout: decision.payout(),
-            state: None,
+            locked: false,
             reversal: None,
         };
         self.count(&counted, decision);
@@ -245,7 +244,7 @@ impl PerformanceReport {
                 None => settled.amount(),
             },
             payout: settled.payout(),
-            state: Some(settled.state_at(now)),
+            locked: settled.state_at(now) == ActionState::Locked,
             reversal: settled.reversal(),
         };
         self.count(&counted, decision);
