@@ -153,10 +153,16 @@ def settle(decisions: pa.RecordBatch, changes: pa.Array) -> pa.RecordBatch:
         [pc.take(decisions.column("order_id"), pc.list_parent_indices(changes))]
         + [flat.field(name) for name in CHANGES_SCHEMA.names[1:]],
         schema=CHANGES_SCHEMA)
-    _, final = promo.judge_arrow(decisions, table)
+    return settled_orders(decisions, table)
+
+
+def settled_orders(decisions, changes):
+    """`judge_arrow`'s state of each order after its changes, with the order's partner, in the
+    columns the job writes (a table or a record batch, as `decisions` is)."""
+    _, final = promo.judge_arrow(decisions, changes)
     columns = {name: final.column(name) for name in SETTLED_COLUMNS if name != "partner_id"}
     columns["partner_id"] = decisions.column("partner_id")
-    return pa.RecordBatch.from_pydict({name: columns[name] for name in SETTLED_COLUMNS})
+    return type(final).from_pydict({name: columns[name] for name in SETTLED_COLUMNS})
 
 
 def spark_types(schema: pa.Schema) -> pa.Schema:
@@ -278,9 +284,7 @@ def check_changes(args: argparse.Namespace, decided: pa.Table) -> None:
     changes = pq.read_table(args.changes)
     changes = changes.cast(changes.schema.set(0, pa.field("order_id", pa.string())))
     decided = decided.cast(decided.schema.set(0, pa.field("order_id", pa.string())))
-    _, final = promo.judge_arrow(decided, changes)
-    mine = final.select([n for n in SETTLED_COLUMNS if n != "partner_id"]).append_column(
-        "partner_id", decided.column("partner_id")).select(SETTLED_COLUMNS)
+    mine = settled_orders(decided, changes)
     key = [("order_id", "ascending")]
     theirs = pq.read_table(os.path.join(args.out, "orders")).select(SETTLED_COLUMNS).sort_by(key)
     if mine.sort_by(key).to_pylist() != theirs.to_pylist():
