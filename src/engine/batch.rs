@@ -1,29 +1,29 @@
 //! Many orders at once: the decision of [`attribute`](super::decide::attribute) without its
-//! diagnostics, with the memory reads of a group of orders overlapped.
+//! diagnostics, with the memory reads of the orders ahead overlapped with the decisions.
 //!
 //! A random exact hit over a million codes waits on DRAM about three times, one read after the
 //! other: the home slot, the code's text, the code's record. An order alone cannot do better,
-//! since each read needs the one before it; a group of orders can, by reading in phases — every
-//! order's slot, then every order's text and record — so that the misses of one phase are in
-//! flight together. The reads of the warm-up phases are plain loads (the library has no
-//! `unsafe`, and with it no prefetch instruction): they are kept apart from any work, in tight
-//! loops, so that the processor's window holds all of a group's loads at once. The decision
-//! itself then runs as `attribute` does, on cached lines.
-
-use std::hint::black_box;
+//! since each read needs the one before it; a stream of orders can, as a software pipeline:
+//! while it decides order `i`, it asks for the text and record of order `i + AHEAD` (whose home
+//! slot came in meanwhile) and for the home slot of order `i + 2 × AHEAD`, with prefetch hints
+//! that do not wait. Each order's first entered code is trimmed, folded and hashed once, when
+//! its home slot is asked for, and resolved from that probe when its turn comes: the decision
+//! itself is [`decide`]'s, rule for rule.
 
 use super::decide::decide;
 use super::diagnostics::Lean;
+use super::resolve::{Probe, resolve_probed};
 use super::state::State;
-use crate::matching::fold;
-use crate::model::{Attribution, Conversion, MAX_CODE_LEN};
+use crate::model::{Attribution, Conversion};
+use crate::prefetch::prefetch;
 
-/// Orders per group: enough misses in flight to cover a DRAM round trip, few enough that the
-/// warm-up loops fit the processor's window and the group's lines stay in L1.
-const GROUP: usize = 16;
+/// Orders between asking for an order's home slot and reading it, and again between asking for
+/// the text and record it points to and deciding the order: enough misses in flight to cover
+/// a DRAM round trip at the pace orders are decided.
+const AHEAD: usize = 8;
 
-/// A group's first codes have no hash: nothing to warm for that order.
-const NO_HASH: Option<u64> = None;
+/// The orders in flight, by index modulo this: a power of two above `2 × AHEAD`.
+const RING: usize = 32;
 
 /// Appends the attribution of each conversion to `out`, the i-th decided by `state_of(i)`.
 pub(crate) fn attribute_batch<'s>(
@@ -32,46 +32,42 @@ pub(crate) fn attribute_batch<'s>(
     out: &mut Vec<Attribution>,
 ) {
     out.reserve(conversions.len());
-    for (start, group) in (0..).step_by(GROUP).zip(conversions.chunks(GROUP)) {
-        let mut hashes = [NO_HASH; GROUP];
-        for (i, conversion) in group.iter().enumerate() {
-            hashes[i] = first_code_hash(state_of(start + i), conversion);
-        }
-        let mut sink = 0u64;
-        for (i, hash) in hashes.iter().enumerate().take(group.len()) {
-            if let Some(hash) = *hash {
-                sink ^= state_of(start + i).base.touch_exact_home(hash);
+    let mut probes: [Option<Probe<'_>>; RING] = [const { None }; RING];
+    for i in 0..conversions.len() + 2 * AHEAD {
+        if let Some(conversion) = conversions.get(i) {
+            let state = state_of(i);
+            let probe = first_code(state, conversion);
+            if let Some(probe) = &probe {
+                state.base.prefetch_exact_home(probe.hash);
             }
+            probes[i % RING] = probe;
         }
-        for (i, hash) in hashes.iter().enumerate().take(group.len()) {
-            if let Some(hash) = *hash {
-                let state = state_of(start + i);
-                let (code, text) = state.base.touch_exact_text(hash);
-                sink ^= text;
-                if let Some(code) = code.and_then(|code| state.codes.get(code as usize)) {
-                    sink ^= code.id.0;
+        if let Some(j) = i.checked_sub(AHEAD).filter(|&j| j < conversions.len()) {
+            if let Some(probe) = &probes[j % RING] {
+                let state = state_of(j);
+                let code = state.base.prefetch_exact_text(probe.hash);
+                if let Some(record) = code.and_then(|code| state.codes.get(code as usize)) {
+                    prefetch(record);
                 }
             }
         }
-        // The loads above are for their side effect on the caches; consuming their values
-        // keeps the compiler from dropping them.
-        black_box(sink);
-        for (i, conversion) in group.iter().enumerate() {
-            out.push(decide(state_of(start + i), conversion, &mut Lean).0);
+        if let Some(k) = i.checked_sub(2 * AHEAD) {
+            if let Some(conversion) = conversions.get(k) {
+                let state = state_of(k);
+                let first = probes[k % RING]
+                    .take()
+                    .map(|probe| resolve_probed(state, &probe, conversion.at, 0, &mut Lean));
+                out.push(decide(state, conversion, first, &mut Lean).0);
+            }
         }
     }
 }
 
-/// The hash the base exact index looks the order's first entered code up by, when it has one
-/// and the code could be there.
+/// The probe of the order's first entered code, when the exact index could hold it.
 #[inline]
-fn first_code_hash(state: &State, conversion: &Conversion<'_>) -> Option<u64> {
-    if !state.base.has_exact_codes() {
+fn first_code<'c>(state: &State, conversion: &Conversion<'c>) -> Option<Probe<'c>> {
+    if !state.matchers().has_exact_codes() {
         return None;
     }
-    let text = fold::trim(conversion.codes.get(0)?);
-    if text.is_empty() || text.len() > MAX_CODE_LEN {
-        return None;
-    }
-    fold::with_folded_bytes(text, |key| state.base.exact_hash(key))
+    Probe::new(state, conversion.codes.get(0)?)
 }

@@ -9,7 +9,7 @@ use smallvec::SmallVec;
 use super::clicks::Clicks;
 use super::diagnostics::Diagnostics;
 use super::payouts::payout_rule;
-use super::resolve::resolve;
+use super::resolve::{Resolved, resolve};
 use super::state::State;
 use crate::model::{
     Attribution, CodeTracking, Contract, Contracts, Conversion, CreditPolicy, Decision,
@@ -47,7 +47,7 @@ pub(crate) fn attribute(state: &State, conversion: &Conversion<'_>) -> Decision 
         clawback: state.settings.clawback,
     };
     decision.entered.reserve(conversion.codes.len());
-    let (verdict, click_winner) = decide(state, conversion, &mut decision);
+    let (verdict, click_winner) = decide(state, conversion, None, &mut decision);
     decision.outcome = verdict.outcome;
     decision.code = verdict.code;
     decision.click_winner = click_winner;
@@ -57,11 +57,13 @@ pub(crate) fn attribute(state: &State, conversion: &Conversion<'_>) -> Decision 
 }
 
 /// The decision on one order, by rules 1 to 9, its diagnostics told to `diagnostics`; with
-/// the click winner.
+/// the click winner. `first` is what the first entered code resolved to, when a batch resolved
+/// it ahead.
 #[inline]
 pub(crate) fn decide(
     state: &State,
     conversion: &Conversion<'_>,
+    first: Option<Resolved>,
     diagnostics: &mut impl Diagnostics,
 ) -> (Attribution, Option<PartnerId>) {
     let settings = &state.settings;
@@ -80,7 +82,7 @@ pub(crate) fn decide(
         payout_rule: None,
     };
     let mut matched = Matched::new();
-    let restricted = resolve_entered(state, conversion, diagnostics, &mut matched);
+    let restricted = resolve_entered(state, conversion, first, diagnostics, &mut matched);
     let restricted = match settings.tracking {
         CodeTracking::Disabled => {
             ignore_codes(state, &clicks, &matched, &mut verdict, diagnostics);
@@ -110,18 +112,23 @@ pub(crate) fn decide(
     (verdict, clicks.winner)
 }
 
-/// Rule 3, for every entered code: records what each hit and which resolved to a tracking
-/// code; returns whether any hit an active restricted code.
+/// Rule 3, for every entered code (the first resolved already when `first` is given): records
+/// what each hit and which resolved to a tracking code; returns whether any hit an active
+/// restricted code.
 #[inline]
 fn resolve_entered(
     state: &State,
     conversion: &Conversion<'_>,
+    mut first: Option<Resolved>,
     diagnostics: &mut impl Diagnostics,
     matched: &mut Matched,
 ) -> bool {
     let mut restricted = false;
     for (position, text) in conversion.codes.iter().enumerate() {
-        let resolved = resolve(state, text, conversion.at, position, diagnostics);
+        let resolved = match first.take() {
+            Some(resolved) => resolved,
+            None => resolve(state, text, conversion.at, position, diagnostics),
+        };
         diagnostics.entered(resolved.hit);
         restricted |= resolved.restricted;
         if let Some(code) = resolved.tracking {
@@ -282,7 +289,7 @@ fn note_losers(
     diagnostics: &mut impl Diagnostics,
 ) {
     for loser in matched.iter().filter(|&m| Some(*m) != winner) {
-        diagnostics.other(OtherMatch {
+        diagnostics.other(|| OtherMatch {
             entered: loser.entered,
             code: state.id_of(loser.code),
             why: why(loser),

@@ -12,8 +12,9 @@ pub(crate) trait Diagnostics {
 
     /// What the entered code at the next position hit.
     fn entered(&mut self, hit: CodeHit);
-    /// A tracking code that matched an entered code but was not chosen.
-    fn other(&mut self, other: OtherMatch);
+    /// A tracking code that matched an entered code but was not chosen. Built only by a sink
+    /// that keeps it: the lean sink compiles the building out.
+    fn other(&mut self, other: impl FnOnce() -> OtherMatch);
 }
 
 impl Diagnostics for Decision {
@@ -25,8 +26,8 @@ impl Diagnostics for Decision {
     }
 
     #[inline]
-    fn other(&mut self, other: OtherMatch) {
-        self.others.push(other);
+    fn other(&mut self, other: impl FnOnce() -> OtherMatch) {
+        self.others.push(other());
     }
 }
 
@@ -40,5 +41,5 @@ impl Diagnostics for Lean {
     fn entered(&mut self, _: CodeHit) {}
 
     #[inline(always)]
-    fn other(&mut self, _: OtherMatch) {}
+    fn other(&mut self, _: impl FnOnce() -> OtherMatch) {}
 }

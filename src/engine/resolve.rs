@@ -31,48 +31,64 @@ pub(crate) fn resolve<D: Diagnostics>(
     diagnostics: &mut D,
 ) -> Resolved {
     let text = fold::trim(raw);
-    let unresolved = |hit| Resolved {
-        hit,
-        tracking: None,
-        restricted: false,
-    };
-    if text.is_empty() {
-        return unresolved(CodeHit::Empty);
-    }
-    if text.len() > MAX_CODE_LEN {
-        return unresolved(CodeHit::TooLong);
-    }
     let mut found = Found::default();
+    if let Err(hit) = check_text(text) {
+        return found.resolved(state, Some(hit));
+    }
     let matchers = state.matchers();
     matchers.for_each_exact_match(text, |i| found.visit(state, at, position, i, diagnostics));
-    // Regex codes are tracking codes (a restricted code is exact: SPEC §2.3) and rank below
-    // every exact code: once an exact code won the text, they could only be outranked, which
-    // only the diagnostics tell.
-    if D::ALL_MATCHES || found.tracking.is_none() {
-        matchers.for_each_regex_match(text, |i| found.visit(state, at, position, i, diagnostics));
+    found.visit_regex_matches(state, text, at, position, diagnostics);
+    found.resolved(state, None)
+}
+
+/// [`resolve`] for an entered text that a batch trimmed, checked and folded ahead: `probe`.
+#[inline]
+pub(crate) fn resolve_probed<D: Diagnostics>(
+    state: &State,
+    probe: &Probe<'_>,
+    at: Timestamp,
+    position: usize,
+    diagnostics: &mut D,
+) -> Resolved {
+    let mut found = Found::default();
+    state.matchers().for_each_exact_key(probe.folded.as_bytes(), probe.hash, |i| {
+        found.visit(state, at, position, i, diagnostics);
+    });
+    found.visit_regex_matches(state, probe.text, at, position, diagnostics);
+    found.resolved(state, None)
+}
+
+/// An entered text, trimmed and checked by [`check_text`], with its fold and the hash the
+/// exact index looks the fold up by: the first of rule 3's steps, done ahead.
+pub(crate) struct Probe<'t> {
+    pub(crate) text: &'t str,
+    pub(crate) folded: fold::Folded,
+    pub(crate) hash: u64,
+}
+
+impl<'t> Probe<'t> {
+    /// The probe of the text entered as `raw`; `None` when it matches nothing whatever the
+    /// registry holds (empty, too long), or is too long to fold ahead: [`resolve`] takes those.
+    #[inline]
+    pub(crate) fn new(state: &State, raw: &'t str) -> Option<Probe<'t>> {
+        let text = fold::trim(raw);
+        check_text(text).ok()?;
+        let folded = fold::Folded::of(text)?;
+        let hash = state.base.exact_hash(folded.as_bytes());
+        Some(Probe { text, folded, hash })
     }
-    let Found {
-        tracking,
-        restricted,
-        inactive_tracking,
-        inactive_restricted,
-    } = found;
-    let hit = if let Some(i) = restricted {
-        CodeHit::Restricted(state.id_of(i))
-    } else if let Some(i) = tracking {
-        CodeHit::Matched(state.id_of(i))
-    } else if let Some((i, code_state)) = inactive_tracking.or(inactive_restricted) {
-        CodeHit::Inactive {
-            code: state.id_of(i),
-            state: code_state,
-        }
+}
+
+/// A trimmed entered text that is empty or longer than [`MAX_CODE_LEN`] bytes matches nothing:
+/// what it hits.
+#[inline]
+fn check_text(text: &str) -> Result<(), CodeHit> {
+    if text.is_empty() {
+        Err(CodeHit::Empty)
+    } else if text.len() > MAX_CODE_LEN {
+        Err(CodeHit::TooLong)
     } else {
-        CodeHit::Unknown
-    };
-    Resolved {
-        hit,
-        tracking,
-        restricted: restricted.is_some(),
+        Ok(())
     }
 }
 
@@ -86,6 +102,58 @@ struct Found {
 }
 
 impl Found {
+    /// Visits the regex codes matching `text`, after its exact codes: regex codes are tracking
+    /// codes (a restricted code is exact: SPEC §2.3) and rank below every exact code, so that
+    /// once an exact code won the text they could only be outranked, which only the
+    /// diagnostics tell.
+    #[inline]
+    fn visit_regex_matches<D: Diagnostics>(
+        &mut self,
+        state: &State,
+        text: &str,
+        at: Timestamp,
+        position: usize,
+        diagnostics: &mut D,
+    ) {
+        if D::ALL_MATCHES || self.tracking.is_none() {
+            state.matchers().for_each_regex_match(text, |i| {
+                self.visit(state, at, position, i, diagnostics);
+            });
+        }
+    }
+
+    /// What the text resolved to, given what it matched, or `unmatched` when it could match
+    /// nothing. The hit is, by the first that applies: an active restricted code, the winning
+    /// tracking code, the best inactive tracking code, an inactive restricted code, unknown.
+    #[inline]
+    fn resolved(self, state: &State, unmatched: Option<CodeHit>) -> Resolved {
+        let Found {
+            tracking,
+            restricted,
+            inactive_tracking,
+            inactive_restricted,
+        } = self;
+        let hit = if let Some(hit) = unmatched {
+            hit
+        } else if let Some(i) = restricted {
+            CodeHit::Restricted(state.id_of(i))
+        } else if let Some(i) = tracking {
+            CodeHit::Matched(state.id_of(i))
+        } else if let Some((i, code_state)) = inactive_tracking.or(inactive_restricted) {
+            CodeHit::Inactive {
+                code: state.id_of(i),
+                state: code_state,
+            }
+        } else {
+            CodeHit::Unknown
+        };
+        Resolved {
+            hit,
+            tracking,
+            restricted: restricted.is_some(),
+        }
+    }
+
     /// Takes in code `i`, the next best match of the text entered at `position`.
     #[inline]
     fn visit(
@@ -103,14 +171,14 @@ impl Found {
         let code_state = code.state(at);
         match (code.is_tracking(), code_state) {
             (true, CodeState::Active) if self.tracking.is_none() => self.tracking = Some(i),
-            (true, CodeState::Active) => diagnostics.other(OtherMatch {
+            (true, CodeState::Active) => diagnostics.other(|| OtherMatch {
                 entered: position,
                 code: code.id,
                 why: NotChosen::Outranked,
             }),
             (true, inactive) => {
                 self.inactive_tracking.get_or_insert((i, inactive));
-                diagnostics.other(OtherMatch {
+                diagnostics.other(|| OtherMatch {
                     entered: position,
                     code: code.id,
                     why: NotChosen::Inactive(inactive),

@@ -22,6 +22,8 @@
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 
+use crate::prefetch::prefetch;
+
 /// A slot: 16 bytes.
 #[derive(Clone, Copy)]
 struct Slot {
@@ -264,35 +266,34 @@ impl ExactIndex {
         }
     }
 
-    /// The first read of a lookup of a key of this hash — its home slot and control byte — for
-    /// a batch that issues the first reads of many lookups before it needs any answer, so that
-    /// their cache misses overlap. The value is meaningless; consuming it keeps the read.
+    /// Asks for the first reads of a lookup of a key of this hash — its home slot and control
+    /// byte — ahead of the lookup, for a batch that looks many keys up and can overlap their
+    /// cache misses.
     #[inline]
-    pub(crate) fn touch_home(&self, hash: u64) -> u64 {
+    pub(crate) fn prefetch_home(&self, hash: u64) {
         let at = home(hash, self.homes);
-        let control = self.control.get(at).copied().unwrap_or(0);
-        let code = self.slots.get(at).map_or(0, |slot| slot.code);
-        u64::from(control) ^ u64::from(code)
+        if let (Some(control), Some(slot)) = (self.control.get(at), self.slots.get(at)) {
+            prefetch(control);
+            prefetch(slot);
+        }
     }
 
-    /// The second read of such a lookup, once [`touch_home`](Self::touch_home)'s has come in:
-    /// the text of the code sitting at home, when it may be the key's. Returns that code (the
-    /// caller goes on to read its record) and the value to consume.
+    /// The second step, once [`prefetch_home`](Self::prefetch_home)'s lines have come in: asks
+    /// for the text of the code sitting at home when it may be the key's, and returns that code
+    /// (the caller may ask for its record next).
     #[inline]
-    pub(crate) fn touch_home_text(&self, hash: u64) -> (Option<u32>, u64) {
+    pub(crate) fn prefetch_home_text(&self, hash: u64) -> Option<u32> {
         let at = home(hash, self.homes);
         match (self.control.get(at), self.slots.get(at)) {
             (Some(&control), Some(slot))
                 if control == control_byte(hash) && slot.tag == hash as u32 =>
             {
-                let byte = self
-                    .texts
-                    .get(slot.text_start as usize)
-                    .copied()
-                    .unwrap_or(0);
-                (Some(slot.code), u64::from(byte))
+                if let Some(byte) = self.texts.get(slot.text_start as usize) {
+                    prefetch(byte);
+                }
+                Some(slot.code)
             }
-            _ => (None, 0),
+            _ => None,
         }
     }
 

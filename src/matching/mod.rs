@@ -177,16 +177,16 @@ impl Matcher {
         self.exact.hashing().hash(folded)
     }
 
-    /// See [`ExactIndex::touch_home`].
+    /// See [`ExactIndex::prefetch_home`].
     #[inline]
-    pub(crate) fn touch_exact_home(&self, hash: u64) -> u64 {
-        self.exact.touch_home(hash)
+    pub(crate) fn prefetch_exact_home(&self, hash: u64) {
+        self.exact.prefetch_home(hash);
     }
 
-    /// See [`ExactIndex::touch_home_text`].
+    /// See [`ExactIndex::prefetch_home_text`].
     #[inline]
-    pub(crate) fn touch_exact_text(&self, hash: u64) -> (Option<u32>, u64) {
-        self.exact.touch_home_text(hash)
+    pub(crate) fn prefetch_exact_text(&self, hash: u64) -> Option<u32> {
+        self.exact.prefetch_home_text(hash)
     }
 
     /// Whether any exact code is indexed.
@@ -236,25 +236,33 @@ impl<'a> Layers<'a> {
     /// Every code matching a text, best [`Rank`] first, is these, then
     /// [`for_each_regex_match`](Self::for_each_regex_match)'s.
     #[inline]
-    pub(crate) fn for_each_exact_match(&self, text: &str, mut visit: impl FnMut(u32)) {
-        let Some(added) = self.added else {
-            if self.base.has_exact_codes() {
-                fold::with_folded_bytes(text, |key| self.base.exact_matches(key, &mut visit));
-            }
-            return;
-        };
-        if added.has_exact_codes() {
-            // One hash for both: `added` was built with the base's hashing.
+    pub(crate) fn for_each_exact_match(&self, text: &str, visit: impl FnMut(u32)) {
+        if self.has_exact_codes() {
             fold::with_folded_bytes(text, |key| {
-                let hash = self.base.exact.hashing().hash(key);
-                self.base.exact.for_each_hashed(key, hash, &mut visit);
-                if added.may_hold(hash) {
-                    added.exact.for_each_hashed(key, hash, &mut visit);
-                }
+                self.for_each_exact_key(key, self.base.exact_hash(key), visit);
             });
-        } else if self.base.has_exact_codes() {
-            fold::with_folded_bytes(text, |key| self.base.exact_matches(key, &mut visit));
         }
+    }
+
+    /// [`for_each_exact_match`](Self::for_each_exact_match) for a text already folded, with
+    /// its hash by [`Matcher::exact_hash`] of the base.
+    #[inline]
+    pub(crate) fn for_each_exact_key(&self, key: &[u8], hash: u64, mut visit: impl FnMut(u32)) {
+        if self.base.has_exact_codes() {
+            self.base.exact.for_each_hashed(key, hash, &mut visit);
+        }
+        if let Some(added) = self.added {
+            // `added` was built with the base's hashing: the same hash.
+            if added.has_exact_codes() && added.may_hold(hash) {
+                added.exact.for_each_hashed(key, hash, &mut visit);
+            }
+        }
+    }
+
+    /// Whether either layer indexes an exact code.
+    #[inline]
+    pub(crate) fn has_exact_codes(&self) -> bool {
+        self.base.has_exact_codes() || self.added.is_some_and(Matcher::has_exact_codes)
     }
 
     /// The regex codes of both layers matching `text` as typed, best rank first: they rank
