@@ -2,7 +2,7 @@
 
     python examples/spark_backfill.py --codes CODES.csv --orders ORDERS.parquet --out DIR \
         [--master local[2]] [--compare CODES_B.csv] [--changes CHANGES.parquet] \
-        [--payout-bps N] [--lock-after-days N] [--check] [--generate N]
+        [--payout-bps N] [--lock-after-days N] [--check] [--generate N] [--baseline]
 
 Reads a bulk-upload file (SPEC §6 layout, any number of programs, the crate's ``Code Id``
 column honoured) and builds each program's registry once, on the driver. The registries travel
@@ -30,6 +30,11 @@ grouped by order, joined to the re-attributed orders and judged order by order
 its changes, and ``DIR/partner_deltas`` the total payout delta per partner. Program settings are
 not part of the bulk layout: ``--payout-bps`` and ``--lock-after-days`` set every program's
 default payout and lock.
+
+``--baseline`` first runs, in the same session, a job that passes the same orders through an
+identity ``mapInArrow`` and writes them to ``DIR.identity`` — what reading, moving batches to
+Python and back, and writing cost without the crate — once to warm the session, then timed;
+it prints both times and their ratio.
 """
 
 from __future__ import annotations
@@ -203,16 +208,29 @@ def run_spark(args: argparse.Namespace) -> None:
         catalog_a = catalog_of(key_a, snap_a)
         catalog_b = catalog_of(key_b, snap_b) if snap_b is not None else None
         for batch in batches:
-            out_a = catalog_a.attribute_arrow(batch)
+            # Spark runs a task per core already: one thread per batch.
+            out_a = catalog_a.attribute_arrow(batch, threads=1)
             if catalog_b is None:
                 yield out_a.cast(spark_types(out_a.schema))
             else:
-                yield compare(batch, out_a, catalog_b.attribute_arrow(batch))
+                yield compare(batch, out_a, catalog_b.attribute_arrow(batch, threads=1))
 
-    started = time.perf_counter()
     orders = spark.read.parquet(args.orders)
     if "order_id" in orders.columns:
         orders = orders.withColumn("order_id", orders["order_id"].cast("string"))
+    if args.baseline:
+        def identity(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+            yield from batches
+
+        identity_out = args.out.rstrip("/") + ".identity"
+        # Once untimed, so that neither timed job pays for the session's first job (JVM
+        # warm-up, Python workers, the file cache).
+        orders.mapInArrow(identity, orders.schema).write.mode("overwrite").parquet(identity_out)
+        started = time.perf_counter()
+        orders.mapInArrow(identity, orders.schema).write.mode("overwrite").parquet(identity_out)
+        timings["identity_map_in_arrow_and_write_s"] = time.perf_counter() - started
+
+    started = time.perf_counter()
     result = orders.mapInArrow(attribute, COMPARE_DDL if b else OUTPUT_DDL)
     if args.changes and not b:
         from pyspark.sql import functions as F
@@ -222,7 +240,7 @@ def run_spark(args: argparse.Namespace) -> None:
             catalog = catalog_of(key_a, snap_a)
             for batch in batches:
                 # One row out per row in, in order: the decisions line up with the changes.
-                yield settle(catalog.attribute_arrow(batch), batch.column("changes"))
+                yield settle(catalog.attribute_arrow(batch, threads=1), batch.column("changes"))
 
         # The order the changes were recorded in (the file's) breaks ties between changes at
         # one instant, as SPEC §10 asks: collect_list alone does not keep it.
@@ -246,10 +264,13 @@ def run_spark(args: argparse.Namespace) -> None:
     else:
         result.write.mode("overwrite").parquet(args.out)
     timings["attribute_and_write_s"] = time.perf_counter() - started
+    if args.baseline:
+        timings["attribute_vs_identity"] = (timings["attribute_and_write_s"]
+                                            / timings["identity_map_in_arrow_and_write_s"])
     count = pq.read_metadata(args.orders).num_rows if not args.orders.endswith("/") else None
     spark.stop()
-    for name, seconds in timings.items():
-        print(f"{name}: {seconds:.2f}")
+    for name, value in timings.items():
+        print(f"{name}: {value:.2f}")
     if count:
         print(f"orders: {count}, orders_per_second_attribute_and_write: "
               f"{count / timings['attribute_and_write_s']:.0f}")
@@ -367,6 +388,7 @@ def main() -> None:
     parser.add_argument("--lock-after-days", type=int, metavar="N")
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--generate", type=int, metavar="N")
+    parser.add_argument("--baseline", action="store_true")
     args = parser.parse_args()
     if args.changes and args.compare:
         parser.error("--changes and --compare are separate runs")

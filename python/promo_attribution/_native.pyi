@@ -81,8 +81,10 @@ class Engine:
         clicks: Optional[Iterable[Click]] = ...,
         amount: int = ...,
     ) -> Decision: ...
-    def attribute_arrow(self, data: Any) -> Any:
-        """A pyarrow Table or RecordBatch in, the same kind out (see the package docs)."""
+    def attribute_arrow(self, data: Any, *, threads: Optional[int] = ...) -> Any:
+        """A pyarrow Table or RecordBatch in, the same kind out (see the package docs).
+        `threads`: how many threads share the work (every core by default); the output is
+        the same whatever it is."""
     def __len__(self) -> int: ...
 
 class Catalog:
@@ -99,7 +101,7 @@ class Catalog:
         clicks: Optional[Iterable[Click]] = ...,
         amount: int = ...,
     ) -> Decision: ...
-    def attribute_arrow(self, data: Any) -> Any: ...
+    def attribute_arrow(self, data: Any, *, threads: Optional[int] = ...) -> Any: ...
     def __len__(self) -> int: ...
 
 class Registry:

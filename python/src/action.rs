@@ -85,7 +85,7 @@ impl PyAction {
     fn payout_source(&self) -> Option<String> {
         self.inner
             .payout_rule()
-            .map(|r| payout_source_name(r.source))
+            .map(|r| payout_source_name(r.source).into_owned())
     }
 
     /// When the action locks (RFC 3339), or `None`: never.

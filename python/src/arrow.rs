@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
@@ -13,6 +14,8 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use promo_attribution::{
     Action, Attribution, Click, Conversion, Error, PartnerId, ProgramId, Settings, Timestamp,
 };
+use pyo3::PyResult;
+use pyo3::exceptions::PyValueError;
 
 use crate::action::takes_clawback;
 use crate::capsule::ArrowBatch;
@@ -335,32 +338,106 @@ pub(crate) enum Programs<'a> {
     ByProgram(&'a BTreeMap<ProgramId, Program>),
 }
 
-/// Attributes every batch; rows are routed by `program_id` when `programs` is by program.
+/// The threads an Arrow entry point runs on: every core the process may use when the caller
+/// gives none, else the caller's number, which must be at least 1.
+pub(crate) fn threads(asked: Option<usize>) -> PyResult<usize> {
+    match asked {
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+        Some(0) => Err(PyValueError::new_err("threads must be at least 1")),
+        Some(n) => Ok(n),
+    }
+}
+
+/// Rows per piece of work: the input's batches are cut into slices of at most this many rows
+/// (without copying), each read, attributed and written alone, so that a piece's intermediate
+/// buffers stay small and are reused, and pieces can go to several threads.
+const PIECE_ROWS: usize = 1 << 16;
+
+/// Attributes every batch on `threads` threads (at least one); rows are routed by
+/// `program_id` when `programs` is by program. The output is one batch per piece, in input
+/// order, whatever the number of threads; on failure, the error is the first in input order,
+/// as on one thread.
 pub(crate) fn attribute_batches(
     batches: &[RecordBatch],
     programs: Programs<'_>,
-    attribute: impl Fn(&Rows<'_>) -> Result<Vec<Attribution>, Error>,
+    threads: usize,
+    attribute: impl Fn(&Rows<'_>) -> Result<Vec<Attribution>, Error> + Sync,
 ) -> Result<ArrowBatch, Failure> {
-    let routed = matches!(programs, Programs::ByProgram(_));
-    let mut out = Vec::with_capacity(batches.len());
+    let mut pieces = Vec::new();
     let mut first_row = 0;
     for batch in batches {
-        let rows = read(batch, first_row, routed)?;
-        let row_programs = match programs {
-            Programs::One(program) => vec![program; batch.num_rows()],
-            Programs::ByProgram(by_program) => {
-                program_of_rows(batch, &rows, first_row, by_program)?
-            }
-        };
-        let attributions = attribute(&rows).map_err(Failure::Crate)?;
-        out.push(write(batch, &rows, &attributions, &row_programs)?);
+        for offset in (0..batch.num_rows()).step_by(PIECE_ROWS) {
+            let len = PIECE_ROWS.min(batch.num_rows() - offset);
+            pieces.push((batch.slice(offset, len), first_row + offset));
+        }
         first_row += batch.num_rows();
     }
+    let run = |(piece, first_row): &(RecordBatch, usize)| {
+        attribute_piece(piece, *first_row, &programs, &attribute)
+    };
+    let out = in_order(&pieces, threads, run)
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
     let order_field = batches
         .first()
         .and_then(|b| b.schema().field_with_name("order_id").ok().cloned())
         .unwrap_or_else(|| Field::new("order_id", DataType::Utf8, true));
     Ok(ArrowBatch::new(out, output_schema(&order_field)))
+}
+
+/// Reads, attributes and writes one piece whose first row is `first_row` of the input.
+fn attribute_piece(
+    piece: &RecordBatch,
+    first_row: usize,
+    programs: &Programs<'_>,
+    attribute: &impl Fn(&Rows<'_>) -> Result<Vec<Attribution>, Error>,
+) -> Result<RecordBatch, Failure> {
+    let rows = read(piece, first_row, matches!(programs, Programs::ByProgram(_)))?;
+    let row_programs = match programs {
+        Programs::One(program) => vec![*program; piece.num_rows()],
+        Programs::ByProgram(by_program) => program_of_rows(piece, &rows, first_row, by_program)?,
+    };
+    let attributions = attribute(&rows).map_err(Failure::Crate)?;
+    write(piece, &rows, &attributions, &row_programs)
+}
+
+/// `run` over every item on up to `threads` threads, the results in the items' order. Each
+/// thread takes the next item not taken yet, so that uneven items keep every thread busy.
+fn in_order<T: Sync, R: Send>(items: &[T], threads: usize, run: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = threads.min(items.len());
+    if threads <= 1 {
+        return items.iter().map(run).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(i) else {
+                return done;
+            };
+            done.push((i, run(item)));
+        }
+    };
+    let mut results: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        // The calling thread works too.
+        let mine = work();
+        for (i, result) in workers
+            .into_iter()
+            .flat_map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .chain(mine)
+        {
+            results[i] = Some(result);
+        }
+    });
+    // Every index below `items.len()` was taken exactly once by the counter.
+    results.into_iter().flatten().collect()
 }
 
 /// The program of each row, or the error naming the first row without an engine.

@@ -86,11 +86,17 @@ impl PyCatalog {
 
     /// Like `Engine.attribute_arrow`, each row by the engine of its `program_id` (int64,
     /// required); `revision` is that engine's.
+    ///
+    /// `threads` is how many threads share the work (every core by default; 1 runs on the
+    /// calling thread alone). The output is the same whatever it is, rows in input order.
+    #[pyo3(signature = (data, *, threads = None))]
     fn attribute_arrow<'py>(
         &self,
         py: Python<'py>,
         data: &Bound<'py, PyAny>,
+        threads: Option<usize>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let threads = arrow::threads(threads)?;
         let batches = capsule::import(data)?;
         let catalog = &self.inner;
         // One revision column for a catalog: each row gets its own program's.
@@ -107,7 +113,7 @@ impl PyCatalog {
             })
             .collect();
         let out = py.detach(|| {
-            arrow::attribute_batches(&batches, Programs::ByProgram(&programs), |rows| {
+            arrow::attribute_batches(&batches, Programs::ByProgram(&programs), threads, |rows| {
                 let routed: Vec<(ProgramId, Conversion<'_>)> = rows.routed();
                 catalog.attribute_batch(&routed)
             })

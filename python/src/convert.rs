@@ -1,5 +1,6 @@
 //! Python values to the crate's and back: instants, names of settings, payouts.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use promo_attribution::actions::PayoutRule;
@@ -207,11 +208,12 @@ pub(crate) fn outcome_parts(outcome: Outcome) -> OutcomeParts {
 }
 
 /// A payout source as Python and Arrow name it: `exception_list:N`, `contract` or `program`.
-pub(crate) fn payout_source_name(source: PayoutSource) -> String {
+/// Borrowed but for an exception list's: a table of a million rows names a source per row.
+pub(crate) fn payout_source_name(source: PayoutSource) -> Cow<'static, str> {
     match source {
-        PayoutSource::ExceptionList(i) => format!("exception_list:{i}"),
-        PayoutSource::Contract => "contract".to_owned(),
-        _ => "program".to_owned(),
+        PayoutSource::ExceptionList(i) => Cow::Owned(format!("exception_list:{i}")),
+        PayoutSource::Contract => Cow::Borrowed("contract"),
+        _ => Cow::Borrowed("program"),
     }
 }
 

@@ -81,11 +81,17 @@ impl PyEngine {
     /// Attributes every row of a pyarrow `Table` or `RecordBatch` (or any object with
     /// `__arrow_c_stream__` or `__arrow_c_array__`), without copying it; returns the same kind
     /// of object with the output columns. See the package docs for the columns.
+    ///
+    /// `threads` is how many threads share the work (every core by default; 1 runs on the
+    /// calling thread alone). The output is the same whatever it is, rows in input order.
+    #[pyo3(signature = (data, *, threads = None))]
     fn attribute_arrow<'py>(
         &self,
         py: Python<'py>,
         data: &Bound<'py, PyAny>,
+        threads: Option<usize>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let threads = arrow::threads(threads)?;
         let batches = capsule::import(data)?;
         let engine = &self.inner;
         let program = Program {
@@ -93,7 +99,7 @@ impl PyEngine {
             settings: engine.settings().clone(),
         };
         let out = py.detach(|| {
-            arrow::attribute_batches(&batches, Programs::One(&program), |rows| {
+            arrow::attribute_batches(&batches, Programs::One(&program), threads, |rows| {
                 Ok(engine.attribute_batch(&rows.conversions()))
             })
         })?;
@@ -178,7 +184,9 @@ impl From<&Decision> for PyDecision {
             code_id: decision.code().map(|c| c.0),
             reason: parts.reason,
             payout: decision.payout(),
-            payout_source: decision.payout_source().map(payout_source_name),
+            payout_source: decision
+                .payout_source()
+                .map(|source| payout_source_name(source).into_owned()),
             click_winner: decision.click_winner().map(|p| p.0),
             entered: decision.entered().iter().map(hit_name).collect(),
             other_matches: decision

@@ -131,3 +131,38 @@ def test_a_catalog_routes_rows_by_program_and_stamps_each_revision():
     assert info.value.kind == "unknown_program"
     assert 'row 7 (order_id "A-7")' in str(info.value)
     assert (info.value.row, info.value.column) == (7, "program_id")
+
+
+def big_table(n: int, bad_rows=()):
+    """`n` one-code orders in one chunk, cheap to build; `at` is null at `bad_rows`."""
+    base = 1_773_144_000_000_000
+    ats = [None if i in bad_rows else base + (i % 20 - 10) * 86_400_000_000 for i in range(n)]
+    return pa.table({
+        "order_id": pa.array(range(n), pa.int64()),
+        "at": pa.array(ats, TS),
+        "codes": pa.array([[f"code{i % 230}"] for i in range(n)], pa.list_(pa.string())),
+        "amount": pa.array([i % 9_000 for i in range(n)], pa.int64()),
+    })
+
+
+def test_threads_share_the_work_and_change_nothing_in_the_output():
+    engine = make_registry().compile()
+    table = big_table(150_000)  # three pieces of work and more
+    one = engine.attribute_arrow(table, threads=1)
+    assert engine.attribute_arrow(table, threads=3).equals(one)
+    assert engine.attribute_arrow(table).equals(one)
+    got = one.to_pylist()
+    for i in range(0, 150_000, 7_919):
+        row = table.slice(i, 1).to_pylist()[0]
+        assert got[i] == expected(engine, {**row, "clicks": None})
+
+
+def test_with_threads_the_error_is_the_first_bad_row_in_input_order():
+    engine = make_registry().compile()
+    table = big_table(200_000, bad_rows={140_000, 190_000})
+    for threads in (1, 2, 4):
+        with pytest.raises(promo.PromoAttributionError) as info:
+            engine.attribute_arrow(table, threads=threads)
+        assert (info.value.row, info.value.column) == (140_000, "at")
+    with pytest.raises(ValueError, match="at least 1"):
+        engine.attribute_arrow(table, threads=0)
