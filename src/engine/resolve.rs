@@ -51,9 +51,11 @@ pub(crate) fn resolve_probed<D: Diagnostics>(
     diagnostics: &mut D,
 ) -> Resolved {
     let mut found = Found::default();
-    state.matchers().for_each_exact_key(probe.folded.as_bytes(), probe.hash, |i| {
-        found.visit(state, at, position, i, diagnostics);
-    });
+    state
+        .matchers()
+        .for_each_exact_key(probe.folded.as_bytes(), probe.hash, |i| {
+            found.visit(state, at, position, i, diagnostics);
+        });
     found.visit_regex_matches(state, probe.text, at, position, diagnostics);
     found.resolved(state, None)
 }
