@@ -215,9 +215,10 @@ impl Engine {
     /// Attributes many orders at once: for each, the same outcome, code and payout as
     /// [`attribute`](Engine::attribute) gives, without the diagnostics, in order.
     ///
-    /// This is the path for re-attributing history and for jobs over many orders: it reads the
-    /// engine's tables for a group of orders at a time, so that the memory round trips of
-    /// different orders overlap instead of queueing, and builds no diagnostics. Ask
+    /// This is the path for re-attributing history and for jobs over many orders: while it
+    /// decides one order, it asks for the memory the orders after it will read, so that the
+    /// memory round trips of different orders overlap instead of queueing, and it builds no
+    /// diagnostics. Ask
     /// [`attribute`](Engine::attribute) for the why of the orders that need it. Orders of
     /// several programs go through a [`Catalog`](crate::Catalog).
     ///

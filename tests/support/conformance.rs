@@ -499,6 +499,16 @@ fn run_case(value: &Value) -> Result<(), String> {
         .clicks(&clicks)
         .amount(amount);
     let decision = engine.attribute(&conversion);
+    // The batch path decides as `attribute` does: the order, many times over so that it goes
+    // through every stage of the batch's pipeline.
+    for attribution in engine.attribute_batch(&[conversion; 40]) {
+        if attribution != decision.attribution() {
+            return Err(format!(
+                "attribute_batch gave {attribution:?}, attribute {:?}",
+                decision.attribution()
+            ));
+        }
+    }
 
     compare(&describe_expected(expect)?, &describe(&decision))?;
     if let Some(payout) = uint(expect, "payout")? {
