@@ -287,8 +287,11 @@ def check(args: argparse.Namespace) -> None:
     if args.compare:
         other = promo.Catalog.compile(
             registries_from(args.compare, program_settings(args))).attribute_arrow(orders.combine_chunks())
-        mine = pa.Table.from_batches([compare(orders.combine_chunks().to_batches()[0],
-                                              mine.to_batches()[0], other.to_batches()[0])])
+        # Each side in one batch: attribute_arrow's output has a chunk per 65,536 rows.
+        def whole(table: pa.Table) -> pa.RecordBatch:
+            return table.combine_chunks().to_batches()[0]
+
+        mine = pa.Table.from_batches([compare(whole(orders), whole(mine), whole(other))])
     theirs = pq.read_table(args.out)
     key = [("order_id", "ascending")]
     mine = mine.cast(spark_types(mine.schema)).sort_by(key)
