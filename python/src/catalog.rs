@@ -84,11 +84,8 @@ impl PyCatalog {
         Ok(PyDecision::from(&decision))
     }
 
-    /// Like `Engine.attribute_arrow`, each row by the engine of its `program_id` (int64,
-    /// required); `revision` is that engine's.
-    ///
-    /// `threads` is how many threads share the work (every core by default; 1 runs on the
-    /// calling thread alone). The output is the same whatever it is, rows in input order.
+    /// Like `Engine.attribute_arrow` (`threads` included), each row by the engine of its
+    /// `program_id` (int64, required); `revision` is that engine's.
     #[pyo3(signature = (data, *, threads = None))]
     fn attribute_arrow<'py>(
         &self,
