@@ -218,9 +218,8 @@ impl Engine {
     /// This is the path for re-attributing history and for jobs over many orders: while it
     /// decides one order, it asks for the memory the orders after it will read, so that the
     /// memory round trips of different orders overlap instead of queueing, and it builds no
-    /// diagnostics. Ask
-    /// [`attribute`](Engine::attribute) for the why of the orders that need it. Orders of
-    /// several programs go through a [`Catalog`](crate::Catalog).
+    /// diagnostics. Ask [`attribute`](Engine::attribute) for the why of the orders that need
+    /// it. Orders of several programs go through a [`Catalog`](crate::Catalog).
     ///
     /// ```
     /// use promo_attribution::{Code, CodeId, Conversion, Outcome, PartnerId, Registry, Timestamp, Via};

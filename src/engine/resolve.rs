@@ -15,6 +15,17 @@ pub(crate) struct Resolved {
     pub(crate) restricted: bool,
 }
 
+impl Resolved {
+    /// A text that could match nothing, and what it hits.
+    fn nothing(hit: CodeHit) -> Resolved {
+        Resolved {
+            hit,
+            tracking: None,
+            restricted: false,
+        }
+    }
+}
+
 /// Resolves the text entered at `position` at instant `at`; pushes the tracking codes that
 /// matched it but lost to `diagnostics`, with why.
 ///
@@ -33,12 +44,12 @@ pub(crate) fn resolve<D: Diagnostics>(
     let text = fold::trim(raw);
     let mut found = Found::default();
     if let Err(hit) = check_text(text) {
-        return found.resolved(state, Some(hit));
+        return Resolved::nothing(hit);
     }
     let matchers = state.matchers();
     matchers.for_each_exact_match(text, |i| found.visit(state, at, position, i, diagnostics));
     found.visit_regex_matches(state, text, at, position, diagnostics);
-    found.resolved(state, None)
+    found.resolved(state)
 }
 
 /// [`resolve`] for an entered text that a batch trimmed, checked and folded ahead: `probe`.
@@ -57,7 +68,7 @@ pub(crate) fn resolve_probed<D: Diagnostics>(
             found.visit(state, at, position, i, diagnostics);
         });
     found.visit_regex_matches(state, probe.text, at, position, diagnostics);
-    found.resolved(state, None)
+    found.resolved(state)
 }
 
 /// An entered text, trimmed and checked by [`check_text`], with its fold and the hash the
@@ -124,20 +135,18 @@ impl Found {
         }
     }
 
-    /// What the text resolved to, given what it matched, or `unmatched` when it could match
-    /// nothing. The hit is, by the first that applies: an active restricted code, the winning
-    /// tracking code, the best inactive tracking code, an inactive restricted code, unknown.
+    /// What the text resolved to, given what it matched. The hit is, by the first that
+    /// applies: an active restricted code, the winning tracking code, the best inactive
+    /// tracking code, an inactive restricted code, unknown.
     #[inline]
-    fn resolved(self, state: &State, unmatched: Option<CodeHit>) -> Resolved {
+    fn resolved(self, state: &State) -> Resolved {
         let Found {
             tracking,
             restricted,
             inactive_tracking,
             inactive_restricted,
         } = self;
-        let hit = if let Some(hit) = unmatched {
-            hit
-        } else if let Some(i) = restricted {
+        let hit = if let Some(i) = restricted {
             CodeHit::Restricted(state.id_of(i))
         } else if let Some(i) = tracking {
             CodeHit::Matched(state.id_of(i))

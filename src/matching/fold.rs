@@ -91,8 +91,7 @@ pub(crate) fn with_folded<R>(text: &str, f: impl FnOnce(&str) -> R) -> Option<R>
 #[inline]
 pub(crate) fn with_folded_bytes<R>(text: &str, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
     if text.len() <= SMALL_TEXT_LEN {
-        let mut buf = [0u8; SMALL_BUF_LEN];
-        fold_into(text, &mut buf).map(f)
+        Folded::of(text).map(|folded| f(folded.as_bytes()))
     } else {
         let mut buf = [0u8; FOLD_BUF_LEN];
         fold_into(text, &mut buf).map(f)
