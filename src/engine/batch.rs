@@ -24,6 +24,7 @@ const AHEAD: usize = 8;
 
 /// The orders in flight, by index modulo this: a power of two above `2 × AHEAD`.
 const RING: usize = 32;
+const _: () = assert!(RING <= u32::BITS as usize, "one bit of `probed` per slot");
 
 /// Appends the attribution of each conversion to `out`, the i-th decided by `state_of(i)`.
 pub(crate) fn attribute_batch<'s>(
@@ -32,20 +33,25 @@ pub(crate) fn attribute_batch<'s>(
     out: &mut Vec<Attribution>,
 ) {
     out.reserve(conversions.len());
-    let mut probes: [Option<Probe<'_>>; RING] = [const { None }; RING];
+    // The probes are filled in place and `probed` says which slots hold one: a probe is too
+    // big to move around cheaply, as an `Option` returned and stored would be.
+    let mut probes = [const { Probe::EMPTY }; RING];
+    let mut probed: u32 = 0;
     for i in 0..conversions.len() + 2 * AHEAD {
         if let Some(conversion) = conversions.get(i) {
             let state = state_of(i);
-            let probe = first_code(state, conversion);
-            if let Some(probe) = &probe {
-                state.base.prefetch_exact_home(probe.hash);
+            let slot = i % RING;
+            if probe_first_code(state, conversion, &mut probes[slot]) {
+                state.base.prefetch_exact_home(probes[slot].hash);
+                probed |= 1 << slot;
+            } else {
+                probed &= !(1 << slot);
             }
-            probes[i % RING] = probe;
         }
         if let Some(j) = i.checked_sub(AHEAD).filter(|&j| j < conversions.len()) {
-            if let Some(probe) = &probes[j % RING] {
+            if probed & (1 << (j % RING)) != 0 {
                 let state = state_of(j);
-                let code = state.base.prefetch_exact_text(probe.hash);
+                let code = state.base.prefetch_exact_text(probes[j % RING].hash);
                 if let Some(record) = code.and_then(|code| state.codes.get(code as usize)) {
                     prefetch(record);
                 }
@@ -54,20 +60,25 @@ pub(crate) fn attribute_batch<'s>(
         if let Some(k) = i.checked_sub(2 * AHEAD) {
             if let Some(conversion) = conversions.get(k) {
                 let state = state_of(k);
-                let first = probes[k % RING]
-                    .take()
-                    .map(|probe| resolve_probed(state, &probe, conversion.at, 0, &mut Lean));
-                out.push(decide(state, conversion, first, &mut Lean).0);
+                let first = (probed & (1 << (k % RING)) != 0)
+                    .then(|| resolve_probed(state, &probes[k % RING], conversion.at, 0, &mut Lean));
+                out.push(Attribution::UNATTRIBUTED);
+                if let Some(verdict) = out.last_mut() {
+                    decide(state, conversion, first, &mut Lean, verdict);
+                }
             }
         }
     }
 }
 
-/// The probe of the order's first entered code, when the exact index could hold it.
+/// Fills `probe` with the order's first entered code when the exact index could hold it.
 #[inline]
-fn first_code<'c>(state: &State, conversion: &Conversion<'c>) -> Option<Probe<'c>> {
+fn probe_first_code<'c>(state: &State, conversion: &Conversion<'c>, probe: &mut Probe<'c>) -> bool {
     if !state.matchers().has_exact_codes() {
-        return None;
+        return false;
     }
-    Probe::new(state, conversion.codes.get(0)?)
+    conversion
+        .codes
+        .get(0)
+        .is_some_and(|code| probe.fill(state, code))
 }

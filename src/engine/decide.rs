@@ -12,7 +12,7 @@ use super::payouts::payout_rule;
 use super::resolve::{Resolved, resolve};
 use super::state::State;
 use crate::model::{
-    Attribution, CodeTracking, Contract, Contracts, Conversion, CreditPolicy, Decision,
+    Attribution, CodeId, CodeTracking, Contract, Contracts, Conversion, CreditPolicy, Decision,
     InvalidReason, NotChosen, OtherMatch, Outcome, PartnerId, PayoutRule, Terms, Timestamp,
     UnmetPolicy, Via, lock_at,
 };
@@ -23,7 +23,7 @@ use crate::model::{
 struct MatchedCode {
     /// Its position among the entered codes.
     entered: usize,
-    code: u32,
+    code: CodeId,
     terms: Terms,
 }
 
@@ -47,7 +47,8 @@ pub(crate) fn attribute(state: &State, conversion: &Conversion<'_>) -> Decision 
         clawback: state.settings.clawback,
     };
     decision.entered.reserve(conversion.codes.len());
-    let (verdict, click_winner) = decide(state, conversion, None, &mut decision);
+    let mut verdict = Attribution::UNATTRIBUTED;
+    let click_winner = decide(state, conversion, None, &mut decision, &mut verdict);
     decision.outcome = verdict.outcome;
     decision.code = verdict.code;
     decision.click_winner = click_winner;
@@ -56,16 +57,18 @@ pub(crate) fn attribute(state: &State, conversion: &Conversion<'_>) -> Decision 
     decision
 }
 
-/// The decision on one order, by rules 1 to 9, its diagnostics told to `diagnostics`; with
-/// the click winner. `first` is what the first entered code resolved to, when a batch resolved
-/// it ahead.
+/// The decision on one order, by rules 1 to 9, into `verdict` (unattributed on entry), its
+/// diagnostics told to `diagnostics`; returns the click winner. `first` is what the first
+/// entered code resolved to, when a batch resolved it ahead. The verdict is the caller's so
+/// that a batch decides straight into its output.
 #[inline]
 pub(crate) fn decide(
     state: &State,
     conversion: &Conversion<'_>,
-    first: Option<Resolved>,
+    first: Option<Resolved<'_>>,
     diagnostics: &mut impl Diagnostics,
-) -> (Attribution, Option<PartnerId>) {
+    verdict: &mut Attribution,
+) -> Option<PartnerId> {
     let settings = &state.settings;
     let involved = OnceCell::new();
     let clicks = Clicks::qualifying(
@@ -75,21 +78,15 @@ pub(crate) fn decide(
         conversion,
         &involved,
     );
-    let mut verdict = Attribution {
-        outcome: Outcome::Unattributed,
-        code: None,
-        payout: 0,
-        payout_rule: None,
-    };
     let mut matched = Matched::new();
     let restricted = resolve_entered(state, conversion, first, diagnostics, &mut matched);
     let restricted = match settings.tracking {
         CodeTracking::Disabled => {
-            ignore_codes(state, &clicks, &matched, &mut verdict, diagnostics);
+            ignore_codes(&clicks, &matched, verdict, diagnostics);
             false
         }
         CodeTracking::Enabled => {
-            decide_by_codes(state, &clicks, &matched, &mut verdict, diagnostics);
+            decide_by_codes(state, &clicks, &matched, verdict, diagnostics);
             restricted
         }
     };
@@ -109,17 +106,17 @@ pub(crate) fn decide(
             }
         }
     }
-    (verdict, clicks.winner)
+    clicks.winner
 }
 
 /// Rule 3, for every entered code (the first resolved already when `first` is given): records
 /// what each hit and which resolved to a tracking code; returns whether any hit an active
 /// restricted code.
 #[inline]
-fn resolve_entered(
-    state: &State,
+fn resolve_entered<'s>(
+    state: &'s State,
     conversion: &Conversion<'_>,
-    mut first: Option<Resolved>,
+    mut first: Option<Resolved<'s>>,
     diagnostics: &mut impl Diagnostics,
     matched: &mut Matched,
 ) -> bool {
@@ -133,10 +130,10 @@ fn resolve_entered(
         restricted |= resolved.restricted;
         if let Some(code) = resolved.tracking {
             // Resolved to a tracking code, so it has terms at every instant.
-            if let Some(terms) = state.codes[code as usize].terms_at(conversion.at) {
+            if let Some(terms) = code.terms_at(conversion.at) {
                 matched.push(MatchedCode {
                     entered: position,
-                    code,
+                    code: code.id,
                     terms,
                 });
             }
@@ -147,19 +144,12 @@ fn resolve_entered(
 
 /// Rule 2: with code tracking disabled, the codes are ignored and clicks alone decide.
 fn ignore_codes(
-    state: &State,
     clicks: &Clicks<'_>,
     matched: &Matched,
     verdict: &mut Attribution,
     diagnostics: &mut impl Diagnostics,
 ) {
-    note_losers(
-        state,
-        matched,
-        None,
-        |_| NotChosen::TrackingDisabled,
-        diagnostics,
-    );
+    note_losers(matched, None, |_| NotChosen::TrackingDisabled, diagnostics);
     verdict.outcome = by_click(clicks);
 }
 
@@ -180,11 +170,11 @@ fn decide_by_codes(
             NotChosen::PolicyUnmet
         }
     };
-    note_losers(state, matched, winner, why_not, diagnostics);
+    note_losers(matched, winner, why_not, diagnostics);
     match (winner, matched.first()) {
-        (Some(winner), _) => credit_code(state, winner, verdict),
+        (Some(winner), _) => credit_code(winner, verdict),
         (None, Some(first)) => match state.settings.unmet_policy {
-            UnmetPolicy::Invalidate => invalidate_click_winner(state, clicks, first.code, verdict),
+            UnmetPolicy::Invalidate => invalidate_click_winner(clicks, first.code, verdict),
             UnmetPolicy::FallBackToClicks => verdict.outcome = by_click(clicks),
         },
         (None, None) => verdict.outcome = by_click(clicks),
@@ -206,37 +196,33 @@ fn is_satisfied(terms: Terms, clicks: &Clicks<'_>) -> bool {
 /// Rule 5: of the satisfied codes, the strongest policy wins, then the first entered.
 #[inline]
 fn winning_code(clicks: &Clicks<'_>, matched: &Matched) -> Option<MatchedCode> {
-    // `min_by_key` keeps the first of equals: the first entered.
-    matched
-        .iter()
-        .copied()
-        .filter(|m| is_satisfied(m.terms, clicks))
-        .min_by_key(|m| std::cmp::Reverse(m.terms.credit.strength()))
+    let mut winner: Option<MatchedCode> = None;
+    for m in matched.iter().filter(|m| is_satisfied(m.terms, clicks)) {
+        // Only a strictly stronger policy displaces the winner: of equals, the first entered.
+        if winner.is_none_or(|w| m.terms.credit.strength() > w.terms.credit.strength()) {
+            winner = Some(*m);
+        }
+    }
+    winner
 }
 
 /// Rule 5: the winning code's owner at the order's instant is credited through it, even over
 /// another partner's winning click.
 #[inline]
-fn credit_code(state: &State, winner: MatchedCode, verdict: &mut Attribution) {
-    let id = state.id_of(winner.code);
-    verdict.code = Some(id);
+fn credit_code(winner: MatchedCode, verdict: &mut Attribution) {
+    verdict.code = Some(winner.code);
     verdict.outcome = Outcome::Credited {
         partner: winner.terms.owner,
-        via: Via::Code(id),
+        via: Via::Code(winner.code),
     };
 }
 
 /// Rule 6, [`UnmetPolicy::Invalidate`]: codes matched but none was satisfied, so the click
 /// winner's sale used a code assigned to someone else. Without a click winner, nobody drove the
 /// sale: unattributed.
-fn invalidate_click_winner(
-    state: &State,
-    clicks: &Clicks<'_>,
-    first_matched: u32,
-    verdict: &mut Attribution,
-) {
+fn invalidate_click_winner(clicks: &Clicks<'_>, first_matched: CodeId, verdict: &mut Attribution) {
     if let Some(partner) = clicks.winner {
-        verdict.code = Some(state.id_of(first_matched));
+        verdict.code = Some(first_matched);
         verdict.outcome = Outcome::Invalid {
             partner,
             reason: InvalidReason::CodeOwnedByOtherPartner,
@@ -282,7 +268,6 @@ fn invalidity(
 /// Lists every matched code except the winner in the decision's other matches, with why it
 /// lost.
 fn note_losers(
-    state: &State,
     matched: &Matched,
     winner: Option<MatchedCode>,
     why: impl Fn(&MatchedCode) -> NotChosen,
@@ -291,7 +276,7 @@ fn note_losers(
     for loser in matched.iter().filter(|&m| Some(*m) != winner) {
         diagnostics.other(|| OtherMatch {
             entered: loser.entered,
-            code: state.id_of(loser.code),
+            code: loser.code,
             why: why(loser),
         });
     }

@@ -67,10 +67,17 @@ impl ExceptionLists {
     }
 
     /// The first list (by position) that applies to any of the entered codes, with its payout.
+    #[inline]
     pub(crate) fn first_applying(&self, entered: EnteredCodes<'_>) -> Option<(usize, Payout)> {
+        // Most programs have no lists: they pay for the check alone, inline.
         if self.is_empty() {
             return None;
         }
+        self.first_naming(entered)
+    }
+
+    /// [`first_applying`](Self::first_applying), given some lists.
+    fn first_naming(&self, entered: EnteredCodes<'_>) -> Option<(usize, Payout)> {
         let texts = || {
             entered
                 .iter()

@@ -2,22 +2,22 @@
 //! that wins it, an active restricted code, or why nothing does.
 
 use super::diagnostics::{Diagnostics, Lean};
-use super::state::{Kind, State};
+use super::state::{CodeRecord, Kind, State};
 use crate::matching::fold;
 use crate::model::{CodeHit, CodeState, MAX_CODE_LEN, NotChosen, OtherMatch, PartnerId, Timestamp};
 
 /// What one entered text resolved to.
-pub(crate) struct Resolved {
+pub(crate) struct Resolved<'s> {
     pub(crate) hit: CodeHit,
-    /// The position of the active tracking code that wins this text.
-    pub(crate) tracking: Option<u32>,
+    /// The record of the active tracking code that wins this text.
+    pub(crate) tracking: Option<&'s CodeRecord>,
     /// Whether the text hits an active restricted code.
     pub(crate) restricted: bool,
 }
 
-impl Resolved {
+impl Resolved<'_> {
     /// A text that could match nothing, and what it hits.
-    fn nothing(hit: CodeHit) -> Resolved {
+    fn nothing(hit: CodeHit) -> Resolved<'static> {
         Resolved {
             hit,
             tracking: None,
@@ -34,13 +34,13 @@ impl Resolved {
 /// ones after it are outranked. The hit is, by the first that applies: an active restricted
 /// code, the winning tracking code, the best inactive tracking code, an inactive restricted
 /// code, unknown.
-pub(crate) fn resolve<D: Diagnostics>(
-    state: &State,
+pub(crate) fn resolve<'s, D: Diagnostics>(
+    state: &'s State,
     raw: &str,
     at: Timestamp,
     position: usize,
     diagnostics: &mut D,
-) -> Resolved {
+) -> Resolved<'s> {
     let text = fold::trim(raw);
     let mut found = Found::default();
     if let Err(hit) = check_text(text) {
@@ -49,18 +49,18 @@ pub(crate) fn resolve<D: Diagnostics>(
     let matchers = state.matchers();
     matchers.for_each_exact_match(text, |i| found.visit(state, at, position, i, diagnostics));
     found.visit_regex_matches(state, text, at, position, diagnostics);
-    found.resolved(state)
+    found.resolved()
 }
 
 /// [`resolve`] for an entered text that a batch trimmed, checked and folded ahead: `probe`.
 #[inline]
-pub(crate) fn resolve_probed<D: Diagnostics>(
-    state: &State,
+pub(crate) fn resolve_probed<'s, D: Diagnostics>(
+    state: &'s State,
     probe: &Probe<'_>,
     at: Timestamp,
     position: usize,
     diagnostics: &mut D,
-) -> Resolved {
+) -> Resolved<'s> {
     let mut found = Found::default();
     state
         .matchers()
@@ -68,7 +68,7 @@ pub(crate) fn resolve_probed<D: Diagnostics>(
             found.visit(state, at, position, i, diagnostics);
         });
     found.visit_regex_matches(state, probe.text, at, position, diagnostics);
-    found.resolved(state)
+    found.resolved()
 }
 
 /// An entered text, trimmed and checked by [`check_text`], with its fold and the hash the
@@ -80,15 +80,25 @@ pub(crate) struct Probe<'t> {
 }
 
 impl<'t> Probe<'t> {
-    /// The probe of the text entered as `raw`; `None` when it matches nothing whatever the
-    /// registry holds (empty, too long), or is too long to fold ahead: [`resolve`] takes those.
+    /// A probe of nothing yet, to be [filled](Probe::fill).
+    pub(crate) const EMPTY: Probe<'static> = Probe {
+        text: "",
+        folded: fold::Folded::EMPTY,
+        hash: 0,
+    };
+
+    /// Makes this the probe of the text entered as `raw`, in place; false when that text
+    /// matches nothing whatever the registry holds (empty, too long), or is too long to fold
+    /// ahead: [`resolve`] takes those.
     #[inline]
-    pub(crate) fn new(state: &State, raw: &'t str) -> Option<Probe<'t>> {
+    pub(crate) fn fill(&mut self, state: &State, raw: &'t str) -> bool {
         let text = fold::trim(raw);
-        check_text(text).ok()?;
-        let folded = fold::Folded::of(text)?;
-        let hash = state.base.exact_hash(folded.as_bytes());
-        Some(Probe { text, folded, hash })
+        if check_text(text).is_err() || !self.folded.fill(text) {
+            return false;
+        }
+        self.text = text;
+        self.hash = state.base.exact_hash(self.folded.as_bytes());
+        true
     }
 }
 
@@ -105,16 +115,17 @@ fn check_text(text: &str) -> Result<(), CodeHit> {
     }
 }
 
-/// The codes an entered text matched so far, by what they are at the order's instant.
+/// The codes an entered text matched so far, by what they are at the order's instant: their
+/// records, read once.
 #[derive(Default)]
-struct Found {
-    tracking: Option<u32>,
-    restricted: Option<u32>,
-    inactive_tracking: Option<(u32, CodeState)>,
-    inactive_restricted: Option<(u32, CodeState)>,
+struct Found<'s> {
+    tracking: Option<&'s CodeRecord>,
+    restricted: Option<&'s CodeRecord>,
+    inactive_tracking: Option<(&'s CodeRecord, CodeState)>,
+    inactive_restricted: Option<(&'s CodeRecord, CodeState)>,
 }
 
-impl Found {
+impl<'s> Found<'s> {
     /// Visits the regex codes matching `text`, after its exact codes: regex codes are tracking
     /// codes (a restricted code is exact: SPEC §2.3) and rank below every exact code, so that
     /// once an exact code won the text they could only be outranked, which only the
@@ -122,7 +133,7 @@ impl Found {
     #[inline]
     fn visit_regex_matches<D: Diagnostics>(
         &mut self,
-        state: &State,
+        state: &'s State,
         text: &str,
         at: Timestamp,
         position: usize,
@@ -139,20 +150,20 @@ impl Found {
     /// applies: an active restricted code, the winning tracking code, the best inactive
     /// tracking code, an inactive restricted code, unknown.
     #[inline]
-    fn resolved(self, state: &State) -> Resolved {
+    fn resolved(self) -> Resolved<'s> {
         let Found {
             tracking,
             restricted,
             inactive_tracking,
             inactive_restricted,
         } = self;
-        let hit = if let Some(i) = restricted {
-            CodeHit::Restricted(state.id_of(i))
-        } else if let Some(i) = tracking {
-            CodeHit::Matched(state.id_of(i))
-        } else if let Some((i, code_state)) = inactive_tracking.or(inactive_restricted) {
+        let hit = if let Some(code) = restricted {
+            CodeHit::Restricted(code.id)
+        } else if let Some(code) = tracking {
+            CodeHit::Matched(code.id)
+        } else if let Some((code, code_state)) = inactive_tracking.or(inactive_restricted) {
             CodeHit::Inactive {
-                code: state.id_of(i),
+                code: code.id,
                 state: code_state,
             }
         } else {
@@ -169,7 +180,7 @@ impl Found {
     #[inline]
     fn visit(
         &mut self,
-        state: &State,
+        state: &'s State,
         at: Timestamp,
         position: usize,
         i: u32,
@@ -181,14 +192,14 @@ impl Found {
         }
         let code_state = code.state(at);
         match (code.is_tracking(), code_state) {
-            (true, CodeState::Active) if self.tracking.is_none() => self.tracking = Some(i),
+            (true, CodeState::Active) if self.tracking.is_none() => self.tracking = Some(code),
             (true, CodeState::Active) => diagnostics.other(|| OtherMatch {
                 entered: position,
                 code: code.id,
                 why: NotChosen::Outranked,
             }),
             (true, inactive) => {
-                self.inactive_tracking.get_or_insert((i, inactive));
+                self.inactive_tracking.get_or_insert((code, inactive));
                 diagnostics.other(|| OtherMatch {
                     entered: position,
                     code: code.id,
@@ -196,10 +207,10 @@ impl Found {
                 });
             }
             (false, CodeState::Active) => {
-                self.restricted.get_or_insert(i);
+                self.restricted.get_or_insert(code);
             }
             (false, inactive) => {
-                self.inactive_restricted.get_or_insert((i, inactive));
+                self.inactive_restricted.get_or_insert((code, inactive));
             }
         }
     }

@@ -244,11 +244,6 @@ impl State {
         self.definitions.get(self.position(id)?).map(|d| &**d)
     }
 
-    #[inline]
-    pub(crate) fn id_of(&self, position: u32) -> CodeId {
-        self.codes[position as usize].id
-    }
-
     /// Both matchers, answering as one.
     #[inline]
     pub(crate) fn matchers(&self) -> Layers<'_> {

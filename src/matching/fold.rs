@@ -107,19 +107,70 @@ pub(crate) struct Folded {
 }
 
 impl Folded {
+    /// The fold of the empty text.
+    pub(crate) const EMPTY: Folded = Folded {
+        buf: [0; SMALL_BUF_LEN],
+        len: 0,
+    };
+
     /// The fold of `text`; `None` when `text` is longer than [`SMALL_TEXT_LEN`] bytes (such a
     /// text is folded where it is looked up, as any other).
     #[inline]
     pub(crate) fn of(text: &str) -> Option<Folded> {
-        if text.len() > SMALL_TEXT_LEN {
-            return None;
+        let mut folded = Folded::EMPTY;
+        folded.fill(text).then_some(folded)
+    }
+
+    /// Makes this the fold of `text`, in place: a batch keeps its folds in a ring, and a fold
+    /// returned by value was copied twice on its way there. False, and the fold unspecified,
+    /// when `text` is longer than [`SMALL_TEXT_LEN`] bytes.
+    #[inline]
+    pub(crate) fn fill(&mut self, text: &str) -> bool {
+        let bytes = text.as_bytes();
+        let len = bytes.len();
+        if len > SMALL_TEXT_LEN {
+            return false;
         }
-        let mut buf = [0u8; SMALL_BUF_LEN];
-        let len = fold_into(text, &mut buf)?.len();
-        Some(Folded {
-            buf,
-            len: u8::try_from(len).ok()?,
-        })
+        // ASCII a word at a time, the last word ending at the text's end: it overlaps the word
+        // before it, whose bytes it folds the same, so that no byte loop is left over.
+        let mut high_bits = 0;
+        if len >= 8 {
+            let mut start = 0;
+            while start < len {
+                let at = start.min(len - 8);
+                let (Some(word), Some(out)) = (bytes.get(at..at + 8), self.buf.get_mut(at..at + 8))
+                else {
+                    return false;
+                };
+                let mut word_bytes = [0u8; 8];
+                word_bytes.copy_from_slice(word);
+                let word = u64::from_le_bytes(word_bytes);
+                high_bits |= word;
+                out.copy_from_slice(&ascii_lowercase_word(word).to_le_bytes());
+                start += 8;
+            }
+        } else {
+            for (out, &byte) in self.buf.iter_mut().zip(bytes) {
+                high_bits |= u64::from(byte);
+                *out = byte | (u8::from(byte.is_ascii_uppercase()) << 5);
+            }
+        }
+        let folded_len = if high_bits & 0x8080_8080_8080_8080 == 0 {
+            len
+        } else {
+            match fold_into(text, &mut self.buf) {
+                Some(folded) => folded.len(),
+                None => return false,
+            }
+        };
+        // Always fits: a small text folds into the small buffer.
+        match u8::try_from(folded_len) {
+            Ok(len) => {
+                self.len = len;
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     #[inline]
@@ -195,6 +246,19 @@ mod tests {
                 with_folded(text, str::to_owned).as_deref(),
                 Some(text.to_ascii_lowercase().as_str())
             );
+        }
+    }
+
+    #[test]
+    fn a_letter_beyond_ascii_anywhere_in_a_short_text_folds_as_the_whole_text_does() {
+        let ascii = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
+        for len in 1..=SMALL_TEXT_LEN / 2 {
+            for place in 0..len {
+                let mut text = ascii[..len - 1].to_owned();
+                text.insert(place.min(text.len()), 'Ä');
+                let folded = Folded::of(&text).map(|f| f.as_bytes().to_vec());
+                assert_eq!(folded, Some(fold(&text).into_bytes()), "{text:?}");
+            }
         }
     }
 

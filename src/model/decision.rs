@@ -340,6 +340,14 @@ pub struct Attribution {
 }
 
 impl Attribution {
+    /// Nobody credited, nothing paid: where a decision starts.
+    pub(crate) const UNATTRIBUTED: Attribution = Attribution {
+        outcome: Outcome::Unattributed,
+        code: None,
+        payout: 0,
+        payout_rule: None,
+    };
+
     /// Who gets the credit, or why nobody may be paid; see [`Decision::outcome`].
     pub fn outcome(&self) -> Outcome {
         self.outcome
