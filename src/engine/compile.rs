@@ -8,6 +8,7 @@ use foldhash::fast::RandomState;
 use smallvec::SmallVec;
 
 use super::payouts::ExceptionLists;
+use super::positions::Positions;
 use super::schedule::{active_periods, merge};
 use super::shared::{Chunked, Layered};
 use super::state::{CodeRecord, Kind, State};
@@ -65,8 +66,8 @@ pub(crate) fn compile(source: &Source<'_>) -> Result<State, Error> {
         live: source.entries.iter().filter(|e| !e.removed).count(),
         codes,
         definitions: Chunked::collect(source.entries.iter().map(|e| Arc::clone(&e.definition))),
-        // A copy of the table, not a rebuild: a million inserts would each miss the cache.
-        ids: Layered::new(source.by_id.clone()),
+        ids: Positions::build(source.by_id.iter().map(|(&id, &position)| (id, position)))
+            .ok_or_else(|| Error::capacity("more than 2^32 - 2 codes"))?,
         base: Arc::new(base),
         base_len: source.entries.len(),
         added: None,
@@ -127,7 +128,7 @@ pub(crate) fn refresh(
             next.definitions
                 .set(position, Arc::clone(&entry.definition));
         } else {
-            next.ids.set(entry.definition.code.id(), Some(position));
+            next.ids.set(entry.definition.code.id(), position);
             next.codes.push(record);
             next.definitions.push(Arc::clone(&entry.definition));
         }

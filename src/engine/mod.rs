@@ -14,6 +14,7 @@ mod conflicts;
 mod decide;
 mod diagnostics;
 mod payouts;
+mod positions;
 mod resolve;
 mod schedule;
 mod shared;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use smallvec::SmallVec;
 
 use super::payouts::ExceptionLists;
+use super::positions::Positions;
 use super::schedule::in_periods;
 use super::shared::{Chunked, Layered};
 use crate::definitions::Definition;
@@ -29,7 +30,7 @@ pub(crate) struct State {
     /// The full definitions, same positions. Shared with the registry.
     pub(crate) definitions: Chunked<Arc<Definition>>,
     /// Code id → position.
-    pub(crate) ids: Layered<CodeId, usize>,
+    pub(crate) ids: Positions,
     /// The codes compiled at once: positions below `base_len`.
     pub(crate) base: Arc<Matcher>,
     pub(crate) base_len: usize,
@@ -232,7 +233,9 @@ impl CodeRecord {
 impl State {
     /// The position of the code with this id, unless it was removed.
     pub(crate) fn position(&self, id: CodeId) -> Option<usize> {
-        let position = *self.ids.get(&id)?;
+        let position = self
+            .ids
+            .get(id, |p| self.codes.get(p).map(|code| code.id))?;
         (self.codes.get(position)?.kind != Kind::Removed).then_some(position)
     }
 
@@ -293,7 +296,7 @@ impl State {
         let positions = |codes: &Vec<u32>| codes.capacity() * size_of::<u32>();
         let definitions = self.codes.memory_usage(CodeRecord::heap)
             + self.definitions.memory_usage(definition_heap)
-            + self.ids.memory_usage(|_| 0)
+            + self.ids.memory_usage()
             + self.contracts.memory_usage(|_| 0)
             + self.always_owner_periods.memory_usage(windows)
             + self.codes_of_owner.memory_usage(positions);

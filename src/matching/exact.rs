@@ -3,8 +3,10 @@
 //! An open-addressing table with linear probing, sized to at most two-thirds full. Beside the
 //! slots runs a control array of one byte per slot (empty, or 7 bits of the text's hash), as in
 //! SwissTable: 1.5 MB for a million codes, small enough to stay in the last-level cache, so a
-//! miss is usually answered from them. A slot holds 32 more bits of the hash, the code, and
-//! where its folded text lies in one shared arena. A lookup reads the home slot together with
+//! miss is usually answered from them. A slot holds the code and where its folded text lies in
+//! one shared arena: 12 bytes. (It held 32 more bits of the hash as well, which spared a
+//! lookup the text of one slot in 128 that its control byte let through, at a third of the
+//! slot's size: not worth it.) A lookup reads the home slot together with
 //! the control bytes, since most keys sit at home, so that a hit costs two dependent reads (the
 //! slot, then the text) rather than three; a miss mostly pays for the slot read in parallel.
 //! Several codes may share a text (a schedule's successive codes, a tracking code and a
@@ -24,10 +26,9 @@ use std::hash::BuildHasher;
 
 use crate::prefetch::prefetch;
 
-/// A slot: 16 bytes.
+/// A slot: 12 bytes (checked below).
 #[derive(Clone, Copy)]
 struct Slot {
-    tag: u32,
     /// The code's index. Whether the slot is taken is its control byte's business.
     code: u32,
     text_start: u32,
@@ -36,8 +37,9 @@ struct Slot {
     more: bool,
 }
 
+const _: () = assert!(size_of::<Slot>() == 12);
+
 const FREE: Slot = Slot {
-    tag: 0,
     code: 0,
     text_start: 0,
     text_len: 0,
@@ -150,7 +152,7 @@ impl ExactIndex {
         for (text, code) in entries {
             let hash = hashing.hash(text);
             let mut at = home(hash, homes);
-            let tag = hash as u32;
+            let wanted = control_byte(hash);
             let mut shared = false;
             if let Some(&last) = last_of_shared.get(text) {
                 slots[last].more = true;
@@ -159,7 +161,7 @@ impl ExactIndex {
             }
             while control[at] != 0 {
                 let slot = slots[at];
-                if !shared && slot.tag == tag && text_of(&slot, &texts) == text {
+                if !shared && control[at] == wanted && text_of(&slot, &texts) == text {
                     slots[at].more = true;
                     shared = true;
                 }
@@ -174,7 +176,6 @@ impl ExactIndex {
             }
             control[at] = control_byte(hash);
             slots[at] = Slot {
-                tag,
                 code,
                 text_start: u32::try_from(texts.len()).ok()?,
                 text_len: u16::try_from(text.len()).ok()?,
@@ -212,14 +213,13 @@ impl ExactIndex {
     /// is, the same way as [`Hashing::hash`].
     #[inline]
     pub(crate) fn for_each_hashed(&self, key: &[u8], hash: u64, mut visit: impl FnMut(u32)) {
-        let tag = hash as u32;
         let wanted = control_byte(hash);
         let mut at = home(hash, self.homes);
         // Most keys sit in their home slot. Reading it together with the control bytes, instead
         // of after them, lets a random hit's reads overlap: one DRAM round trip fewer.
         let mut skip_home = 0;
         if let (Some(&control), Some(slot)) = (self.control.get(at), self.slots.get(at)) {
-            if control == wanted && slot.tag == tag && text_of(slot, &self.texts) == key {
+            if control == wanted && text_of(slot, &self.texts) == key {
                 visit(slot.code);
                 if !slot.more {
                     return;
@@ -249,10 +249,7 @@ impl ExactIndex {
                 let i = at + (candidates.trailing_zeros() / 8) as usize;
                 candidates &= candidates - 1;
                 let slot = &self.slots[i];
-                if slot.tag == tag
-                    && usize::from(slot.text_len) == key.len()
-                    && text_of(slot, &self.texts) == key
-                {
+                if usize::from(slot.text_len) == key.len() && text_of(slot, &self.texts) == key {
                     visit(slot.code);
                     if !slot.more {
                         return;
@@ -285,9 +282,7 @@ impl ExactIndex {
     pub(crate) fn prefetch_home_text(&self, hash: u64) -> Option<u32> {
         let at = home(hash, self.homes);
         match (self.control.get(at), self.slots.get(at)) {
-            (Some(&control), Some(slot))
-                if control == control_byte(hash) && slot.tag == hash as u32 =>
-            {
+            (Some(&control), Some(slot)) if control == control_byte(hash) => {
                 if let Some(byte) = self.texts.get(slot.text_start as usize) {
                     prefetch(byte);
                 }
@@ -314,8 +309,8 @@ impl ExactIndex {
     }
 }
 
-/// 7 bits of the hash that neither the home slot (high bits) nor the slot's tag (low 32 bits)
-/// uses, with the top bit set so that no occupied slot reads as free.
+/// 7 bits of the hash that the home slot (high bits) does not use, with the top bit set so
+/// that no occupied slot reads as free.
 #[inline]
 fn control_byte(hash: u64) -> u8 {
     0x80 | ((hash >> 32) as u8 & 0x7F)
