@@ -171,7 +171,9 @@ impl Upload {
             mut rejected,
             lines,
         } = read(reader);
-        let mut rows = Vec::with_capacity(drafts.len());
+        // Each step hands its rows on in place: a million rows are ~150 MB, and every copy
+        // alive at once adds that to the peak.
+        let mut rows: Vec<UploadRow> = Vec::new();
         for (program, drafts) in by_program(drafts) {
             let registry = registry_of(program);
             if registry.is_none() {
@@ -201,20 +203,27 @@ impl Upload {
                 refused.extend(err.errors().iter().filter_map(Error::row));
                 problems.extend(at_lines(err, &lines, header.as_ref()));
             }
-            for (i, draft) in drafts.into_iter().enumerate() {
+            let kept = drafts.into_iter().enumerate().filter_map(|(i, draft)| {
                 if refused.binary_search(&i).is_ok() {
                     // Read without a problem, so the header is there to write it back with.
                     if let Some(header) = &header {
                         let row = header.row_of(draft.program, &draft.code, draft.has_id);
                         rejected.push((draft.line, row));
                     }
+                    None
                 } else {
-                    rows.push(UploadRow {
+                    Some(UploadRow {
                         line: draft.line,
                         program: draft.program,
                         code: draft.code,
-                    });
+                    })
                 }
+            });
+            if rows.is_empty() {
+                // Collected into the drafts' own allocation.
+                rows = kept.collect();
+            } else {
+                rows.extend(kept);
             }
         }
         rows.sort_by_key(|row| row.line);
@@ -488,18 +497,26 @@ fn next_record<R: io::Read>(
     Some((line, raw, record))
 }
 
-fn by_program(drafts: Vec<Draft>) -> BTreeMap<ProgramId, Vec<Draft>> {
-    let mut groups: BTreeMap<_, Vec<Draft>> = BTreeMap::new();
-    for draft in drafts {
-        groups.entry(draft.program).or_default().push(draft);
+/// The drafts of each program, by ascending program, each in file order. A file of one
+/// program, the common case, is passed on as it is, not copied.
+fn by_program(drafts: Vec<Draft>) -> Vec<(ProgramId, Vec<Draft>)> {
+    match drafts.first().map(|d| d.program) {
+        None => Vec::new(),
+        Some(program) if drafts.iter().all(|d| d.program == program) => vec![(program, drafts)],
+        Some(_) => {
+            let mut groups: BTreeMap<_, Vec<Draft>> = BTreeMap::new();
+            for draft in drafts {
+                groups.entry(draft.program).or_default().push(draft);
+            }
+            groups.into_iter().collect()
+        }
     }
-    groups
 }
 
 /// Gives each row without a `Code Id` the next id after the largest of the program's, in the
 /// registry or in the file, in file order. Ids are never reused, so past `u64::MAX` there are
 /// none left: those rows come back apart, without an id.
-fn assign_ids(drafts: Vec<Draft>, registry: &Registry) -> (Vec<Draft>, Vec<Draft>) {
+fn assign_ids(mut drafts: Vec<Draft>, registry: &Registry) -> (Vec<Draft>, Vec<Draft>) {
     let registered = registry.codes().map(|c| c.id().0).max();
     let in_file = drafts
         .iter()
@@ -509,20 +526,29 @@ fn assign_ids(drafts: Vec<Draft>, registry: &Registry) -> (Vec<Draft>, Vec<Draft
     let mut next = registered
         .max(in_file)
         .map_or(Some(1), |max| max.checked_add(1));
-    let mut without = Vec::new();
-    let mut with = Vec::with_capacity(drafts.len());
-    for mut draft in drafts {
-        if !draft.has_id {
-            let Some(id) = next else {
-                without.push(draft);
-                continue;
-            };
-            draft.code.set_id(CodeId(id));
-            next = id.checked_add(1);
+    // In place: the rows left without an id, none in any real file, are taken out after.
+    let mut left_without = 0;
+    for draft in drafts.iter_mut().filter(|d| !d.has_id) {
+        match next {
+            Some(id) => {
+                draft.code.set_id(CodeId(id));
+                next = id.checked_add(1);
+            }
+            None => left_without += 1,
         }
-        with.push(draft);
     }
-    (with, without)
+    if left_without == 0 {
+        return (drafts, Vec::new());
+    }
+    // The rows without an id of their own that came after the ids ran out, apart.
+    let mut to_skip = drafts.iter().filter(|d| !d.has_id).count() - left_without;
+    drafts.into_iter().partition(|d| {
+        let kept = d.has_id || to_skip > 0;
+        if !d.has_id {
+            to_skip = to_skip.saturating_sub(1);
+        }
+        kept
+    })
 }
 
 /// Turns the batch rows of registry errors into file lines, each in the column it is about.
