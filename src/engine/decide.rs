@@ -78,15 +78,27 @@ pub(crate) fn decide(
         conversion,
         &involved,
     );
-    let mut matched = Matched::new();
-    let restricted = resolve_entered(state, conversion, first, diagnostics, &mut matched);
+    // The common order has one code: its match, if any, needs no list.
+    let one: Option<MatchedCode>;
+    let mut many = Matched::new();
+    let (matched, restricted): (&[MatchedCode], bool) = match conversion.codes.get(0) {
+        Some(text) if conversion.codes.len() == 1 => {
+            let restricted;
+            (one, restricted) = resolve_one(state, conversion, 0, text, first, diagnostics);
+            (one.as_slice(), restricted)
+        }
+        _ => {
+            let restricted = resolve_entered(state, conversion, first, diagnostics, &mut many);
+            (&many, restricted)
+        }
+    };
     let restricted = match settings.tracking {
         CodeTracking::Disabled => {
-            ignore_codes(&clicks, &matched, verdict, diagnostics);
+            ignore_codes(&clicks, matched, verdict, diagnostics);
             false
         }
         CodeTracking::Enabled => {
-            decide_by_codes(state, &clicks, &matched, verdict, diagnostics);
+            decide_by_codes(state, &clicks, matched, verdict, diagnostics);
             restricted
         }
     };
@@ -122,30 +134,44 @@ fn resolve_entered<'s>(
 ) -> bool {
     let mut restricted = false;
     for (position, text) in conversion.codes.iter().enumerate() {
-        let resolved = match first.take() {
-            Some(resolved) => resolved,
-            None => resolve(state, text, conversion.at, position, diagnostics),
-        };
-        diagnostics.entered(resolved.hit);
-        restricted |= resolved.restricted;
-        if let Some(code) = resolved.tracking {
-            // Resolved to a tracking code, so it has terms at every instant.
-            if let Some(terms) = code.terms_at(conversion.at) {
-                matched.push(MatchedCode {
-                    entered: position,
-                    code: code.id,
-                    terms,
-                });
-            }
-        }
+        let (code, hit_restricted) =
+            resolve_one(state, conversion, position, text, first.take(), diagnostics);
+        restricted |= hit_restricted;
+        matched.extend(code);
     }
     restricted
+}
+
+/// Rule 3 for the code entered at `position` (resolved already when `resolved` is given): the
+/// tracking code it matched, with its terms at the order's instant, and whether it hit an
+/// active restricted code.
+#[inline]
+fn resolve_one<'s>(
+    state: &'s State,
+    conversion: &Conversion<'_>,
+    position: usize,
+    text: &str,
+    resolved: Option<Resolved<'s>>,
+    diagnostics: &mut impl Diagnostics,
+) -> (Option<MatchedCode>, bool) {
+    let resolved =
+        resolved.unwrap_or_else(|| resolve(state, text, conversion.at, position, diagnostics));
+    diagnostics.entered(resolved.hit);
+    // Resolved to a tracking code, so it has terms at every instant.
+    let matched = resolved.tracking.and_then(|code| {
+        Some(MatchedCode {
+            entered: position,
+            code: code.id,
+            terms: code.terms_at(conversion.at)?,
+        })
+    });
+    (matched, resolved.restricted)
 }
 
 /// Rule 2: with code tracking disabled, the codes are ignored and clicks alone decide.
 fn ignore_codes(
     clicks: &Clicks<'_>,
-    matched: &Matched,
+    matched: &[MatchedCode],
     verdict: &mut Attribution,
     diagnostics: &mut impl Diagnostics,
 ) {
@@ -158,7 +184,7 @@ fn ignore_codes(
 fn decide_by_codes(
     state: &State,
     clicks: &Clicks<'_>,
-    matched: &Matched,
+    matched: &[MatchedCode],
     verdict: &mut Attribution,
     diagnostics: &mut impl Diagnostics,
 ) {
@@ -195,7 +221,7 @@ fn is_satisfied(terms: Terms, clicks: &Clicks<'_>) -> bool {
 
 /// Rule 5: of the satisfied codes, the strongest policy wins, then the first entered.
 #[inline]
-fn winning_code(clicks: &Clicks<'_>, matched: &Matched) -> Option<MatchedCode> {
+fn winning_code(clicks: &Clicks<'_>, matched: &[MatchedCode]) -> Option<MatchedCode> {
     let mut winner: Option<MatchedCode> = None;
     for m in matched.iter().filter(|m| is_satisfied(m.terms, clicks)) {
         // Only a strictly stronger policy displaces the winner: of equals, the first entered.
@@ -268,7 +294,7 @@ fn invalidity(
 /// Lists every matched code except the winner in the decision's other matches, with why it
 /// lost.
 fn note_losers(
-    matched: &Matched,
+    matched: &[MatchedCode],
     winner: Option<MatchedCode>,
     why: impl Fn(&MatchedCode) -> NotChosen,
     diagnostics: &mut impl Diagnostics,
