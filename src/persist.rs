@@ -171,9 +171,24 @@ const FIELDS: [&str; 7] = [
     "history",
 ];
 
-/// Reads the format first, so that a snapshot of another version fails on its version, not on
-/// whatever field that version added.
+/// Reads the fields in any order — a host may keep the snapshot in PostgreSQL `jsonb`, which
+/// sorts keys by length, or pass it through `jq -S` — and checks the format whichever place it
+/// has. A snapshot of another version should fail on its version, not on whatever field that
+/// version added: it does when its format comes first, as this version writes it; a field
+/// that fails before the format was read says that the format was not read yet.
 struct SnapshotVisitor;
+
+/// Checks a snapshot's format version.
+fn check_format<E: serde::de::Error>(format: u32) -> Result<(), E> {
+    if (OLDEST_FORMAT..=FORMAT).contains(&format) {
+        Ok(())
+    } else {
+        Err(E::custom(format!(
+            "snapshot format {format} is not one this version reads (it reads formats \
+             {OLDEST_FORMAT} to {FORMAT})"
+        )))
+    }
+}
 
 impl<'de> Visitor<'de> for SnapshotVisitor {
     type Value = Image;
@@ -183,21 +198,7 @@ impl<'de> Visitor<'de> for SnapshotVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Image, A::Error> {
-        match map.next_key::<String>()?.as_deref() {
-            Some("format") => {}
-            _ => {
-                return Err(A::Error::custom(format!(
-                    "not a registry snapshot of format {FORMAT}: it must start with its \"format\""
-                )));
-            }
-        }
-        let format: u32 = map.next_value()?;
-        if !(OLDEST_FORMAT..=FORMAT).contains(&format) {
-            return Err(A::Error::custom(format!(
-                "snapshot format {format} is not one this version reads (it reads formats \
-                 {OLDEST_FORMAT} to {FORMAT})"
-            )));
-        }
+        let mut format: Option<u32> = None;
         let mut settings = None;
         let mut codes: Option<Vec<SnapshotCode>> = None;
         let mut contracts: Vec<SnapshotContract> = Vec::new();
@@ -205,15 +206,35 @@ impl<'de> Visitor<'de> for SnapshotVisitor {
         let mut revision = 0;
         let mut history: Vec<SnapshotEntry> = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "settings" => settings = Some(map.next_value()?),
-                "codes" => codes = Some(map.next_value()?),
-                "contracts" => contracts = map.next_value()?,
-                "exception_lists" => exception_lists = map.next_value()?,
-                "revision" => revision = map.next_value()?,
-                "history" => history = map.next_value()?,
-                other => return Err(A::Error::unknown_field(other, &FIELDS)),
+            if key == "format" {
+                let read: u32 = map.next_value()?;
+                check_format(read)?;
+                format = Some(read);
+                continue;
             }
+            let unversioned = |err: A::Error| match format {
+                Some(_) => err,
+                None => A::Error::custom(format!(
+                    "{err} (in \"{key}\", read before the snapshot's \"format\": a snapshot of \
+                     another version fails so)"
+                )),
+            };
+            match key.as_str() {
+                "settings" => settings = Some(map.next_value().map_err(unversioned)?),
+                "codes" => codes = Some(map.next_value().map_err(unversioned)?),
+                "contracts" => contracts = map.next_value().map_err(unversioned)?,
+                "exception_lists" => exception_lists = map.next_value().map_err(unversioned)?,
+                "revision" => revision = map.next_value().map_err(unversioned)?,
+                "history" => history = map.next_value().map_err(unversioned)?,
+                other => {
+                    return Err(unversioned(A::Error::unknown_field(other, &FIELDS)));
+                }
+            }
+        }
+        if format.is_none() {
+            return Err(A::Error::custom(format!(
+                "not a registry snapshot of format {FORMAT}: it has no \"format\""
+            )));
         }
         let settings: Settings = settings.ok_or_else(|| A::Error::missing_field("settings"))?;
         let codes = codes.ok_or_else(|| A::Error::missing_field("codes"))?;

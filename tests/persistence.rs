@@ -273,7 +273,75 @@ fn another_format_version_is_an_error_that_says_so() {
     let err = serde_json::from_str::<Registry>(unversioned)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("must start with its \"format\""), "{err}");
+    assert!(err.contains("it has no \"format\""), "{err}");
+    // The format is checked wherever it comes.
+    let newer_last = r#"{"settings": {}, "codes": [], "format": 4}"#;
+    let err = serde_json::from_str::<Registry>(newer_last)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("snapshot format 4 is not one"), "{err}");
+    // A field this version does not know, before the format: the error says the format was
+    // not read yet.
+    let newer_unknown_first = r#"{"shiny": true, "format": 4, "settings": {}, "codes": []}"#;
+    let err = serde_json::from_str::<Registry>(newer_unknown_first)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown field `shiny`"), "{err}");
+    assert!(
+        err.contains("read before the snapshot's \"format\""),
+        "{err}"
+    );
+}
+
+/// The snapshot's fields in the order PostgreSQL `jsonb` stores an object's keys: shorter keys
+/// first, then bytewise ("codes" before "format").
+fn as_jsonb(written: &serde_json::Value) -> String {
+    let fields = written.as_object().unwrap();
+    let mut keys: Vec<&String> = fields.keys().collect();
+    keys.sort_by_key(|k| (k.len(), k.as_str()));
+    let fields: Vec<String> = keys
+        .iter()
+        .map(|k| {
+            format!(
+                "{}:{}",
+                serde_json::to_string(k).unwrap(),
+                fields[k.as_str()]
+            )
+        })
+        .collect();
+    format!("{{{}}}", fields.join(","))
+}
+
+#[test]
+fn a_snapshot_reads_back_whatever_the_order_of_its_keys() {
+    let t = |s: &str| s.parse::<Timestamp>().unwrap();
+    let mut registry = Registry::default();
+    registry
+        .add(Code::tracking(CodeId(1), "SAVE10", PartnerId(1)).starts_at(t("2026-04-01T00:00:00Z")))
+        .unwrap();
+    registry
+        .add(Code::tracking(CodeId(2), "SPRING", PartnerId(2)))
+        .unwrap();
+    registry
+        .transfer(CodeId(2), PartnerId(3), t("2026-05-01T00:00:00Z"))
+        .unwrap();
+    let written: serde_json::Value = serde_json::from_str(&snapshot(&registry)).unwrap();
+    let sorted = as_jsonb(&written);
+    assert!(
+        sorted.starts_with(r#"{"codes":"#),
+        "jsonb puts \"codes\" before \"format\": {sorted:.40}"
+    );
+    let back: Registry = serde_json::from_str(&sorted).unwrap();
+    assert_eq!(contents(&back), contents(&registry));
+    assert_eq!(back.revision(), registry.revision());
+    // Alphabetical, as `jq -S` writes it (and `serde_json::Value` keeps it), reads back the same.
+    let alphabetical = serde_json::to_string(&written).unwrap();
+    assert!(
+        alphabetical.starts_with(r#"{"codes":"#),
+        "{alphabetical:.40}"
+    );
+    let back: Registry = serde_json::from_str(&alphabetical).unwrap();
+    assert_eq!(contents(&back), contents(&registry));
 }
 
 #[test]
