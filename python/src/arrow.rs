@@ -76,21 +76,28 @@ fn read<'b>(batch: &'b RecordBatch, first_row: usize, routed: bool) -> Result<Ro
             "missing column \"program_id\": a catalog routes rows by it".to_owned(),
         ));
     }
+    // Required, though an order may have no code: without the column every order would be
+    // decided as if none had been typed, which a misnamed column must not do silently.
     let codes = column(batch, "codes")
         .map(|c| List::of("codes", c.as_ref()))
-        .transpose()?;
-    let code_texts = match &codes {
-        Some(list) => Some(Texts::of(list.values().as_ref()).ok_or_else(|| {
+        .transpose()?
+        .ok_or_else(|| {
             bad_column(
                 "codes",
-                format!(
-                    "column \"codes\" is {}: expected list<string>",
-                    list.values().data_type()
-                ),
+                "missing column \"codes\" (list<string>; an order without codes has an empty \
+                 list or null)"
+                    .to_owned(),
             )
-        })?),
-        None => None,
-    };
+        })?;
+    let code_texts = Texts::of(codes.values().as_ref()).ok_or_else(|| {
+        bad_column(
+            "codes",
+            format!(
+                "column \"codes\" is {}: expected list<string>",
+                codes.values().data_type()
+            ),
+        )
+    })?;
     let clicks = column(batch, "clicks")
         .map(|c| List::of("clicks", c.as_ref()))
         .transpose()?;
@@ -150,11 +157,15 @@ fn read<'b>(batch: &'b RecordBatch, first_row: usize, routed: bool) -> Result<Ro
                 .ok_or_else(|| bad(row, "program_id", "\"program_id\" is null or negative"))?;
             rows.programs.push(ProgramId(program));
         }
-        if let (Some(list), Some(texts)) = (&codes, &code_texts)
-            && let Some(range) = list.range(row)
-        {
-            // A null among the codes is no code typed.
-            rows.texts.extend(range.filter_map(|j| texts.get(j)));
+        if let Some(range) = codes.range(row) {
+            for j in range {
+                // A null list is an order without codes; a null inside one is a code lost on
+                // the way, not a code the customer did not type.
+                let text = code_texts
+                    .get(j)
+                    .ok_or_else(|| bad(row, "codes", "a code in \"codes\" is null"))?;
+                rows.texts.push(text);
+            }
         }
         rows.text_ends.push(rows.texts.len());
         if let (Some(list), Some((partner, click_at))) = (&clicks, &click_fields)

@@ -145,7 +145,10 @@ fn check_timestamp(name: &'static str, data_type: &DataType) -> Result<(), Failu
         )),
         other => Err(bad_column(
             name,
-            format!("column {name:?} is {other}: expected timestamp with time zone UTC"),
+            format!(
+                "column {name:?} is {other}: expected a timestamp with a time zone (any zone: \
+                 instants are compared as such)"
+            ),
         )),
     }
 }

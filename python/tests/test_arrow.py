@@ -166,3 +166,31 @@ def test_with_threads_the_error_is_the_first_bad_row_in_input_order():
         assert (info.value.row, info.value.column) == (140_000, "at")
     with pytest.raises(ValueError, match="at least 1"):
         engine.attribute_arrow(table, threads=0)
+
+
+def test_a_missing_codes_column_or_a_null_code_is_an_error_not_no_code():
+    engine = make_registry().compile()
+    at = pa.array([1_773_144_000, 1_773_144_000], pa.timestamp("s", tz="UTC"))
+    without = pa.RecordBatch.from_pydict({"order_id": pa.array([5, 6], pa.int64()), "at": at})
+    with pytest.raises(promo.PromoAttributionError) as info:
+        engine.attribute_arrow(without)
+    assert info.value.column == "codes"
+    assert 'missing column "codes"' in str(info.value)
+    null_inside = pa.RecordBatch.from_pydict(
+        {"order_id": pa.array([5, 6], pa.int64()), "at": at,
+         "codes": pa.array([["code3"], ["code3", None]], pa.list_(pa.string()))})
+    with pytest.raises(promo.PromoAttributionError) as info:
+        engine.attribute_arrow(null_inside)
+    assert (info.value.row, info.value.column) == (1, "codes")
+    assert "is null" in str(info.value)
+
+
+def test_an_instant_of_the_wrong_type_says_any_zone_will_do():
+    engine = make_registry().compile()
+    batch = pa.RecordBatch.from_pydict(
+        {"order_id": pa.array([5], pa.int64()), "at": pa.array([1], pa.int64()),
+         "codes": pa.array([["code3"]], pa.list_(pa.string()))})
+    with pytest.raises(promo.PromoAttributionError) as info:
+        engine.attribute_arrow(batch)
+    assert "any zone" in str(info.value)
+    assert "UTC" not in str(info.value)
