@@ -145,7 +145,9 @@ assert_eq!(engine.attribute(&order).to_string(), "credited partner 1 via code 10
 # Matching and precedence
 
 - Entered codes are trimmed of surrounding white space. Empty or longer than [`MAX_CODE_LEN`]
-  bytes, they match nothing and say so ([`CodeHit::Empty`], [`CodeHit::TooLong`]).
+  bytes, they match nothing and say so ([`CodeHit::Empty`], [`CodeHit::TooLong`]). Past the
+  program's [`Settings::max_entered_codes`] (32 by default), they are not judged at all
+  ([`CodeHit::NotJudged`]).
 - Exact codes compare case-insensitively by Unicode *simple* case folding: `save10` is
   `SAVE10`, `STRAẞE` is `straße` (but not `strasse`). Regex codes are case-sensitive unless
   the pattern says `(?i)`.

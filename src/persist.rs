@@ -17,8 +17,10 @@ use crate::registry::{Check, Image, ImageChange, ImageCode, ImageEntry, Registry
 
 /// The shape this version writes. A snapshot of a format it does not read is an error that
 /// says so, never a guess. Format 3 added the settings of SPEC §10 (`lock_after_ms`,
-/// `clawback`); a format 2 snapshot, without them, reads with their defaults.
-const FORMAT: u32 = 3;
+/// `clawback`), format 4 the per-order limits of SPEC §12 (`max_entered_codes`,
+/// `max_other_matches`); a snapshot of an earlier format, without them, reads with their
+/// defaults.
+const FORMAT: u32 = 4;
 /// The oldest shape this version reads.
 const OLDEST_FORMAT: u32 = 2;
 

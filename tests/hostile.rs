@@ -1,7 +1,10 @@
 //! Hostile input (issue 15): what an attacker or a careless brand hands the crate stays cheap,
 //! and what the crate says about it stays short and unambiguous.
 
-use promo_attribution::{Code, CodeId, ExceptionList, PartnerId, Payout, Registry, Timestamp};
+use promo_attribution::{
+    Click, Code, CodeHit, CodeId, Conversion, ExceptionList, InvalidReason, NotChosen, OtherMatch,
+    Outcome, PartnerId, Payout, Registry, Settings, Timestamp, Via,
+};
 
 /// A cell or code of a megabyte.
 fn huge() -> String {
@@ -311,8 +314,11 @@ fn check_available_lists_regex_collisions_in_precedence_order() {
 /// comparisons.
 #[test]
 fn the_leak_monitor_looks_clicks_up_once_per_order() {
-    use promo_attribution::{Click, Conversion, LeakMonitor};
-    let mut registry = Registry::default();
+    use promo_attribution::LeakMonitor;
+    // A program that judges every code entered, however many: the monitor's cost is the test.
+    let mut settings = Settings::default();
+    settings.max_entered_codes = usize::MAX;
+    let mut registry = Registry::new(settings);
     registry
         .add(Code::tracking(CodeId(1), "SAVE10", PartnerId(1)))
         .unwrap();
@@ -510,5 +516,132 @@ fn final_sigma_matches_an_exact_code_of_capital_sigma() {
             CodeHit::Matched(CodeId(1)),
             "{entered}"
         );
+    }
+}
+
+/// SPEC §12: an order of 10,000 entered codes, each matched by all of 100 regex codes. Without
+/// the limits the decision judged every code and kept every loser (10,000 × 99 other
+/// matches); under them it judges 32 codes and keeps 256 other matches, counting the rest.
+#[test]
+fn an_order_of_ten_thousand_codes_is_judged_up_to_the_program_limits() {
+    let mut registry = Registry::default();
+    for i in 0..100 {
+        registry
+            .add(Code::tracking(CodeId(i), format!(r"HOT\d*(?:X{i}Y)?"), PartnerId(i)).regex())
+            .unwrap();
+    }
+    let engine = registry.compile().unwrap();
+    let entered: Vec<String> = (0..10_000).map(|i| format!("HOT{i}")).collect();
+    let at: Timestamp = "2026-03-10T12:00:00Z".parse().unwrap();
+    let decision = engine.attribute(&Conversion::new(at).codes(&entered));
+
+    let judged = Settings::DEFAULT_MAX_ENTERED_CODES;
+    assert_eq!(decision.entered().len(), 10_000);
+    assert!(
+        decision.entered()[..judged]
+            .iter()
+            .all(|hit| *hit == CodeHit::Matched(CodeId(0)))
+    );
+    assert!(
+        decision.entered()[judged..]
+            .iter()
+            .all(|hit| *hit == CodeHit::NotJudged)
+    );
+    let kept = Settings::DEFAULT_MAX_OTHER_MATCHES;
+    assert_eq!(decision.other_matches().len(), kept);
+    // Each judged code matched all 100: the first wins it, 99 are outranked; and the first
+    // entered supersedes the 31 other judged codes that matched code 0.
+    assert_eq!(
+        decision.other_matches_left_out(),
+        judged * 99 + (judged - 1) - kept
+    );
+    assert_eq!(
+        decision.other_matches()[..3],
+        [1, 2, 3].map(|code| OtherMatch {
+            entered: 0,
+            code: CodeId(code),
+            why: NotChosen::Outranked,
+        })
+    );
+    assert_eq!(
+        decision.outcome(),
+        Outcome::Credited {
+            partner: PartnerId(0),
+            via: Via::Code(CodeId(0)),
+        }
+    );
+    assert_eq!(
+        engine.attribute_batch(&[Conversion::new(at).codes(&entered)])[0],
+        decision.attribution()
+    );
+}
+
+/// A code entered past `max_entered_codes` takes no part in the decision: it neither credits,
+/// restricts nor prices the sale; below the limit, the same codes do.
+#[test]
+fn codes_past_the_entered_limit_neither_credit_restrict_nor_price() {
+    let program = |max_entered_codes: usize| {
+        let mut settings = Settings::default();
+        settings.max_entered_codes = max_entered_codes;
+        let mut registry = Registry::new(settings);
+        registry
+            .add(Code::tracking(CodeId(1), "BOB15", PartnerId(1)))
+            .unwrap();
+        registry.add(Code::restricted(CodeId(2), "STAFF")).unwrap();
+        registry
+            .add_exception_list(ExceptionList::new("promo", Payout::Fixed(700)).codes(["FREESHIP"]))
+            .unwrap();
+        registry.compile().unwrap()
+    };
+    let at: Timestamp = "2026-03-10T12:00:00Z".parse().unwrap();
+    let click = [Click::new(PartnerId(3), at)];
+    let cases: [(&[&str], usize, Outcome, u64); 6] = [
+        // Under the limit: the restricted code invalidates, the list prices.
+        (&["BOB15", "STAFF"], 2, invalid(1), 0),
+        (&["BOB15", "FREESHIP"], 2, credited_code(1, 1), 700),
+        // Past it: the code left unjudged does neither.
+        (&["BOB15", "STAFF"], 1, credited_code(1, 1), 0),
+        (&["BOB15", "FREESHIP"], 1, credited_code(1, 1), 0),
+        // A tracking code past the limit does not credit: the click decides.
+        (&["NOPE", "BOB15"], 1, by_click(3), 0),
+        // No code judged at all.
+        (&["BOB15"], 0, by_click(3), 0),
+    ];
+    for (codes, max, outcome, payout) in cases {
+        let engine = program(max);
+        let order = Conversion::new(at).codes(codes).clicks(&click);
+        let decision = engine.attribute(&order);
+        assert_eq!(decision.outcome(), outcome, "{codes:?} judging {max}");
+        assert_eq!(decision.payout(), payout, "{codes:?} judging {max}");
+        assert_eq!(decision.entered().len(), codes.len());
+        assert!(
+            decision.entered()[max.min(codes.len())..]
+                .iter()
+                .all(|hit| *hit == CodeHit::NotJudged),
+            "{codes:?} judging {max}: {:?}",
+            decision.entered()
+        );
+        assert_eq!(engine.attribute_batch(&[order])[0], decision.attribution());
+    }
+}
+
+fn credited_code(partner: u64, code: u64) -> Outcome {
+    Outcome::Credited {
+        partner: PartnerId(partner),
+        via: Via::Code(CodeId(code)),
+    }
+}
+
+fn by_click(partner: u64) -> Outcome {
+    Outcome::Credited {
+        partner: PartnerId(partner),
+        via: Via::Click,
+    }
+}
+
+fn invalid(partner: u64) -> Outcome {
+    Outcome::Invalid {
+        partner: PartnerId(partner),
+        reason: InvalidReason::RestrictedCode,
     }
 }

@@ -123,7 +123,7 @@ fn the_shape_is_snake_case_and_stable() {
     assert_eq!(
         value,
         serde_json::json!({
-            "format": 3,
+            "format": 4,
             "settings": {
                 "tracking": "enabled",
                 "click_winner": "last_click",
@@ -134,7 +134,9 @@ fn the_shape_is_snake_case_and_stable() {
                 "regex_anchoring": "whole_code",
                 "payout": {"fixed": 0},
                 "lock_after_ms": null,
-                "clawback": "disabled"
+                "clawback": "disabled",
+                "max_entered_codes": 32,
+                "max_other_matches": 256
             },
             "codes": [
                 {
@@ -261,12 +263,12 @@ fn one_scratch_free_loop_attributes_many_records() {
 
 #[test]
 fn another_format_version_is_an_error_that_says_so() {
-    let newer = r#"{"format": 4, "settings": {}, "codes": [], "shiny": true}"#;
+    let newer = r#"{"format": 5, "settings": {}, "codes": [], "shiny": true}"#;
     let err = serde_json::from_str::<Registry>(newer)
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("snapshot format 4 is not one this version reads (it reads formats 2 to 3)"),
+        err.contains("snapshot format 5 is not one this version reads (it reads formats 2 to 4)"),
         "{err}"
     );
     let unversioned = r#"{"settings": {}, "codes": []}"#;
@@ -275,14 +277,14 @@ fn another_format_version_is_an_error_that_says_so() {
         .to_string();
     assert!(err.contains("it has no \"format\""), "{err}");
     // The format is checked wherever it comes.
-    let newer_last = r#"{"settings": {}, "codes": [], "format": 4}"#;
+    let newer_last = r#"{"settings": {}, "codes": [], "format": 5}"#;
     let err = serde_json::from_str::<Registry>(newer_last)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("snapshot format 4 is not one"), "{err}");
+    assert!(err.contains("snapshot format 5 is not one"), "{err}");
     // A field this version does not know, before the format: the error says the format was
     // not read yet.
-    let newer_unknown_first = r#"{"shiny": true, "format": 4, "settings": {}, "codes": []}"#;
+    let newer_unknown_first = r#"{"shiny": true, "format": 5, "settings": {}, "codes": []}"#;
     let err = serde_json::from_str::<Registry>(newer_unknown_first)
         .unwrap_err()
         .to_string();

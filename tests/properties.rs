@@ -121,38 +121,51 @@ fn policy() -> impl Strategy<Value = CreditPolicy> {
 }
 
 fn settings() -> impl Strategy<Value = Settings> {
-    (any::<[bool; 7]>(), 0u64..6).prop_map(|(flags, lookback)| {
-        let mut s = Settings::default();
-        // Mostly enabled: a disabled program exercises little.
-        s.tracking = if flags[0] || flags[1] {
-            CodeTracking::Enabled
-        } else {
-            CodeTracking::Disabled
-        };
-        s.click_winner = if flags[2] {
-            ClickWinner::FirstClick
-        } else {
-            ClickWinner::LastClick
-        };
-        s.lookback = Duration::from_secs(lookback * 10);
-        s.unmet_policy = if flags[3] {
-            UnmetPolicy::FallBackToClicks
-        } else {
-            UnmetPolicy::Invalidate
-        };
-        if flags[4] {
-            s.always_owner_clicks = AlwaysOwnerClicks::Ignore;
-        }
-        if flags[5] && flags[6] {
-            s.contracts = Contracts::Required;
-        }
-        s.regex_anchoring = if flags[6] {
-            RegexAnchoring::Search
-        } else {
-            RegexAnchoring::WholeCode
-        };
-        s
-    })
+    (
+        any::<[bool; 7]>(),
+        0u64..6,
+        prop::option::weighted(0.2, 0usize..4),
+        prop::option::weighted(0.2, 0usize..4),
+    )
+        .prop_map(|(flags, lookback, max_entered, max_others)| {
+            let mut s = Settings::default();
+            // Now and then limits an order of this test's size can reach (SPEC §12).
+            if let Some(max) = max_entered {
+                s.max_entered_codes = max;
+            }
+            if let Some(max) = max_others {
+                s.max_other_matches = max;
+            }
+            // Mostly enabled: a disabled program exercises little.
+            s.tracking = if flags[0] || flags[1] {
+                CodeTracking::Enabled
+            } else {
+                CodeTracking::Disabled
+            };
+            s.click_winner = if flags[2] {
+                ClickWinner::FirstClick
+            } else {
+                ClickWinner::LastClick
+            };
+            s.lookback = Duration::from_secs(lookback * 10);
+            s.unmet_policy = if flags[3] {
+                UnmetPolicy::FallBackToClicks
+            } else {
+                UnmetPolicy::Invalidate
+            };
+            if flags[4] {
+                s.always_owner_clicks = AlwaysOwnerClicks::Ignore;
+            }
+            if flags[5] && flags[6] {
+                s.contracts = Contracts::Required;
+            }
+            s.regex_anchoring = if flags[6] {
+                RegexAnchoring::Search
+            } else {
+                RegexAnchoring::WholeCode
+            };
+            s
+        })
 }
 
 fn code_spec() -> impl Strategy<Value = CodeSpec> {

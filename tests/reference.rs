@@ -32,19 +32,20 @@ pub(crate) struct Expected {
     pub(crate) code: Option<CodeId>,
     pub(crate) click_winner: Option<PartnerId>,
     pub(crate) entered: Vec<CodeHit>,
+    /// In the order [`Decision::other_matches`] promises.
     pub(crate) others: Vec<OtherMatch>,
+    pub(crate) others_left_out: usize,
 }
 
 impl Expected {
     pub(crate) fn of(decision: &Decision) -> Expected {
-        let mut others = decision.other_matches().to_vec();
-        others.sort_by_key(|o| (o.entered, o.code, format!("{:?}", o.why)));
         Expected {
             outcome: decision.outcome(),
             code: decision.code(),
             click_winner: decision.click_winner(),
             entered: decision.entered().to_vec(),
-            others,
+            others: decision.other_matches().to_vec(),
+            others_left_out: decision.other_matches_left_out(),
         }
     }
 }
@@ -198,6 +199,10 @@ impl Reference {
         let mut matched: Vec<(usize, usize)> = Vec::new();
         let mut restricted = false;
         for (position, raw) in conversion.codes.iter().enumerate() {
+            if position >= s.max_entered_codes {
+                entered.push(CodeHit::NotJudged);
+                continue;
+            }
             let text = raw.trim();
             if text.is_empty() {
                 entered.push(CodeHit::Empty);
@@ -341,21 +346,23 @@ impl Reference {
                 };
             }
         }
-        let mut others: Vec<OtherMatch> = others
+        let others_left_out = others.len().saturating_sub(s.max_other_matches);
+        let others: Vec<OtherMatch> = others
             .into_iter()
+            .take(s.max_other_matches)
             .map(|(entered, i, why)| OtherMatch {
                 entered,
                 code: self.codes[i].0.id(),
                 why,
             })
             .collect();
-        others.sort_by_key(|o| (o.entered, o.code, format!("{:?}", o.why)));
         Expected {
             outcome,
             code,
             click_winner: winner,
             entered,
             others,
+            others_left_out,
         }
     }
 }

@@ -96,11 +96,34 @@ fn another_format_or_no_snapshot_at_all_says_so() {
     let err = Registry::from_bytes(&bytes).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "invalid snapshot: snapshot format 9 is not one this version reads (it reads formats 1 to 2)"
+        "invalid snapshot: snapshot format 9 is not one this version reads (it reads formats 1 to 3)"
     );
     let err = Registry::from_bytes(b"{\"format\": 2}").unwrap_err();
     assert_eq!(
         err.to_string(),
         "invalid snapshot: not a registry snapshot (no PROMOREG header)"
     );
+}
+
+/// A snapshot written by the previous version (format 2, before the per-order limits of SPEC
+/// §12) reads back with the limits at their defaults and everything else as written:
+/// `tests/data/format2.snapshot` holds codes 10 (`BOB15`, expired on 2026-05-01), 11
+/// (`^SUMMER\d+$`) and 12 (restricted `STAFF`), under first-click settings that lock after 45
+/// days with clawback.
+#[test]
+fn a_snapshot_of_the_previous_format_reads_with_default_limits() {
+    use promo_attribution::{Clawback, ClickWinner, Settings};
+    let registry = Registry::from_bytes(include_bytes!("data/format2.snapshot")).unwrap();
+    let mut expected = Settings::default();
+    expected.click_winner = ClickWinner::FirstClick;
+    expected.lock_after = Some(std::time::Duration::from_secs(45 * 86_400));
+    expected.clawback = Clawback::Enabled;
+    assert_eq!(registry.settings(), &expected);
+    assert_eq!(registry.len(), 3);
+    assert_eq!(registry.revision(), 4);
+    assert_eq!(registry.get(CodeId(11)).unwrap().text(), r"^SUMMER\d+$");
+    assert_eq!(registry.events(CodeId(10)).unwrap().len(), 1);
+    // Written again, it is the current format, and reads back the same.
+    let again = Registry::from_bytes(&registry.to_bytes()).unwrap();
+    assert_eq!(contents(&again), contents(&registry));
 }

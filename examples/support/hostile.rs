@@ -17,6 +17,10 @@ const CALLS: usize = 2_000;
 fn registry(anchoring: RegexAnchoring, patterns: impl Iterator<Item = String>) -> Registry {
     let mut settings = Settings::default();
     settings.regex_anchoring = anchoring;
+    registry_with(settings, patterns)
+}
+
+fn registry_with(settings: Settings, patterns: impl Iterator<Item = String>) -> Registry {
     let mut registry = Registry::new(settings);
     let codes: Vec<Code> = patterns
         .enumerate()
@@ -101,7 +105,42 @@ pub(crate) fn figures(at: Timestamp) -> Value {
     let conflicts_ms = start.elapsed().as_secs_f64() * 1e3;
     let conflicts_peak = peak_bytes() - base;
 
+    // SPEC §12: an order of 10,000 entered codes, each matched by all of 1,000 regex codes,
+    // under the default limits; the full decision, diagnostics and all.
+    let crowd_patterns = || (0..1_000).map(|i| format!(r"HOT\d*(?:X{i}Y)?"));
+    let crowd = registry(RegexAnchoring::WholeCode, crowd_patterns());
+    let engine = crowd.compile().expect("compiles");
+    let entered: Vec<String> = (0..10_000).map(|i| format!("HOT{i}")).collect();
+    let order = Conversion::new(at).codes(&entered);
+    let mut samples = Vec::new();
+    let mut decision = None;
+    for _ in 0..5 {
+        let start = Instant::now();
+        decision = Some(black_box(engine.attribute(&order)));
+        samples.push(start.elapsed().as_secs_f64() * 1e3);
+    }
+    samples.sort_by(f64::total_cmp);
+    let crowd_ms = samples[samples.len() / 2];
+    let (kept, left_out) = decision.map_or((0, 0), |d| {
+        (d.other_matches().len(), d.other_matches_left_out())
+    });
+    drop((engine, crowd));
+    // The same order without limits, once: what the limits bound.
+    let mut unlimited = Settings::default();
+    unlimited.max_entered_codes = usize::MAX;
+    unlimited.max_other_matches = usize::MAX;
+    let crowd = registry_with(unlimited, crowd_patterns());
+    let engine = crowd.compile().expect("compiles");
+    let start = Instant::now();
+    black_box(engine.attribute(&order));
+    let unlimited_ms = start.elapsed().as_secs_f64() * 1e3;
+    drop((engine, crowd));
+
     json!({
+        "order_10k_entered_codes_unlimited_ms": round1(unlimited_ms),
+        "order_10k_entered_codes_ms": round1(crowd_ms),
+        "order_10k_entered_codes_other_matches_kept": kept,
+        "order_10k_entered_codes_other_matches_left_out": left_out,
         "search_256b_code_vs_25b": round1(long / short),
         "search_25b_ns": round1(short),
         "search_256b_ns": round1(long),

@@ -35,6 +35,7 @@ class Decision:
     click_winner: Optional[int]
     entered: List[str]
     other_matches: List[Tuple[int, int, str]]
+    other_matches_left_out: int
     action: "Action"
 
 class Action:
@@ -119,6 +120,8 @@ class Registry:
         payout: PayoutSpec = ...,
         lock_after_days: Optional[int] = ...,
         clawback: bool = ...,
+        max_entered_codes: int = ...,
+        max_other_matches: int = ...,
     ) -> None: ...
     def add_tracking(
         self,

@@ -19,7 +19,7 @@ _CASE_KEYS = {"name", "note", "settings", "contracts", "codes", "events", "conve
               "exception_lists", "changes"}
 _SETTINGS = {"tracking_enabled", "click_winner", "lookback_days", "unmet_policy",
              "suppress_always_owner_clicks", "require_contracts", "regex_anchoring", "payout",
-             "lock_after_days", "clawback"}
+             "lock_after_days", "clawback", "max_entered_codes", "max_other_matches"}
 _CHANGE_KINDS = ("refund", "restate", "cancel")
 _CODE_KEYS = {"id", "code", "owner", "credit", "kind", "match", "priority", "starts_at", "ends_at", "deal", "label"}
 

@@ -165,6 +165,8 @@ pub(crate) fn settings(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Settings>
                     Clawback::Disabled
                 }
             }
+            "max_entered_codes" => settings.max_entered_codes = value.extract()?,
+            "max_other_matches" => settings.max_other_matches = value.extract()?,
             _ => {
                 return Err(other("invalid_value", format!("unknown setting {key:?}")));
             }

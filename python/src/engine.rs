@@ -153,12 +153,16 @@ pub(crate) struct PyDecision {
     #[pyo3(get)]
     click_winner: Option<u64>,
     /// What each entered code hit: `matched:ID`, `restricted:ID`, `inactive:ID:STATE`,
-    /// `unknown`, `empty`, `too_long`.
+    /// `unknown`, `empty`, `too_long`, `not_judged` (entered past the program's
+    /// `max_entered_codes`).
     #[pyo3(get)]
     entered: Vec<String>,
     /// The codes that matched but lost, as `(entered_position, code_id, why)`.
     #[pyo3(get)]
     other_matches: Vec<(usize, u64, String)>,
+    /// How many other matches were left out past the program's `max_other_matches`.
+    #[pyo3(get)]
+    other_matches_left_out: usize,
     /// What judging the order's later changes needs (`Decision.action`).
     action: PyAction,
 }
@@ -170,7 +174,10 @@ fn hit_name(hit: &CodeHit) -> String {
         CodeHit::Restricted(id) => format!("restricted:{id}"),
         CodeHit::Matched(id) => format!("matched:{id}"),
         CodeHit::Inactive { code, state } => format!("inactive:{code}:{}", state.as_str()),
-        _ => "unknown".to_owned(),
+        CodeHit::NotJudged => "not_judged".to_owned(),
+        CodeHit::Unknown => "unknown".to_owned(),
+        // A kind of hit this binding does not name yet: the crate's own words for it.
+        other => other.to_string(),
     }
 }
 
@@ -194,6 +201,7 @@ impl From<&Decision> for PyDecision {
                 .iter()
                 .map(|m| (m.entered, m.code.0, m.why.to_string()))
                 .collect(),
+            other_matches_left_out: decision.other_matches_left_out(),
             action: PyAction {
                 inner: decision.action(),
             },

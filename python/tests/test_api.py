@@ -34,6 +34,25 @@ def test_restricted_code_makes_the_sale_invalid_and_datetimes_are_accepted():
     assert d.entered == ["matched:11", "restricted:12"]
 
 
+def test_an_order_is_judged_up_to_the_program_limits():
+    r = pa.Registry(max_entered_codes=2, max_other_matches=1)
+    for i in range(3):
+        r.add_tracking(i, rf"^HOT\d*(?:X{i}Y)?$", 100 + i, regex=True)
+    r.add_restricted(9, "STAFF")
+    d = r.compile().attribute(AT, ["HOT1", "HOT2", "STAFF"])
+    # The restricted code comes third, past the limit: not judged, so the sale stays payable.
+    assert d.entered == ["matched:0", "matched:0", "not_judged"]
+    assert (d.outcome, d.partner_id) == ("credited", 100)
+    assert d.other_matches == [(0, 1, "outranked")]
+    # Code 2 outranked on the first code, codes 1 and 2 on the second, code 0 superseded.
+    assert d.other_matches_left_out == 4
+    default = pa.Registry()
+    default.add_tracking(1, "BOB15", 1)
+    d = default.compile().attribute(AT, ["BOB15"] * 40)
+    assert d.entered.count("not_judged") == 8
+    assert d.other_matches_left_out == 0
+
+
 def test_errors_carry_their_kind_and_code():
     r = registry()
     with pytest.raises(pa.PromoAttributionError) as info:

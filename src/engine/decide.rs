@@ -7,14 +7,14 @@ use std::cell::OnceCell;
 use smallvec::SmallVec;
 
 use super::clicks::Clicks;
-use super::diagnostics::Diagnostics;
+use super::diagnostics::{Diagnostics, Kept};
 use super::payouts::payout_rule;
 use super::resolve::{Resolved, resolve};
 use super::state::State;
 use crate::model::{
-    Attribution, CodeId, CodeTracking, Contract, Contracts, Conversion, CreditPolicy, Decision,
-    InvalidReason, NotChosen, OtherMatch, Outcome, PartnerId, PayoutRule, Terms, Timestamp,
-    UnmetPolicy, Via, lock_at,
+    Attribution, CodeHit, CodeId, CodeTracking, Contract, Contracts, Conversion, CreditPolicy,
+    Decision, EnteredCodes, InvalidReason, NotChosen, OtherMatch, Outcome, PartnerId, PayoutRule,
+    Settings, Terms, Timestamp, UnmetPolicy, Via, lock_at,
 };
 
 /// An entered code that resolved to a tracking code, with the code's terms at the order's
@@ -39,6 +39,7 @@ pub(crate) fn attribute(state: &State, conversion: &Conversion<'_>) -> Decision 
         click_winner: None,
         entered: SmallVec::new(),
         others: SmallVec::new(),
+        others_left_out: 0,
         payout: 0,
         payout_rule: None,
         at: conversion.at,
@@ -48,7 +49,11 @@ pub(crate) fn attribute(state: &State, conversion: &Conversion<'_>) -> Decision 
     };
     decision.entered.reserve(conversion.codes.len());
     let mut verdict = Attribution::UNATTRIBUTED;
-    let click_winner = decide(state, conversion, None, &mut decision, &mut verdict);
+    let mut diagnostics = Kept {
+        decision: &mut decision,
+        max_others: state.settings.max_other_matches,
+    };
+    let click_winner = decide(state, conversion, None, &mut diagnostics, &mut verdict);
     decision.outcome = verdict.outcome;
     decision.code = verdict.code;
     decision.click_winner = click_winner;
@@ -78,17 +83,19 @@ pub(crate) fn decide(
         conversion,
         &involved,
     );
+    let judged = judged_codes(conversion.codes, settings);
     // The common order has one code: its match, if any, needs no list.
     let one: Option<MatchedCode>;
     let mut many = Matched::new();
-    let (matched, restricted): (&[MatchedCode], bool) = match conversion.codes.get(0) {
+    let (matched, restricted): (&[MatchedCode], bool) = match judged.get(0) {
         Some(text) if conversion.codes.len() == 1 => {
             let restricted;
             (one, restricted) = resolve_one(state, conversion, 0, text, first, diagnostics);
             (one.as_slice(), restricted)
         }
         _ => {
-            let restricted = resolve_entered(state, conversion, first, diagnostics, &mut many);
+            let restricted =
+                resolve_entered(state, conversion, judged, first, diagnostics, &mut many);
             (&many, restricted)
         }
     };
@@ -107,12 +114,8 @@ pub(crate) fn decide(
         match invalidity(settings.contracts, contract, conversion.at, restricted) {
             Some(reason) => verdict.outcome = Outcome::Invalid { partner, reason },
             None => {
-                let (source, payout) = payout_rule(
-                    &state.exception_lists,
-                    contract,
-                    settings.payout,
-                    conversion.codes,
-                );
+                let (source, payout) =
+                    payout_rule(&state.exception_lists, contract, settings.payout, judged);
                 verdict.payout = payout.on(conversion.amount);
                 verdict.payout_rule = Some(PayoutRule { source, payout });
             }
@@ -121,23 +124,35 @@ pub(crate) fn decide(
     clicks.winner
 }
 
-/// Rule 3, for every entered code (the first resolved already when `first` is given): records
+/// SPEC §12: the entered codes the decision judges, the first
+/// [`max_entered_codes`](Settings::max_entered_codes) of them. The rest take no part in it:
+/// no rule looks them up, and the diagnostics report them as [`CodeHit::NotJudged`].
+#[inline]
+fn judged_codes<'c>(entered: EnteredCodes<'c>, settings: &Settings) -> EnteredCodes<'c> {
+    entered.truncated(settings.max_entered_codes)
+}
+
+/// Rule 3, for every judged code (the first resolved already when `first` is given): records
 /// what each hit and which resolved to a tracking code; returns whether any hit an active
-/// restricted code.
+/// restricted code. The codes entered past the judged ones are reported as not judged.
 #[inline]
 fn resolve_entered<'s>(
     state: &'s State,
     conversion: &Conversion<'_>,
+    judged: EnteredCodes<'_>,
     mut first: Option<Resolved<'s>>,
     diagnostics: &mut impl Diagnostics,
     matched: &mut Matched,
 ) -> bool {
     let mut restricted = false;
-    for (position, text) in conversion.codes.iter().enumerate() {
+    for (position, text) in judged.iter().enumerate() {
         let (code, hit_restricted) =
             resolve_one(state, conversion, position, text, first.take(), diagnostics);
         restricted |= hit_restricted;
         matched.extend(code);
+    }
+    for _ in judged.len()..conversion.codes.len() {
+        diagnostics.entered(CodeHit::NotJudged);
     }
     restricted
 }

@@ -17,17 +17,28 @@ pub(crate) trait Diagnostics {
     fn other(&mut self, other: impl FnOnce() -> OtherMatch);
 }
 
-impl Diagnostics for Decision {
+/// The diagnostics of a full [`Decision`]: every entered code's hit, and the other matches up
+/// to the program's limit, counting the ones past it (SPEC §12).
+pub(crate) struct Kept<'d> {
+    pub(crate) decision: &'d mut Decision,
+    pub(crate) max_others: usize,
+}
+
+impl Diagnostics for Kept<'_> {
     const ALL_MATCHES: bool = true;
 
     #[inline]
     fn entered(&mut self, hit: CodeHit) {
-        self.entered.push(hit);
+        self.decision.entered.push(hit);
     }
 
     #[inline]
     fn other(&mut self, other: impl FnOnce() -> OtherMatch) {
-        self.others.push(other());
+        if self.decision.others.len() < self.max_others {
+            self.decision.others.push(other());
+        } else {
+            self.decision.others_left_out += 1;
+        }
     }
 }
 

@@ -190,6 +190,12 @@ impl Engine {
     ///    partner's contract rate, else by the program's default. Invalid and unattributed
     ///    sales pay 0.
     ///
+    /// An order's cost has a bound the program sets (SPEC §12): the rules judge the first
+    /// [`max_entered_codes`](crate::Settings::max_entered_codes) entered codes, the rest are
+    /// reported as [`CodeHit::NotJudged`](crate::CodeHit::NotJudged) and take no part; the
+    /// decision keeps at most [`max_other_matches`](crate::Settings::max_other_matches) other
+    /// matches and counts the rest. The defaults are far above any honest order.
+    ///
     /// ```
     /// use promo_attribution::{Click, Code, CodeId, Conversion, CreditPolicy, Outcome,
     ///     PartnerId, Registry, Timestamp, Via};

@@ -146,6 +146,9 @@ pub enum CodeHit {
     Empty,
     /// Longer than [`MAX_CODE_LEN`](crate::MAX_CODE_LEN) bytes after trimming; not looked up.
     TooLong,
+    /// Entered past the program's [`max_entered_codes`](crate::Settings::max_entered_codes):
+    /// not looked up, and no part of the decision (SPEC §12).
+    NotJudged,
     /// An active restricted code.
     Restricted(CodeId),
     /// The active tracking code that wins for this text (exact before regex, then priority,
@@ -169,6 +172,7 @@ impl fmt::Display for CodeHit {
         match *self {
             CodeHit::Empty => f.write_str("empty"),
             CodeHit::TooLong => f.write_str("too long"),
+            CodeHit::NotJudged => f.write_str("not judged"),
             CodeHit::Restricted(code) => write!(f, "restricted code {code}"),
             CodeHit::Matched(code) => write!(f, "matched code {code}"),
             CodeHit::Inactive { code, state } => {
@@ -228,6 +232,13 @@ impl fmt::Display for NotChosen {
 /// Besides the [`Outcome`], it says what each entered code hit, which other codes matched and
 /// why they lost, and who won on clicks alone — enough for a host to explain the decision to a
 /// brand or a partner.
+///
+/// What one decision costs has a bound the program sets (SPEC §12): past
+/// [`Settings::max_entered_codes`](crate::Settings::max_entered_codes), entered codes are not
+/// judged ([`CodeHit::NotJudged`]); past
+/// [`Settings::max_other_matches`](crate::Settings::max_other_matches), other matches are
+/// counted, not kept ([`other_matches_left_out`](Decision::other_matches_left_out)). Below
+/// both limits, nothing of this applies.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Decision {
@@ -236,6 +247,7 @@ pub struct Decision {
     pub(crate) click_winner: Option<PartnerId>,
     pub(crate) entered: SmallVec<[CodeHit; 4]>,
     pub(crate) others: SmallVec<[OtherMatch; 4]>,
+    pub(crate) others_left_out: usize,
     pub(crate) payout: u64,
     pub(crate) payout_rule: Option<PayoutRule>,
     /// What [`action`](Decision::action) needs besides the payout rule.
@@ -264,14 +276,29 @@ impl Decision {
         self.click_winner
     }
 
-    /// What each entered code hit, in entry order: one per entered code.
+    /// What each entered code hit, in entry order: one per entered code, those past the
+    /// program's [`max_entered_codes`](crate::Settings::max_entered_codes) as
+    /// [`CodeHit::NotJudged`].
     pub fn entered(&self) -> &[CodeHit] {
         &self.entered
     }
 
-    /// Every tracking code that matched an entered code but is not the one credited, with why.
+    /// Every tracking code that matched an entered code but is not the one credited, with
+    /// why, in the order the rules meet them: as each entered code is resolved, in entry
+    /// order, the codes it matched that were outranked or inactive (best rank first); then the
+    /// matched codes whose policy was unmet or that another code superseded. At most
+    /// the program's [`max_other_matches`](crate::Settings::max_other_matches) of them, the
+    /// first ones in that order; [`other_matches_left_out`](Decision::other_matches_left_out)
+    /// counts the rest.
     pub fn other_matches(&self) -> &[OtherMatch] {
         &self.others
+    }
+
+    /// How many other matches were found past the program's
+    /// [`max_other_matches`](crate::Settings::max_other_matches) and left out of
+    /// [`other_matches`](Decision::other_matches): 0 for any honest order.
+    pub fn other_matches_left_out(&self) -> usize {
+        self.others_left_out
     }
 
     /// What the sale pays the credited partner, in minor currency units; 0 when the outcome is

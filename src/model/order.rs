@@ -69,6 +69,14 @@ impl<'a> EnteredCodes<'a> {
         }
     }
 
+    /// The first `n` codes (all of them when there are no more than `n`).
+    pub(crate) fn truncated(self, n: usize) -> EnteredCodes<'a> {
+        EnteredCodes(match self.0 {
+            Texts::Borrowed(texts) => Texts::Borrowed(&texts[..n.min(texts.len())]),
+            Texts::Owned(texts) => Texts::Owned(&texts[..n.min(texts.len())]),
+        })
+    }
+
     /// The codes as typed, in entry order.
     pub fn iter(&self) -> EnteredCodesIter<'a> {
         EnteredCodesIter {

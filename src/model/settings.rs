@@ -59,6 +59,27 @@ pub struct Settings {
     /// Whether changes at or after the lock still apply (and claw back what was paid).
     /// Default [`Clawback::Disabled`].
     pub clawback: Clawback,
+    /// The most entered codes judged per order (SPEC §12): the customer chooses how many
+    /// codes an order carries, the host how much one decision may cost. The codes entered past
+    /// it are not looked up: each is reported as [`CodeHit::NotJudged`](crate::CodeHit::NotJudged)
+    /// and takes no part in the decision (it neither credits, restricts nor prices the sale).
+    /// Default [`DEFAULT_MAX_ENTERED_CODES`](Settings::DEFAULT_MAX_ENTERED_CODES), far above
+    /// any honest order.
+    pub max_entered_codes: usize,
+    /// The most [`OtherMatch`](crate::OtherMatch) entries a [`Decision`](crate::Decision)
+    /// keeps (SPEC §12); past it,
+    /// [`other_matches_left_out`](crate::Decision::other_matches_left_out) counts the ones left
+    /// out. Diagnostics only: the decision is the same either way. Default
+    /// [`DEFAULT_MAX_OTHER_MATCHES`](Settings::DEFAULT_MAX_OTHER_MATCHES).
+    pub max_other_matches: usize,
+}
+
+impl Settings {
+    /// The default of [`max_entered_codes`](Settings::max_entered_codes): checkouts take a
+    /// handful of codes at most.
+    pub const DEFAULT_MAX_ENTERED_CODES: usize = 32;
+    /// The default of [`max_other_matches`](Settings::max_other_matches).
+    pub const DEFAULT_MAX_OTHER_MATCHES: usize = 256;
 }
 
 impl Default for Settings {
@@ -74,6 +95,8 @@ impl Default for Settings {
             payout: Payout::Fixed(0),
             lock_after: None,
             clawback: Clawback::Disabled,
+            max_entered_codes: Settings::DEFAULT_MAX_ENTERED_CODES,
+            max_other_matches: Settings::DEFAULT_MAX_OTHER_MATCHES,
         }
     }
 }

@@ -160,6 +160,9 @@ pub(super) fn write_image(out: &mut Writer, image: &Image) {
         Clawback::Disabled => 0,
         Clawback::Enabled => 1,
     });
+    // Format 3.
+    out.u64(s.max_entered_codes as u64);
+    out.u64(s.max_other_matches as u64);
 
     out.len(image.codes.len());
     for c in &image.codes {
@@ -438,6 +441,11 @@ pub(super) fn read_registry(r: &mut Reader<'_>, format: u32, check: Check) -> Re
     if format >= 2 {
         settings.lock_after = r.opt(|r| Ok(std::time::Duration::from_millis(r.u64()?)))?;
         settings.clawback = r.tag(&[Clawback::Disabled, Clawback::Enabled])?;
+    }
+    if format >= 3 {
+        // A limit above what this machine can count is no limit.
+        settings.max_entered_codes = usize::try_from(r.u64()?).unwrap_or(usize::MAX);
+        settings.max_other_matches = usize::try_from(r.u64()?).unwrap_or(usize::MAX);
     }
 
     let n = r.len(16)?;

@@ -154,6 +154,8 @@ fn settings(case: &Obj) -> Result<Settings, String> {
             "payout",
             "lock_after_days",
             "clawback",
+            "max_entered_codes",
+            "max_other_matches",
         ],
     )?;
     if let Some(enabled) = boolean(obj, "tracking_enabled")? {
@@ -206,6 +208,12 @@ fn settings(case: &Obj) -> Result<Settings, String> {
     }
     if let Some(days) = uint(obj, "lock_after_days")? {
         settings.lock_after = Some(Duration::from_secs(days.saturating_mul(86_400)));
+    }
+    if let Some(max) = uint(obj, "max_entered_codes")? {
+        settings.max_entered_codes = usize::try_from(max).unwrap_or(usize::MAX);
+    }
+    if let Some(max) = uint(obj, "max_other_matches")? {
+        settings.max_other_matches = usize::try_from(max).unwrap_or(usize::MAX);
     }
     if let Some(clawback) = boolean(obj, "clawback")? {
         settings.clawback = if clawback {
@@ -697,6 +705,7 @@ fn hit(hit: &CodeHit) -> String {
         CodeHit::Matched(id) => format!("matched:{id}"),
         CodeHit::Inactive { code, state } => format!("inactive:{code}:{}", state.as_str()),
         CodeHit::Unknown => "unknown".to_owned(),
+        CodeHit::NotJudged => "not_judged".to_owned(),
         other => format!("{other:?}"),
     }
 }
