@@ -11,8 +11,9 @@ use smallvec::SmallVec;
 
 use crate::matching::{Pattern, fold, pattern};
 use crate::model::{
-    Code, CodeId, Contract, CreditPolicy, Error, ExceptionList, LifecycleEvent, MAX_REGEX_SIZE,
-    MatchMode, PartnerId, Payout, Reason, Settings, Terms, Timestamp, check_text,
+    Code, CodeId, Contract, CreditPolicy, Error, ExceptionList, LifecycleEvent, MAX_LABEL_LEN,
+    MAX_REGEX_SIZE, MatchMode, PartnerId, Payout, Reason, Settings, Terms, Timestamp, check_len,
+    check_text,
 };
 
 /// What registration derived from a code's text, so that nothing is parsed or folded twice.
@@ -252,6 +253,7 @@ pub(crate) struct ValidatedList {
 /// position.
 pub(crate) fn validate_list(list: &ExceptionList) -> Result<ValidatedList, Error> {
     let fail = |entry: Option<usize>, reason| Error::exception_list(list.name(), entry, reason);
+    check_len("name", list.name(), MAX_LABEL_LEN).map_err(|reason| fail(None, reason))?;
     let mut codes = Vec::with_capacity(list.code_texts().len());
     for (i, code) in list.code_texts().iter().enumerate() {
         let text = code.trim();

@@ -645,3 +645,58 @@ fn invalid(partner: u64) -> Outcome {
         reason: InvalidReason::RestrictedCode,
     }
 }
+
+/// Labels, list names and history notes are kept in every snapshot for good: past their
+/// limits they are refused, naming what is too long, and nothing changes.
+#[test]
+fn labels_names_and_notes_past_their_limits_are_refused_and_change_nothing() {
+    use promo_attribution::{Change, ErrorKind, MAX_LABEL_LEN, MAX_NOTE_LEN};
+    let mut registry = Registry::default();
+    registry
+        .add(Code::tracking(CodeId(1), "BOB15", PartnerId(1)).label("A".repeat(MAX_LABEL_LEN)))
+        .unwrap();
+    let before = registry.to_bytes();
+
+    let long = "A".repeat(MAX_LABEL_LEN + 1);
+    let err = registry
+        .add(Code::tracking(CodeId(2), "SAVE10", PartnerId(1)).label(long.clone()))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TextTooLong);
+    assert_eq!(err.code_id(), Some(CodeId(2)));
+    assert!(
+        err.to_string()
+            .ends_with("label is 1025 bytes long, the limit is 1024 bytes"),
+        "{err}"
+    );
+
+    let err = registry
+        .apply([Change::SetLabel {
+            code: CodeId(1),
+            label: Some(huge()),
+        }])
+        .unwrap_err();
+    assert_eq!(err.errors()[0].kind(), ErrorKind::TextTooLong);
+    assert_eq!(err.errors()[0].code_id(), Some(CodeId(1)));
+    assert_short(&err.to_string());
+
+    let err = registry
+        .add_exception_list(ExceptionList::new(long, Payout::Fixed(0)).codes(["FREE"]))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TextTooLong);
+    assert_short(&err.to_string());
+
+    let expire = Change::Expire {
+        code: CodeId(1),
+        at: "2026-03-10T12:00:00Z".parse().unwrap(),
+    };
+    let err = registry
+        .apply_with_note([expire.clone()], "N".repeat(MAX_NOTE_LEN + 1))
+        .unwrap_err();
+    assert_eq!(err.errors()[0].kind(), ErrorKind::TextTooLong);
+    assert!(err.to_string().contains("note is 4097 bytes long"), "{err}");
+    assert_eq!(registry.to_bytes(), before, "a refused change left a trace");
+
+    registry
+        .apply_with_note([expire], "N".repeat(MAX_NOTE_LEN))
+        .unwrap();
+}

@@ -81,6 +81,10 @@ pub enum ErrorKind {
     /// than 4 GiB of exact code text or of regex prefixes, or a page scanner's automaton over
     /// the exact codes beyond its library's limits.
     CapacityExceeded,
+    /// A text kept for people is longer than its limit: a code's label or an exception list's
+    /// name past [`MAX_LABEL_LEN`](crate::MAX_LABEL_LEN) bytes, a history note past
+    /// [`MAX_NOTE_LEN`](crate::MAX_NOTE_LEN).
+    TextTooLong,
     /// Reading or writing a bulk file failed in the reader or writer the host gave:
     /// [`Error::io_kind`] says how, the message says what it reported.
     Io,
@@ -115,6 +119,7 @@ impl ErrorKind {
             ErrorKind::UnknownTimeZone => "unknown_time_zone",
             ErrorKind::UnknownProgram => "unknown_program",
             ErrorKind::CapacityExceeded => "capacity_exceeded",
+            ErrorKind::TextTooLong => "text_too_long",
             ErrorKind::Io => "io",
         }
     }
@@ -224,6 +229,12 @@ pub(crate) enum Reason {
     RegexTooLarge,
     #[error("{0}")]
     CapacityExceeded(String),
+    #[error("{what} is {len} bytes long, the limit is {limit} bytes")]
+    TextTooLong {
+        what: &'static str,
+        len: usize,
+        limit: usize,
+    },
     #[error("window {0} does not end after it starts")]
     InvalidWindow(Box<str>),
     #[error("no code with this id is registered")]
@@ -301,6 +312,7 @@ impl Reason {
             Reason::MatchesEmpty => ErrorKind::MatchesEmpty,
             Reason::RegexTooLarge => ErrorKind::RegexTooLarge,
             Reason::CapacityExceeded(_) => ErrorKind::CapacityExceeded,
+            Reason::TextTooLong { .. } => ErrorKind::TextTooLong,
             Reason::InvalidWindow(_) => ErrorKind::InvalidWindow,
             Reason::UnknownCode | Reason::RemovedCode => ErrorKind::UnknownCode,
             Reason::NotATrackingCode(_) => ErrorKind::NotATrackingCode,
@@ -464,6 +476,11 @@ impl Error {
                 message,
             },
         )
+    }
+
+    /// A text kept for people (a history note) is too long: `reason` says which and by how much.
+    pub(crate) fn text(reason: Reason) -> Error {
+        Error::new(Subject::None, reason)
     }
 
     /// An order of a batch names a program its catalog has no engine for.

@@ -36,7 +36,7 @@ pub use decision::{
 };
 pub use error::{Error, ErrorKind};
 pub use ids::{CodeId, PartnerId, ProgramId};
-pub use limits::{MAX_CODE_LEN, MAX_REGEX_SIZE};
+pub use limits::{MAX_CODE_LEN, MAX_LABEL_LEN, MAX_NOTE_LEN, MAX_REGEX_SIZE};
 pub use memory::MemoryUsage;
 pub use order::{Click, Conversion, EnteredCodes, EnteredCodesIter};
 pub use order_change::{CancelReason, OrderChange, OrderChangeKind};
@@ -56,6 +56,7 @@ pub(crate) use decision::lock_at;
 pub(crate) use cell::{reguard, restore};
 pub(crate) use code::check_text;
 pub(crate) use error::Reason;
+pub(crate) use limits::check_len;
 // For the bulk reader and the serde of thresholds.
 #[cfg_attr(not(any(feature = "csv", feature = "serde")), allow(unused_imports))]
 pub(crate) use excerpt::{EXCERPT_CHARS, Excerpt};

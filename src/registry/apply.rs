@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::history::Recorded;
 use super::store::Store;
+use super::validate::check_label;
 use crate::definitions::{Definition, Entry, TermChange, TermUpdate, validate_list};
 use crate::model::{
     Change, Code, CodeId, Contract, Error, Lifecycle, LifecycleEvent, PartnerId, Reason, Timestamp,
@@ -80,6 +81,8 @@ impl Store {
             }
             Change::SetLabel { code, ref label } => {
                 let position = self.live(code)?;
+                check_label(label.as_deref())
+                    .map_err(|reason| self.code_error(position, reason))?;
                 self.redefine(position, undo, |code| match code {
                     Code::Tracking(t) => t.label.clone_from(label),
                     Code::Restricted(r) => r.label.clone_from(label),

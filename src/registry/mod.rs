@@ -15,7 +15,7 @@ use crate::definitions::{Source, Touched};
 use crate::engine::Engine;
 use crate::model::{
     BulkError, Change, Code, CodeId, Contract, CreditPolicy, Error, ExceptionList, LifecycleEvent,
-    PartnerId, Settings, Terms, Timestamp, Window,
+    MAX_NOTE_LEN, PartnerId, Settings, Terms, Timestamp, Window, check_len,
 };
 use apply::Undo;
 pub use history::HistoryEntry;
@@ -249,7 +249,8 @@ impl Registry {
     }
 
     /// [`apply`](Registry::apply), keeping the host's `note` (who, why) with the changes in the
-    /// history.
+    /// history. A note longer than [`MAX_NOTE_LEN`](crate::MAX_NOTE_LEN) bytes is an error
+    /// ([`TextTooLong`](crate::ErrorKind::TextTooLong)), and nothing is applied.
     pub fn apply_with_note(
         &mut self,
         changes: impl IntoIterator<Item = Change>,
@@ -263,6 +264,11 @@ impl Registry {
         changes: impl IntoIterator<Item = Change>,
         note: Option<Arc<str>>,
     ) -> Result<u64, BulkError> {
+        if let Some(note) = &note {
+            if let Err(reason) = check_len("note", note, MAX_NOTE_LEN) {
+                return Err(BulkError::changes(vec![Error::text(reason)], 0));
+            }
+        }
         let mut undo = Vec::new();
         let mut recorded = Vec::new();
         let mut errors = Vec::new();

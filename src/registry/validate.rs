@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::store::Store;
 use crate::definitions::{Definition, Key, TextIndex};
-use crate::model::{Code, CodeId, Error, Reason, Window, check_text};
+use crate::model::{Code, CodeId, Error, MAX_LABEL_LEN, Reason, Window, check_len, check_text};
 
 impl Store {
     /// Checks one code against the registry and against the codes of `batch`, which are
@@ -31,6 +31,7 @@ impl Store {
             return Err(fail(Reason::DuplicateId(id, existing)));
         }
         check_text(text).map_err(fail)?;
+        check_label(code.label()).map_err(fail)?;
         window.check().map_err(fail)?;
         let key = Key::of(&code).map_err(fail)?;
         if let Some(folded) = key.folded() {
@@ -74,6 +75,11 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// A code's label is at most [`MAX_LABEL_LEN`] bytes.
+pub(super) fn check_label(label: Option<&str>) -> Result<(), Reason> {
+    label.map_or(Ok(()), |label| check_len("label", label, MAX_LABEL_LEN))
 }
 
 /// Two exact codes of one text whose schedules would overlap.
