@@ -773,7 +773,34 @@ fn live_figures(
         fresh.push(median_ns(QUERIES, attribute_each(&compacted, at, random)));
     }
     let (after_ns, compacted_ns) = (median_of(after), median_of(fresh));
+
+    // A copy of the registry brings the engine of its source up to date: a clone, and the
+    // registry read back from a snapshot (a restart), each after one change of its own.
+    let mut from_clone = Vec::new();
+    let mut after_restart = Vec::new();
+    let mut full_compiles = 0;
+    for _ in 0..5 {
+        let mut copy = registry.clone();
+        copy.apply([next(&mut rng, "transfer")])
+            .expect("the change is valid");
+        full_compiles += usize::from(copy.refresh_plan(&engine).compiles_in_full());
+        let start = Instant::now();
+        black_box(copy.refresh(&engine).expect("refreshes"));
+        from_clone.push(start.elapsed().as_secs_f64() * 1e6);
+        drop(copy);
+        let mut restored = Registry::from_bytes(&registry.to_bytes()).expect("reads back");
+        restored
+            .apply([next(&mut rng, "transfer")])
+            .expect("the change is valid");
+        full_compiles += usize::from(restored.refresh_plan(&engine).compiles_in_full());
+        let start = Instant::now();
+        black_box(restored.refresh(&engine).expect("refreshes"));
+        after_restart.push(start.elapsed().as_secs_f64() * 1e6);
+    }
     json!({
+        "refresh_from_clone_us": round1(median_of(from_clone)),
+        "refresh_after_restart_us": round1(median_of(after_restart)),
+        "refreshes_from_copies_that_compiled_in_full": full_compiles,
         "one_change_to_engine_us": per_kind,
         "thousand_changes_to_engine_ms": round1(median_of(thousand)),
         "bytes_held_after_one_change": bytes_held,

@@ -182,7 +182,8 @@ pub(crate) struct Source<'a> {
     pub(crate) contracts: &'a HashMap<PartnerId, Contract>,
     pub(crate) exception_lists: Vec<&'a ValidatedList>,
     pub(crate) revision: u64,
-    pub(crate) lineage: u64,
+    /// The stamp of that revision in the registry's lineage.
+    pub(crate) stamp: u64,
 }
 
 /// What changed after a revision: the positions of the codes added or changed, the partners

@@ -230,9 +230,9 @@ pub use crate::model::{
     Contracts, Conversion, CreditPolicy, Decision, EnteredCodes, EnteredCodesIter, Error,
     ErrorKind, ExceptionList, InvalidReason, Lifecycle, LifecycleEvent, MAX_CODE_LEN,
     MAX_LABEL_LEN, MAX_NOTE_LEN, MAX_REGEX_SIZE, MatchMode, MemoryUsage, NotChosen, OrderChange,
-    OtherMatch, Outcome, PartnerId, Payout, PayoutRule, PayoutSource, ProgramId, RegexAnchoring,
-    RestrictedCode, Settings, Sighting, SightingCheck, Terms, Timestamp, TrackingCode, UnmetPolicy,
-    Via, Violation, Window,
+    OtherMatch, Outcome, PartnerId, Payout, PayoutRule, PayoutSource, ProgramId, RefreshPlan,
+    RegexAnchoring, RestrictedCode, Settings, Sighting, SightingCheck, Terms, Timestamp,
+    TrackingCode, UnmetPolicy, Via, Violation, Window,
 };
 pub use crate::monitor::{Found, PageScanner};
 #[cfg(feature = "serde")]

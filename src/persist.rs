@@ -13,13 +13,13 @@ use crate::model::{
     Change, Click, Code, Contract, Conversion, CreditPolicy, ExceptionList, LifecycleEvent,
     PartnerId, Settings, Timestamp,
 };
-use crate::registry::{Check, Image, ImageChange, ImageCode, ImageEntry, Registry};
+use crate::registry::{Check, Image, ImageChange, ImageCode, ImageEntry, Registry, Stretch};
 
 /// The shape this version writes. A snapshot of a format it does not read is an error that
 /// says so, never a guess. Format 3 added the settings of SPEC §10 (`lock_after_ms`,
 /// `clawback`), format 4 the per-order limits of SPEC §12 (`max_entered_codes`,
-/// `max_other_matches`); a snapshot of an earlier format, without them, reads with their
-/// defaults.
+/// `max_other_matches`) and the registry's `lineage`; a snapshot of an earlier format, without
+/// them, reads with their defaults (and a lineage of its own).
 const FORMAT: u32 = 4;
 /// The oldest shape this version reads.
 const OLDEST_FORMAT: u32 = 2;
@@ -65,6 +65,39 @@ struct SnapshotEntry {
     note: Option<String>,
 }
 
+/// A stretch of the registry's lineage: `{"from": 0, "seed": "9f3c…"}`, the seed in hex so
+/// that tools reading numbers as doubles (`jq`, JavaScript) keep it whole.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SnapshotStretch {
+    from: u64,
+    seed: String,
+}
+
+impl From<&Stretch> for SnapshotStretch {
+    fn from(stretch: &Stretch) -> SnapshotStretch {
+        SnapshotStretch {
+            from: stretch.from,
+            seed: format!("{:016x}", stretch.seed),
+        }
+    }
+}
+
+impl SnapshotStretch {
+    fn into_stretch<E: serde::de::Error>(self) -> Result<Stretch, E> {
+        let seed = u64::from_str_radix(&self.seed, 16).map_err(|_| {
+            E::custom(format!(
+                "a lineage seed is 16 hexadecimal digits, not {:?}",
+                self.seed
+            ))
+        })?;
+        Ok(Stretch {
+            from: self.from,
+            seed,
+        })
+    }
+}
+
 impl From<TermChange> for SnapshotTerms {
     fn from(change: TermChange) -> SnapshotTerms {
         let (owner, credit) = match change.update {
@@ -100,7 +133,9 @@ impl SnapshotTerms {
 /// A snapshot of the whole registry, in a stable snake_case shape: its format version (first),
 /// settings, every code in registration order with its lifecycle events, changes of owner and
 /// policy, and whether it was removed; contracts (sorted by partner), exception lists, the
-/// revision and the history. An [`Engine`](crate::Engine) is never serialised: compile it
+/// revision, the history, and the lineage (the stamps by which the registry read back brings
+/// the engines of this one up to date: see
+/// [`Registry::refresh_plan`](crate::Registry::refresh_plan)). An [`Engine`](crate::Engine) is never serialised: compile it
 /// again from the registry read back.
 #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 impl Serialize for Registry {
@@ -140,6 +175,10 @@ impl Serialize for Registry {
                 note: entry.note.as_deref().map(str::to_owned),
             })
             .collect();
+        let lineage: Option<Vec<SnapshotStretch>> = image
+            .lineage
+            .as_ref()
+            .map(|stretches| stretches.iter().map(SnapshotStretch::from).collect());
         let mut out = serializer.serialize_struct("Snapshot", 8)?;
         out.serialize_field("format", &FORMAT)?;
         out.serialize_field("settings", &image.settings)?;
@@ -148,6 +187,7 @@ impl Serialize for Registry {
         out.serialize_field("exception_lists", &image.exception_lists)?;
         out.serialize_field("revision", &image.revision)?;
         out.serialize_field("history", &history)?;
+        out.serialize_field("lineage", &lineage)?;
         out.end()
     }
 }
@@ -163,7 +203,7 @@ impl<'de> Deserialize<'de> for Registry {
     }
 }
 
-const FIELDS: [&str; 7] = [
+const FIELDS: [&str; 8] = [
     "format",
     "settings",
     "codes",
@@ -171,6 +211,7 @@ const FIELDS: [&str; 7] = [
     "exception_lists",
     "revision",
     "history",
+    "lineage",
 ];
 
 /// Reads the fields in any order — a host may keep the snapshot in PostgreSQL `jsonb`, which
@@ -207,6 +248,7 @@ impl<'de> Visitor<'de> for SnapshotVisitor {
         let mut exception_lists: Vec<ExceptionList> = Vec::new();
         let mut revision = 0;
         let mut history: Vec<SnapshotEntry> = Vec::new();
+        let mut lineage: Option<Vec<SnapshotStretch>> = None;
         while let Some(key) = map.next_key::<String>()? {
             if key == "format" {
                 let read: u32 = map.next_value()?;
@@ -228,6 +270,7 @@ impl<'de> Visitor<'de> for SnapshotVisitor {
                 "exception_lists" => exception_lists = map.next_value().map_err(unversioned)?,
                 "revision" => revision = map.next_value().map_err(unversioned)?,
                 "history" => history = map.next_value().map_err(unversioned)?,
+                "lineage" => lineage = map.next_value().map_err(unversioned)?,
                 other => {
                     return Err(unversioned(A::Error::unknown_field(other, &FIELDS)));
                 }
@@ -263,7 +306,16 @@ impl<'de> Visitor<'de> for SnapshotVisitor {
                 note: entry.note.map(Arc::from),
             })
             .collect();
+        let lineage = lineage
+            .map(|stretches| {
+                stretches
+                    .into_iter()
+                    .map(SnapshotStretch::into_stretch)
+                    .collect::<Result<Vec<_>, A::Error>>()
+            })
+            .transpose()?;
         Ok(Image {
+            lineage,
             settings,
             codes,
             contracts: contracts

@@ -4,8 +4,8 @@
 
 use promo_attribution::{
     Change, Click, Code, CodeId, Collision, Conflict, Conversion, CreditPolicy, ErrorKind,
-    LeakAlert, LeakMonitor, LeakThresholds, PageScanner, PartnerId, Registry, Sighting, Timestamp,
-    Violation, Window,
+    LeakAlert, LeakMonitor, LeakThresholds, PageScanner, PartnerId, RefreshPlan, Registry,
+    Sighting, Timestamp, Violation, Window,
 };
 use proptest::prelude::*;
 
@@ -431,8 +431,8 @@ fn a_refreshed_engine_shares_what_did_not_change() {
         (engine.len(), next.len(), next.revision()),
         (5_000, 5_001, 4)
     );
-    // A clone of the registry is another registry: its engines are compiled in full, and
-    // still right.
+    // A clone shares the history so far: it brings the engine up to date at the cost of its
+    // own changes.
     let mut other = registry.clone();
     other
         .remove(CodeId(9_999), t("2020-01-01T00:00:00Z"))
@@ -440,10 +440,154 @@ fn a_refreshed_engine_shares_what_did_not_change() {
     other
         .set_label(CodeId(1), Some("relabelled".into()))
         .unwrap();
+    assert_eq!(
+        other.refresh_plan(&next),
+        RefreshPlan::Incremental { changes: 1 }
+    );
     let from_other = other.refresh(&next).unwrap();
     assert_eq!(from_other.revision(), other.revision());
     assert_eq!(
         from_other.code(CodeId(1)).unwrap().label(),
         Some("relabelled")
     );
+}
+
+/// Which engines a registry brings up to date at the cost of the changes since, and which it
+/// compiles afresh: a copy shares its source's history up to the copy, not after.
+#[test]
+fn a_copy_refreshes_its_source_engines_until_they_change_apart() {
+    let mut registry = self::registry();
+    let engine = registry.compile().unwrap();
+    let incremental = |changes| RefreshPlan::Incremental { changes };
+
+    // A clone, and the registry read back from a snapshot, share the history so far.
+    let clone = registry.clone();
+    let restored = Registry::from_bytes(&registry.to_bytes()).unwrap();
+    assert_eq!(clone.refresh_plan(&engine), incremental(0));
+    assert_eq!(restored.refresh_plan(&engine), incremental(0));
+
+    // Each copy changes on its own: the source's engine is still theirs to refresh.
+    let (mut clone, mut restored) = (clone, restored);
+    clone
+        .transfer(CodeId(10), PartnerId(7), t("2026-03-01T00:00:00Z"))
+        .unwrap();
+    restored
+        .expire(CodeId(10), t("2026-03-01T00:00:00Z"))
+        .unwrap();
+    assert_eq!(clone.refresh_plan(&engine), incremental(1));
+    assert_eq!(restored.refresh_plan(&engine), incremental(1));
+    let at = t("2026-03-10T00:00:00Z");
+    let decide = |engine: &promo_attribution::Engine| {
+        engine
+            .attribute(&Conversion::new(at).codes(&["save10"]))
+            .to_string()
+    };
+    assert_eq!(
+        decide(&clone.refresh(&engine).unwrap()),
+        "credited partner 7 via code 10"
+    );
+    assert_eq!(decide(&restored.refresh(&engine).unwrap()), "unattributed");
+
+    // Once the source changed too, its later engines are not the copies' (the copies hold
+    // other revisions under the same numbers), nor each other's.
+    registry
+        .add(Code::tracking(CodeId(12), "BOB15", PartnerId(2)))
+        .unwrap();
+    let later = registry.compile().unwrap();
+    assert_eq!(later.revision(), clone.revision());
+    assert_eq!(clone.refresh_plan(&later), RefreshPlan::OtherLineage);
+    assert_eq!(restored.refresh_plan(&later), RefreshPlan::OtherLineage);
+    assert_eq!(
+        restored.refresh_plan(&clone.compile().unwrap()),
+        RefreshPlan::OtherLineage
+    );
+    assert_eq!(
+        decide(&clone.refresh(&later).unwrap()),
+        "credited partner 7 via code 10"
+    );
+    // Two registries read back from one snapshot change apart, too.
+    let bytes = registry.to_bytes();
+    let (mut a, mut b) = (
+        Registry::from_bytes(&bytes).unwrap(),
+        Registry::from_bytes(&bytes).unwrap(),
+    );
+    a.expire(CodeId(12), at).unwrap();
+    b.expire(CodeId(11), at).unwrap();
+    assert_eq!(
+        b.refresh_plan(&a.compile().unwrap()),
+        RefreshPlan::OtherLineage
+    );
+    assert_eq!(b.refresh_plan(&later), incremental(1));
+    // An engine at a revision the registry has not reached, and one of another registry.
+    assert_eq!(
+        self::registry().refresh_plan(&later),
+        RefreshPlan::EngineAhead
+    );
+    assert_eq!(
+        Registry::default().refresh_plan(&Registry::default().compile().unwrap()),
+        RefreshPlan::OtherLineage
+    );
+    // A registry read back and written again writes what it read.
+    assert_eq!(Registry::from_bytes(&bytes).unwrap().to_bytes(), bytes);
+}
+
+/// Past the codes a refresh layers on top of the last full compile, it compiles in full, and
+/// says so beforehand.
+#[test]
+fn many_codes_added_since_the_last_compile_make_a_refresh_compile_in_full() {
+    let mut registry = registry();
+    let engine = registry.compile().unwrap();
+    registry
+        .add_all(
+            (0..9_000)
+                .map(|i| Code::tracking(CodeId(100 + i), format!("GEN{i}"), PartnerId(1)).into()),
+        )
+        .unwrap();
+    assert_eq!(registry.refresh_plan(&engine), RefreshPlan::Compaction);
+    assert!(registry.refresh_plan(&engine).compiles_in_full());
+    let next = registry.refresh(&engine).unwrap();
+    assert_eq!(next.len(), registry.len());
+    assert_eq!(
+        registry.refresh_plan(&next),
+        RefreshPlan::Incremental { changes: 0 }
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]
+
+    /// An engine brought up to date by a clone of its registry, or by the registry read back
+    /// from a snapshot of it, through any changes, decides as an engine compiled afresh — and
+    /// without compiling in full.
+    #[test]
+    fn engines_follow_their_registry_across_clones_and_snapshots(
+        program in program(),
+        steps in prop::collection::vec(
+            (prop::collection::vec(change_spec(), 1..4), 0u8..3),
+            1..5,
+        ),
+        orders in prop::collection::vec(order(), 1..4),
+    ) {
+        let (mut registry, _) = build(&program);
+        let mut engine = registry.compile().unwrap();
+        for (step, copy) in &steps {
+            registry = match copy {
+                0 => registry.clone(),
+                1 => Registry::from_bytes(&registry.to_bytes()).unwrap(),
+                _ => registry,
+            };
+            for change in step {
+                let _ = registry.apply([change.change()]);
+            }
+            let plan = registry.refresh_plan(&engine);
+            prop_assert!(matches!(plan, RefreshPlan::Incremental { .. }), "{:?}", plan);
+            engine = registry.refresh(&engine).unwrap();
+            let compiled = registry.compile().unwrap();
+            prop_assert_eq!(engine.revision(), registry.revision());
+            for order in &orders {
+                let clicks = clicks_of(order);
+                prop_assert_eq!(attribute(&engine, order, &clicks), attribute(&compiled, order, &clicks));
+            }
+        }
+    }
 }

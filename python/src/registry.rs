@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 
 use promo_attribution::{
-    Code, CodeId, Contract, ExceptionList, PartnerId, ProgramId, Registry, Upload, Window,
+    Code, CodeId, Contract, ExceptionList, PartnerId, ProgramId, RefreshPlan, Registry, Upload,
+    Window,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
@@ -233,9 +234,25 @@ impl PyRegistry {
         Ok(PyEngine::new(engine))
     }
 
-    /// `engine` brought up to this registry's revision, at the cost of the changes since.
+    /// `engine` brought up to this registry's revision, at the cost of the changes since
+    /// (or by a full compile: `refresh_plan` says which, beforehand).
     fn refresh(&self, engine: &PyEngine) -> PyResult<PyEngine> {
         Ok(PyEngine::new(self.inner.refresh(&engine.inner).or_raise()?))
+    }
+
+    /// How `refresh` would bring `engine` up to date: `"incremental"` (at the cost of the
+    /// changes since its revision) or the reason for a full compile: `"other_lineage"` (the
+    /// engine is of a registry whose history this one does not share), `"engine_ahead"`,
+    /// `"compaction"`.
+    fn refresh_plan(&self, engine: &PyEngine) -> &'static str {
+        match self.inner.refresh_plan(&engine.inner) {
+            RefreshPlan::Incremental { .. } => "incremental",
+            RefreshPlan::OtherLineage => "other_lineage",
+            RefreshPlan::EngineAhead => "engine_ahead",
+            RefreshPlan::Compaction => "compaction",
+            // A reason this binding does not name yet.
+            _ => "full_compile",
+        }
     }
 }
 

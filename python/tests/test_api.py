@@ -78,6 +78,13 @@ def test_live_changes_and_refresh():
     assert refreshed.attribute(AT, ["SUMMER1"]).partner_id == 7
     assert refreshed.attribute("2026-02-01T00:00:00Z", ["SUMMER1"]).partner_id == 3
     assert r.owner_at(11, AT) == 7
+    # A registry read back from a snapshot refreshes the engines of the one written.
+    restored = pa.Registry.from_bytes(r.to_bytes())
+    restored.expire(10, "2026-03-01T00:00:00Z")
+    assert restored.refresh_plan(refreshed) == "incremental"
+    assert restored.refresh(refreshed).attribute(AT, ["bob15"]).outcome == "unattributed"
+    assert pa.Registry().refresh_plan(refreshed) == "engine_ahead"
+    assert registry().refresh_plan(engine) == "other_lineage"
 
 
 def test_snapshot_round_trip_and_damage():

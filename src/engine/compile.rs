@@ -62,7 +62,7 @@ pub(crate) fn compile(source: &Source<'_>) -> Result<State, Error> {
     Ok(State {
         settings: Arc::new(settings.clone()),
         revision: source.revision,
-        lineage: source.lineage,
+        stamp: source.stamp,
         live: source.entries.iter().filter(|e| !e.removed).count(),
         codes,
         definitions: Chunked::collect(source.entries.iter().map(|e| Arc::clone(&e.definition))),
@@ -88,13 +88,12 @@ pub(crate) fn refresh(
     source: &Source<'_>,
     touched: &Touched,
 ) -> Result<State, Error> {
-    let added = source.entries.len().saturating_sub(state.base_len);
-    let changed = state.ids.changed() + state.contracts.changed() + touched.positions.len();
-    if added > MAX_ADDED.max(state.base_len / 8) || changed > MAX_CHANGED {
+    if needs_compaction(state, source.entries.len(), touched) {
         return compile(source);
     }
     let mut next = state.clone();
     next.revision = source.revision;
+    next.stamp = source.stamp;
     let ignores = ignores_always_owner_clicks(&state.settings);
     let mut owners_touched: Vec<PartnerId> = Vec::new();
     for &position in &touched.positions {
@@ -165,6 +164,15 @@ pub(crate) fn refresh(
             .set(partner, (!periods.is_empty()).then_some(periods));
     }
     Ok(next)
+}
+
+/// Whether bringing `state` up to a registry of `entries` codes, given what changed, should
+/// compile whole instead: when the codes added since the last full compile, or the changes to
+/// its maps, have grown past what keeps lookups as fast.
+pub(crate) fn needs_compaction(state: &State, entries: usize, touched: &Touched) -> bool {
+    let added = entries.saturating_sub(state.base_len);
+    let changed = state.ids.changed() + state.contracts.changed() + touched.positions.len();
+    added > MAX_ADDED.max(state.base_len / 8) || changed > MAX_CHANGED
 }
 
 fn ignores_always_owner_clicks(settings: &Settings) -> bool {

@@ -92,9 +92,15 @@ impl Engine {
         })
     }
 
-    /// The registry this engine was compiled from, within the process.
-    pub(crate) fn lineage(&self) -> u64 {
-        self.state.lineage
+    /// The stamp of the engine's revision in the lineage of the registry it reflects.
+    pub(crate) fn stamp(&self) -> u64 {
+        self.state.stamp
+    }
+
+    /// Whether bringing this engine up to a registry of `entries` codes, given what changed,
+    /// compiles whole instead.
+    pub(crate) fn needs_compaction(&self, entries: usize, touched: &Touched) -> bool {
+        compile::needs_compaction(&self.state, entries, touched)
     }
 
     /// The settings the engine was compiled with.

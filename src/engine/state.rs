@@ -20,9 +20,9 @@ use crate::model::{
 #[derive(Clone)]
 pub(crate) struct State {
     pub(crate) settings: Arc<Settings>,
-    /// The registry revision this state reflects, and which registry.
+    /// The registry revision this state reflects, and its stamp in the registry's lineage.
     pub(crate) revision: u64,
-    pub(crate) lineage: u64,
+    pub(crate) stamp: u64,
     /// The number of codes not removed.
     pub(crate) live: usize,
     /// What attribution reads of each code, compact; indexed by code position.

@@ -21,6 +21,18 @@ pub(crate) fn check_text(text: &str) -> Result<(), Reason> {
     Ok(())
 }
 
+/// Checks a text kept for people, `what` (`label`, `note`, …), against its `limit` in bytes.
+pub(crate) fn check_len(what: &'static str, text: &str, limit: usize) -> Result<(), Reason> {
+    if text.len() > limit {
+        return Err(Reason::TextTooLong {
+            what,
+            len: text.len(),
+            limit,
+        });
+    }
+    Ok(())
+}
+
 /// When a tracking code credits its owner (the reference's credit rule).
 ///
 /// Policies are ordered by strength, `Always` > `IfInvolved` > `IfWinner`: when several entered

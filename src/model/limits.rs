@@ -3,8 +3,6 @@
 //! registry keeps for people (labels, list names, history notes) are bounded too: each is
 //! kept in every snapshot for good.
 
-use super::error::Reason;
-
 /// The longest code, registered or entered, in bytes after trimming: 256.
 pub const MAX_CODE_LEN: usize = 256;
 
@@ -21,15 +19,3 @@ pub const MAX_LABEL_LEN: usize = 1024;
 /// The longest note a host may keep with a change in the history
 /// ([`Registry::apply_with_note`](crate::Registry::apply_with_note)), in bytes: 4 KiB.
 pub const MAX_NOTE_LEN: usize = 4 * 1024;
-
-/// Checks a text kept for people, `what` (`label`, `note`, …), against its `limit` in bytes.
-pub(crate) fn check_len(what: &'static str, text: &str, limit: usize) -> Result<(), Reason> {
-    if text.len() > limit {
-        return Err(Reason::TextTooLong {
-            what,
-            len: text.len(),
-            limit,
-        });
-    }
-    Ok(())
-}

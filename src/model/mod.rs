@@ -16,6 +16,7 @@ mod memory;
 mod order;
 mod order_change;
 mod payout;
+mod refresh_plan;
 #[cfg(feature = "serde")]
 mod serde_millis;
 mod settings;
@@ -41,6 +42,7 @@ pub use memory::MemoryUsage;
 pub use order::{Click, Conversion, EnteredCodes, EnteredCodesIter};
 pub use order_change::{CancelReason, OrderChange, OrderChangeKind};
 pub use payout::{Contract, ExceptionList, Payout, PayoutSource};
+pub use refresh_plan::RefreshPlan;
 pub use settings::{
     AlwaysOwnerClicks, Clawback, ClickWinner, CodeTracking, Contracts, RegexAnchoring, Settings,
     UnmetPolicy,
@@ -54,9 +56,8 @@ pub(crate) use decision::lock_at;
 // Read back by bulk uploads only.
 #[cfg(feature = "csv")]
 pub(crate) use cell::{reguard, restore};
-pub(crate) use code::check_text;
+pub(crate) use code::{check_len, check_text};
 pub(crate) use error::Reason;
-pub(crate) use limits::check_len;
 // For the bulk reader and the serde of thresholds.
 #[cfg_attr(not(any(feature = "csv", feature = "serde")), allow(unused_imports))]
 pub(crate) use excerpt::{EXCERPT_CHARS, Excerpt};

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use super::image::{Check, Image, ImageChange, ImageCode, ImageEntry, Restore};
+use super::lineage::Stretch;
 use super::store::Store;
 use crate::definitions::{TermChange, TermUpdate};
 use crate::model::{
@@ -212,6 +213,13 @@ pub(super) fn write_image(out: &mut Writer, image: &Image) {
             }
             ImageChange::Change(change) => write_change(out, change),
         }
+    }
+    // Format 3.
+    let stretches = image.lineage.as_deref().unwrap_or_default();
+    out.len(stretches.len());
+    for stretch in stretches {
+        out.u64(stretch.from);
+        out.u64(stretch.seed);
     }
 }
 
@@ -507,7 +515,20 @@ pub(super) fn read_registry(r: &mut Reader<'_>, format: u32, check: Check) -> Re
             note,
         })?;
     }
-    restore.finish(revision)
+    let lineage = if format >= 3 {
+        let stretches = (0..r.len(16)?)
+            .map(|_| {
+                Ok(Stretch {
+                    from: r.u64()?,
+                    seed: r.u64()?,
+                })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        Some(stretches)
+    } else {
+        None
+    };
+    restore.finish(revision, lineage)
 }
 
 fn read_change(r: &mut Reader<'_>) -> Result<ImageChange, Error> {

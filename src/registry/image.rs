@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::history::{History, HistoryEntry, Recorded};
+use super::lineage::{Lineage, Stretch};
 use super::store::Store;
 use crate::definitions::{Definition, Key, TermChange, validate_list};
 use crate::model::{
@@ -21,6 +22,9 @@ pub(crate) struct Image {
     pub(crate) exception_lists: Vec<ExceptionList>,
     pub(crate) revision: u64,
     pub(crate) history: Vec<ImageEntry>,
+    /// The stretches of the registry's lineage; `None` in a snapshot written before they
+    /// were kept.
+    pub(crate) lineage: Option<Vec<Stretch>>,
 }
 
 pub(crate) struct ImageCode {
@@ -101,6 +105,7 @@ impl Store {
                     note: entry.note().map(Arc::from),
                 })
                 .collect(),
+            lineage: Some(self.lineage.stretches(self.history.revision()).to_vec()),
         }
     }
 
@@ -121,7 +126,7 @@ impl Store {
         for entry in image.history {
             restore.history(entry)?;
         }
-        restore.finish(image.revision)
+        restore.finish(image.revision, image.lineage)
     }
 }
 
@@ -235,14 +240,30 @@ impl Restore {
         Ok(())
     }
 
-    /// The registry, at `revision`.
-    pub(crate) fn finish(mut self, revision: u64) -> Result<Store, Error> {
+    /// The registry, at `revision`, of the lineage of the registry the snapshot was taken of
+    /// (a new one for a snapshot without it), forked: the two may change apart from here.
+    pub(crate) fn finish(
+        mut self,
+        revision: u64,
+        lineage: Option<Vec<Stretch>>,
+    ) -> Result<Store, Error> {
         let last = self.history.last().map_or(0, HistoryEntry::revision);
         if last > revision {
             let why = format!("history reaches revision {last}, past the registry's {revision}");
             return Err(Error::snapshot(why));
         }
         self.store.history = History::restore(self.history, revision);
+        let mut lineage = match lineage {
+            None => Lineage::new(),
+            Some(stretches) => Lineage::from_stretches(stretches).ok_or_else(|| {
+                Error::snapshot(
+                    "the lineage's stretches must start at revision 0 and each after the one \
+                     before",
+                )
+            })?,
+        };
+        lineage.fork(revision + 1);
+        self.store.lineage = lineage;
         Ok(self.store)
     }
 }

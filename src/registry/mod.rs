@@ -4,14 +4,14 @@ mod apply;
 mod codec;
 mod history;
 mod image;
+mod lineage;
+mod refresh;
 mod snapshot;
 mod store;
 mod validate;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::definitions::{Source, Touched};
 use crate::engine::Engine;
 use crate::model::{
     BulkError, Change, Code, CodeId, Contract, CreditPolicy, Error, ExceptionList, LifecycleEvent,
@@ -22,6 +22,8 @@ pub use history::HistoryEntry;
 use history::Recorded;
 #[cfg_attr(not(feature = "serde"), allow(unused_imports))]
 pub(crate) use image::{Check, Image, ImageChange, ImageCode, ImageEntry};
+#[cfg_attr(not(feature = "serde"), allow(unused_imports))]
+pub(crate) use lineage::Stretch;
 use store::Store;
 pub(crate) use validate::Batch;
 
@@ -77,15 +79,6 @@ pub(crate) use validate::Batch;
 #[derive(Debug)]
 pub struct Registry {
     store: Store,
-    /// Which registry this is, within the process: engines remember it, so that one is only
-    /// brought up to date from the registry it was compiled from.
-    lineage: u64,
-}
-
-/// A lineage no other registry of the process has.
-fn new_lineage() -> u64 {
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 impl Default for Registry {
@@ -95,12 +88,13 @@ impl Default for Registry {
 }
 
 impl Clone for Registry {
-    /// A copy with a lineage of its own: the two may change apart from here on.
+    /// A copy that shares the original's history so far, and so brings the original's
+    /// engines up to date at the cost of the changes since (see
+    /// [`refresh_plan`](Registry::refresh_plan)); from here on, the two may change apart.
     fn clone(&self) -> Registry {
-        Registry {
-            store: self.store.clone(),
-            lineage: new_lineage(),
-        }
+        let mut store = self.store.clone();
+        store.lineage.fork(store.history.revision() + 1);
+        Registry { store }
     }
 }
 
@@ -111,10 +105,7 @@ impl Registry {
     }
 
     fn from_store(store: Store) -> Registry {
-        Registry {
-            store,
-            lineage: new_lineage(),
-        }
+        Registry { store }
     }
 
     /// The program's settings.
@@ -523,79 +514,5 @@ impl Registry {
     /// more than 4 GiB of exact code text or of regex prefixes.
     pub fn compile(&self) -> Result<Engine, Error> {
         Engine::compile(&self.source())
-    }
-
-    /// `engine` brought up to date with this registry, at the cost of what changed since the
-    /// revision it reflects: the new engine shares everything else with it, so both can serve
-    /// at once while the old one drains (after one change they hold a few hundred kilobytes
-    /// apart, not two copies of the program).
-    ///
-    /// It decides every order exactly as [`compile`](Registry::compile) would. Now and then —
-    /// when many codes were added since the last full compile — it compiles in full instead,
-    /// so that lookups stay as fast; so it does for an engine compiled from another registry
-    /// (a clone is another registry) or at a later revision than this one.
-    ///
-    /// ```
-    /// use promo_attribution::{Code, CodeId, Conversion, PartnerId, Registry, Timestamp};
-    ///
-    /// let t = |s: &str| s.parse::<Timestamp>();
-    /// let mut registry = Registry::default();
-    /// registry.add(Code::tracking(CodeId(10), "SAVE10", PartnerId(1)))?;
-    /// let engine = registry.compile()?;
-    ///
-    /// registry.transfer(CodeId(10), PartnerId(2), t("2026-03-01T00:00:00Z")?)?;
-    /// registry.add(Code::tracking(CodeId(11), "BOB15", PartnerId(3)))?;
-    /// let next = registry.refresh(&engine)?;
-    /// assert_eq!((engine.revision(), next.revision()), (1, 3));
-    ///
-    /// let order = Conversion::new(t("2026-03-10T00:00:00Z")?).codes(&["save10"]);
-    /// assert_eq!(engine.attribute(&order).to_string(), "credited partner 1 via code 10");
-    /// assert_eq!(next.attribute(&order).to_string(), "credited partner 2 via code 10");
-    /// # Ok::<(), promo_attribution::Error>(())
-    /// ```
-    pub fn refresh(&self, engine: &Engine) -> Result<Engine, Error> {
-        let source = self.source();
-        if engine.lineage() != self.lineage || engine.revision() > self.revision() {
-            return Engine::compile(&source);
-        }
-        engine.refresh(&source, &self.touched_since(engine.revision()))
-    }
-
-    fn source(&self) -> Source<'_> {
-        Source {
-            settings: &self.store.settings,
-            entries: &self.store.entries,
-            by_id: &self.store.by_id,
-            contracts: &self.store.contracts,
-            exception_lists: self.store.exception_lists.iter().map(|(_, v)| v).collect(),
-            revision: self.revision(),
-            lineage: self.lineage,
-        }
-    }
-
-    /// What the changes after `revision` touched.
-    fn touched_since(&self, revision: u64) -> Touched {
-        let mut touched = Touched::default();
-        for entry in self.store.history.since(revision) {
-            let other = match entry.recorded() {
-                Recorded::Other(change) => Some(&**change),
-                Recorded::Added(_) => None,
-            };
-            match other {
-                Some(Change::SetContract { partner, .. } | Change::RemoveContract { partner }) => {
-                    touched.partners.push(*partner);
-                }
-                Some(Change::AddExceptionList { .. }) => touched.exception_lists = true,
-                _ => {
-                    let position = entry.code_id().and_then(|id| self.store.by_id.get(&id));
-                    touched.positions.extend(position.copied());
-                }
-            }
-        }
-        touched.positions.sort_unstable();
-        touched.positions.dedup();
-        touched.partners.sort_unstable();
-        touched.partners.dedup();
-        touched
     }
 }

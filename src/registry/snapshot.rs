@@ -14,8 +14,9 @@ use crate::model::Error;
 
 const MAGIC: &[u8; 8] = b"PROMOREG";
 /// The layout this version writes. Format 2 added the settings of SPEC §10 (the lock and
-/// clawback) after the program's payout, format 3 the per-order limits of SPEC §12 after them;
-/// the formats before, without them, still read, with their defaults.
+/// clawback) after the program's payout, format 3 the per-order limits of SPEC §12 after them
+/// and the registry's lineage after the history; the formats before, without them, still
+/// read, with their defaults (and a lineage of their own).
 const FORMAT: u32 = 3;
 /// The oldest layout this version reads.
 const OLDEST_FORMAT: u32 = 1;

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use super::history::History;
+use super::lineage::Lineage;
 use crate::definitions::{Entry, IdIndex, TextIndex, ValidatedList};
 use crate::model::{CodeId, Contract, ExceptionList, PartnerId, Settings};
 
@@ -23,6 +24,8 @@ pub(super) struct Store {
     /// In registration order, each with its validated form.
     pub(super) exception_lists: Vec<(ExceptionList, ValidatedList)>,
     pub(super) history: History,
+    /// The stamps of its revisions, which engines are brought up to date by.
+    pub(super) lineage: Lineage,
 }
 
 impl Store {
@@ -36,6 +39,7 @@ impl Store {
             contracts: HashMap::new(),
             exception_lists: Vec::new(),
             history: History::default(),
+            lineage: Lineage::new(),
         }
     }
 
