@@ -70,11 +70,23 @@ fn read<'b>(batch: &'b RecordBatch, first_row: usize, routed: bool) -> Result<Ro
     let at = timestamps(batch, "at")?;
     let amounts = int64(batch, "amount")?;
     let programs = int64(batch, "program_id")?;
-    if routed && programs.is_none() {
-        return Err(bad_column(
-            "program_id",
-            "missing column \"program_id\": a catalog routes rows by it".to_owned(),
-        ));
+    match (routed, programs.is_some()) {
+        (true, false) => {
+            return Err(bad_column(
+                "program_id",
+                "missing column \"program_id\": a catalog routes rows by it".to_owned(),
+            ));
+        }
+        // An engine decides for one program: rows of others would be decided as its own.
+        (false, true) => {
+            return Err(bad_column(
+                "program_id",
+                "column \"program_id\" routes rows between programs, which an Engine (one \
+                 program) cannot do: pass the table to a Catalog, or drop the column"
+                    .to_owned(),
+            ));
+        }
+        _ => {}
     }
     // Required, though an order may have no code: without the column every order would be
     // decided as if none had been typed, which a misnamed column must not do silently.

@@ -194,3 +194,25 @@ def test_an_instant_of_the_wrong_type_says_any_zone_will_do():
         engine.attribute_arrow(batch)
     assert "any zone" in str(info.value)
     assert "UTC" not in str(info.value)
+
+
+def test_an_engine_refuses_a_program_id_column_it_would_ignore():
+    engine = make_registry().compile()
+    rows = orders(10, seed=11)
+    for row in rows:
+        row["program_id"] = 2
+    with pytest.raises(promo.PromoAttributionError) as info:
+        engine.attribute_arrow(table_of(rows, program_id=pa.int64()))
+    assert info.value.column == "program_id"
+    assert "Catalog" in str(info.value)
+
+
+def test_a_pandas_dataframe_is_read_through_the_arrow_stream_and_gives_a_table():
+    pd = pytest.importorskip("pandas")
+    engine = make_registry().compile()
+    rows = orders(50, seed=12)
+    frame = table_of(rows).to_pandas()
+    out = engine.attribute_arrow(frame)
+    assert isinstance(out, pa.Table)
+    assert out.to_pylist() == [expected(engine, row) for row in rows]
+    assert isinstance(frame, pd.DataFrame)
