@@ -184,32 +184,8 @@ pub fn build(program: &ProgramSpec) -> (Registry, Vec<(PartnerId, Window)>) {
         let _ = registry.add(code(id as u64, spec, window(*from, *until)));
     }
     let n = program.codes.len().max(1) as u64;
-    for change in program.changes.iter().take(8) {
-        let id = |c: u8| CodeId(u64::from(c) % n);
-        let change = match *change {
-            ChangeSpec::Expire(c, at) => Change::Expire {
-                code: id(c),
-                at: instant(at),
-            },
-            ChangeSpec::Reactivate(c, at) => Change::Reactivate {
-                code: id(c),
-                at: instant(at),
-            },
-            ChangeSpec::Transfer(c, to, at) => Change::Transfer {
-                code: id(c),
-                to: partner(to),
-                at: instant(at),
-            },
-            ChangeSpec::Remove(c, at) => Change::Remove {
-                code: id(c),
-                now: instant(at),
-            },
-            ChangeSpec::SetWindow(c, from, until) => Change::SetWindow {
-                code: id(c),
-                window: window(from, until),
-            },
-        };
-        let _ = registry.apply([change]);
+    for spec in program.changes.iter().take(8) {
+        let _ = registry.apply([change(spec, n)]);
     }
     for &(p, from, until) in program.contracts.iter().take(3) {
         let _ = registry.set_contract(partner(p), window(from, until));
@@ -219,6 +195,34 @@ pub fn build(program: &ProgramSpec) -> (Registry, Vec<(PartnerId, Window)>) {
         .map(|(partner, contract)| (partner, contract.window))
         .collect();
     (registry, contracts)
+}
+
+/// The change a spec names, over codes `0..n`.
+pub fn change(spec: &ChangeSpec, n: u64) -> Change {
+    let id = |c: u8| CodeId(u64::from(c) % n.max(1));
+    match *spec {
+        ChangeSpec::Expire(c, at) => Change::Expire {
+            code: id(c),
+            at: instant(at),
+        },
+        ChangeSpec::Reactivate(c, at) => Change::Reactivate {
+            code: id(c),
+            at: instant(at),
+        },
+        ChangeSpec::Transfer(c, to, at) => Change::Transfer {
+            code: id(c),
+            to: partner(to),
+            at: instant(at),
+        },
+        ChangeSpec::Remove(c, at) => Change::Remove {
+            code: id(c),
+            now: instant(at),
+        },
+        ChangeSpec::SetWindow(c, from, until) => Change::SetWindow {
+            code: id(c),
+            window: window(from, until),
+        },
+    }
 }
 
 pub fn entered(order: &OrderSpec) -> Vec<&'static str> {
