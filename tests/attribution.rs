@@ -28,14 +28,14 @@ fn decide(engine: &promo_attribution::Engine, codes: &[&str], clicks: &[(u64, &s
     engine.attribute(&Conversion::new(t(AT)).codes(codes).clicks(&clicks))
 }
 
-fn by_code(partner: u64, code: u64) -> Outcome {
+pub(crate) fn by_code(partner: u64, code: u64) -> Outcome {
     Outcome::Credited {
         partner: PartnerId(partner),
         via: Via::Code(CodeId(code)),
     }
 }
 
-fn by_click(partner: u64) -> Outcome {
+pub(crate) fn by_click(partner: u64) -> Outcome {
     Outcome::Credited {
         partner: PartnerId(partner),
         via: Via::Click,

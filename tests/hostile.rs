@@ -1,6 +1,7 @@
 //! Hostile input (issue 15): what an attacker or a careless brand hands the crate stays cheap,
 //! and what the crate says about it stays short and unambiguous.
 
+use crate::attribution::{by_click, by_code};
 use promo_attribution::{
     Click, Code, CodeHit, CodeId, Conversion, ExceptionList, InvalidReason, NotChosen, OtherMatch,
     Outcome, PartnerId, Payout, Registry, Settings, Timestamp, Via,
@@ -598,10 +599,10 @@ fn codes_past_the_entered_limit_neither_credit_restrict_nor_price() {
     let cases: [(&[&str], usize, Outcome, u64); 6] = [
         // Under the limit: the restricted code invalidates, the list prices.
         (&["BOB15", "STAFF"], 2, invalid(1), 0),
-        (&["BOB15", "FREESHIP"], 2, credited_code(1, 1), 700),
+        (&["BOB15", "FREESHIP"], 2, by_code(1, 1), 700),
         // Past it: the code left unjudged does neither.
-        (&["BOB15", "STAFF"], 1, credited_code(1, 1), 0),
-        (&["BOB15", "FREESHIP"], 1, credited_code(1, 1), 0),
+        (&["BOB15", "STAFF"], 1, by_code(1, 1), 0),
+        (&["BOB15", "FREESHIP"], 1, by_code(1, 1), 0),
         // A tracking code past the limit does not credit: the click decides.
         (&["NOPE", "BOB15"], 1, by_click(3), 0),
         // No code judged at all.
@@ -622,20 +623,6 @@ fn codes_past_the_entered_limit_neither_credit_restrict_nor_price() {
             decision.entered()
         );
         assert_eq!(engine.attribute_batch(&[order])[0], decision.attribution());
-    }
-}
-
-fn credited_code(partner: u64, code: u64) -> Outcome {
-    Outcome::Credited {
-        partner: PartnerId(partner),
-        via: Via::Code(CodeId(code)),
-    }
-}
-
-fn by_click(partner: u64) -> Outcome {
-    Outcome::Credited {
-        partner: PartnerId(partner),
-        via: Via::Click,
     }
 }
 
