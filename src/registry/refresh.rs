@@ -106,19 +106,35 @@ impl Registry {
     fn touched_since(&self, revision: u64) -> Touched {
         let mut touched = Touched::default();
         for entry in self.store.history.since(revision) {
-            let other = match entry.recorded() {
-                Recorded::Other(change) => Some(&**change),
-                Recorded::Added(_) => None,
+            let code = || {
+                entry
+                    .code_id()
+                    .and_then(|id| self.store.by_id.get(&id))
+                    .copied()
             };
-            match other {
-                Some(Change::SetContract { partner, .. } | Change::RemoveContract { partner }) => {
+            let change = match entry.recorded() {
+                Recorded::Added(_) => {
+                    touched.positions.extend(code());
+                    continue;
+                }
+                Recorded::Other(change) => &**change,
+            };
+            // Every kind named: a new kind of change must say what it touches, or an engine
+            // brought up to date would miss it.
+            match change {
+                Change::Add { .. }
+                | Change::Expire { .. }
+                | Change::Reactivate { .. }
+                | Change::Transfer { .. }
+                | Change::SetCredit { .. }
+                | Change::SetWindow { .. }
+                | Change::SetDeal { .. }
+                | Change::SetLabel { .. }
+                | Change::Remove { .. } => touched.positions.extend(code()),
+                Change::SetContract { partner, .. } | Change::RemoveContract { partner } => {
                     touched.partners.push(*partner);
                 }
-                Some(Change::AddExceptionList { .. }) => touched.exception_lists = true,
-                _ => {
-                    let position = entry.code_id().and_then(|id| self.store.by_id.get(&id));
-                    touched.positions.extend(position.copied());
-                }
+                Change::AddExceptionList { .. } => touched.exception_lists = true,
             }
         }
         touched.positions.sort_unstable();
