@@ -7,7 +7,9 @@
 //! ```
 //!
 //! `BENCH_REPORT_PROFILE=hostile` prints the hostile-input figures alone (the `hostile` key);
-//! `BENCH_REPORT_PROFILE=changes` the order-change figures alone (the `changes` key).
+//! `BENCH_REPORT_PROFILE=changes` the order-change figures alone (the `changes` key);
+//! `BENCH_REPORT_PROFILE=timelines` the figures of changes against long histories alone (part
+//! of the `live` key), on the registry of the size asked for.
 //! `BENCH_REPORT_PROFILE=hot|random|miss|regex_hit|regex_near_miss|regex_miss|batch_random|
 //! batch_regex_hit` loops on one kind of query and prints nothing, for `perf record`; `BENCH_REPORT_ROUNDS=N` sets how many passes
 //! over the 65,536 queries it makes (200 by default). `BENCH_REPORT_PROFILE=times` prints the
@@ -27,6 +29,9 @@ mod workload;
 
 #[path = "support/hostile.rs"]
 mod hostile;
+
+#[path = "support/timelines.rs"]
+mod timelines;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
@@ -220,6 +225,17 @@ fn main() {
     }
     let exact = workload::exact_codes(n_exact, 0x5EED);
     let regex = workload::regex_codes(n_regex, 0xFACE);
+    if std::env::var("BENCH_REPORT_PROFILE").as_deref() == Ok("timelines") {
+        // The figures of changes against long histories alone, on the registry of this size.
+        let registry = workload::registry(&exact, &regex);
+        let engine = registry.compile().expect("compiles");
+        let figures = timelines::figures(&registry, &engine, CodeId(7), at);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&figures).expect("prints")
+        );
+        return;
+    }
     let text_bytes: usize = exact.iter().map(String::len).sum();
     let pattern_bytes: usize = regex.iter().map(|r| r.pattern.len()).sum();
 
@@ -449,7 +465,13 @@ fn main() {
     });
 
     phase(started, "timed the conflict report");
-    let live = live_figures(&mut registry, &engine, n_exact, at, &random, random_ns);
+    let mut live = live_figures(&mut registry, &engine, n_exact, at, &random, random_ns);
+    if let (Value::Object(live), Value::Object(more)) = (
+        &mut live,
+        timelines::figures(&registry, &engine, CodeId(7), at),
+    ) {
+        live.extend(more);
+    }
     drop(engine);
     phase(started, "timed live changes");
     let restart = restart_figures(&registry);

@@ -1,8 +1,9 @@
 //! What a registry validates and an engine compiles: each code with what registration derived
 //! from it, the id index they share, and exception lists in their validated form.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasher;
+use std::ops::Bound;
 use std::sync::Arc;
 
 use regex_automata::meta;
@@ -11,9 +12,9 @@ use smallvec::SmallVec;
 
 use crate::matching::{Pattern, fold, pattern};
 use crate::model::{
-    Code, CodeId, Contract, CreditPolicy, Error, ExceptionList, LifecycleEvent, MAX_LABEL_LEN,
-    MAX_REGEX_SIZE, MatchMode, PartnerId, Payout, Reason, Settings, Terms, Timestamp, check_len,
-    check_text,
+    Code, CodeId, Contract, CreditPolicy, Error, ExceptionList, Lifecycle, LifecycleEvent,
+    MAX_LABEL_LEN, MAX_REGEX_SIZE, MatchMode, PartnerId, Payout, Reason, Settings, Terms,
+    Timestamp, check_len, check_text,
 };
 
 /// What registration derived from a code's text, so that nothing is parsed or folded twice.
@@ -93,9 +94,103 @@ pub(crate) struct Entry {
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Timeline {
-    pub(crate) events: Vec<LifecycleEvent>,
-    pub(crate) term_changes: Vec<TermChange>,
+    pub(crate) events: InOrder<Lifecycle>,
+    pub(crate) term_changes: InOrder<TermUpdate>,
 }
+
+/// Where an entry sits in an [`InOrder`]: its instant, then the order entries were recorded in.
+pub(crate) type Slot = (Timestamp, u64);
+
+/// Entries in time order, those at one instant in the order they were recorded. Recording one
+/// costs a search, wherever in time it falls: a list kept sorted by insertion made a history
+/// written latest first quadratic.
+#[derive(Clone, Debug)]
+pub(crate) struct InOrder<V> {
+    entries: BTreeMap<Slot, V>,
+    /// The sequence number the next entry gets.
+    next: u64,
+}
+
+impl<V> Default for InOrder<V> {
+    fn default() -> Self {
+        InOrder {
+            entries: BTreeMap::new(),
+            next: 0,
+        }
+    }
+}
+
+impl<V: Copy> InOrder<V> {
+    /// The entries of `in_order`, already in time order.
+    pub(crate) fn of(in_order: impl Iterator<Item = (Timestamp, V)>) -> InOrder<V> {
+        let entries: BTreeMap<Slot, V> = in_order
+            .zip(0..)
+            .map(|((at, value), seq)| ((at, seq), value))
+            .collect();
+        InOrder {
+            next: entries.len() as u64,
+            entries,
+        }
+    }
+
+    /// Records `value` at `at`, after every entry at the same instant; returns where it sits.
+    pub(crate) fn record(&mut self, at: Timestamp, value: V) -> Slot {
+        let slot = (at, self.next);
+        self.next += 1;
+        self.entries.insert(slot, value);
+        slot
+    }
+
+    /// Takes back what [`record`](InOrder::record) put at `slot`.
+    pub(crate) fn forget(&mut self, slot: Slot) {
+        self.entries.remove(&slot);
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Every entry, in order.
+    pub(crate) fn iter(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = (Slot, V)> + ExactSizeIterator + '_ {
+        self.entries.iter().map(|(&slot, &value)| (slot, value))
+    }
+
+    /// The entries after `slot`, in order (all of them for `None`).
+    pub(crate) fn after(&self, slot: Option<Slot>) -> impl Iterator<Item = (Slot, V)> + '_ {
+        let from = match slot {
+            Some(slot) => Bound::Excluded(slot),
+            None => Bound::Unbounded,
+        };
+        self.entries
+            .range((from, Bound::Unbounded))
+            .map(|(&slot, &value)| (slot, value))
+    }
+
+    /// The entries at or before `t`, latest first.
+    pub(crate) fn until(&self, t: Timestamp) -> impl Iterator<Item = V> + '_ {
+        self.entries
+            .range(..=(t, u64::MAX))
+            .rev()
+            .map(|(_, &value)| value)
+    }
+}
+
+static NO_TIMELINE: Timeline = Timeline {
+    events: InOrder {
+        entries: BTreeMap::new(),
+        next: 0,
+    },
+    term_changes: InOrder {
+        entries: BTreeMap::new(),
+        next: 0,
+    },
+};
 
 impl Entry {
     pub(crate) fn new(definition: Definition) -> Entry {
@@ -106,48 +201,54 @@ impl Entry {
         }
     }
 
-    pub(crate) fn events(&self) -> &[LifecycleEvent] {
-        self.timeline.as_ref().map_or(&[], |t| &t.events)
+    /// The code's lifecycle events and changes of terms (empty for most codes).
+    pub(crate) fn timeline(&self) -> &Timeline {
+        self.timeline.as_deref().unwrap_or(&NO_TIMELINE)
     }
 
-    pub(crate) fn term_changes(&self) -> &[TermChange] {
-        self.timeline.as_ref().map_or(&[], |t| &t.term_changes)
+    pub(crate) fn events(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = LifecycleEvent> + ExactSizeIterator + '_ {
+        self.timeline()
+            .events
+            .iter()
+            .map(|((at, _), action)| LifecycleEvent { at, action })
+    }
+
+    pub(crate) fn term_changes(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = TermChange> + ExactSizeIterator + '_ {
+        self.timeline()
+            .term_changes
+            .iter()
+            .map(|((at, _), update)| TermChange { at, update })
     }
 
     pub(crate) fn timeline_mut(&mut self) -> &mut Timeline {
         self.timeline.get_or_insert_default()
     }
 
-    /// The tracking code's terms in force at `t`: those set by the last change at or before
-    /// `t`, else the registered ones. `None` for a restricted code.
+    /// The tracking code's terms in force at `t`: the owner and the policy each set by the last
+    /// change of it at or before `t`, else the registered ones. `None` for a restricted code.
     pub(crate) fn terms_at(&self, t: Timestamp) -> Option<Terms> {
-        self.terms_timeline()
-            .iter()
-            .rev()
-            .find(|(from, _)| from.is_none_or(|from| from <= t))
-            .map(|(_, terms)| *terms)
-    }
-
-    /// The tracking code's terms as steps over time: the registered terms from the start of
-    /// time, then each change's from its instant. Steps at one instant collapse into the last.
-    pub(crate) fn terms_timeline(&self) -> SmallVec<[(Option<Timestamp>, Terms); 1]> {
-        let mut steps: SmallVec<[(Option<Timestamp>, Terms); 1]> = SmallVec::new();
         let Code::Tracking(code) = &self.definition.code else {
-            return steps;
+            return None;
         };
-        let mut terms = Terms {
-            owner: code.owner,
-            credit: code.credit,
-        };
-        steps.push((None, terms));
-        for change in self.term_changes() {
-            change.update.apply(&mut terms);
-            match steps.last_mut() {
-                Some((Some(at), last)) if *at == change.at => *last = terms,
-                _ => steps.push((Some(change.at), terms)),
+        let mut owner = None;
+        let mut credit = None;
+        for update in self.timeline().term_changes.until(t) {
+            match update {
+                TermUpdate::Owner(to) => owner = owner.or(Some(to)),
+                TermUpdate::Credit(policy) => credit = credit.or(Some(policy)),
+            }
+            if owner.is_some() && credit.is_some() {
+                break;
             }
         }
-        steps
+        Some(Terms {
+            owner: owner.unwrap_or(code.owner),
+            credit: credit.unwrap_or(code.credit),
+        })
     }
 }
 
@@ -165,7 +266,7 @@ pub(crate) enum TermUpdate {
 }
 
 impl TermUpdate {
-    fn apply(self, terms: &mut Terms) {
+    pub(crate) fn apply(self, terms: &mut Terms) {
         match self {
             TermUpdate::Owner(owner) => terms.owner = owner,
             TermUpdate::Credit(credit) => terms.credit = credit,

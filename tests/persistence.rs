@@ -18,7 +18,12 @@ fn contents(registry: &Registry) -> impl PartialEq + std::fmt::Debug {
     contracts.sort_by_key(|(p, _)| *p);
     let codes: Vec<(Code, Vec<_>)> = registry
         .codes()
-        .map(|c| (c.clone(), registry.events(c.id()).unwrap().to_vec()))
+        .map(|c| {
+            (
+                c.clone(),
+                registry.events(c.id()).unwrap().collect::<Vec<_>>(),
+            )
+        })
         .collect();
     // Owner and policy at every step of the generated programs' clock.
     let terms: Vec<_> = registry

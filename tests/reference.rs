@@ -79,7 +79,7 @@ impl Reference {
             .map(|code| {
                 let events = registry
                     .events(code.id())
-                    .map(|evs| evs.iter().map(|e| (e.at, e.action)).collect())
+                    .map(|evs| evs.map(|e| (e.at, e.action)).collect())
                     .unwrap_or_default();
                 let compiled = match code {
                     Code::Tracking(t) if t.match_mode == MatchMode::Regex => {

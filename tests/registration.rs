@@ -348,12 +348,7 @@ fn lifecycle_events_need_a_known_code_and_keep_time_order() {
     registry
         .expire(CodeId(1), t("2026-02-01T00:00:00Z"))
         .unwrap();
-    let instants: Vec<Timestamp> = registry
-        .events(CodeId(1))
-        .unwrap()
-        .iter()
-        .map(|e| e.at)
-        .collect();
+    let instants: Vec<Timestamp> = registry.events(CodeId(1)).unwrap().map(|e| e.at).collect();
     assert_eq!(
         instants,
         [t("2026-02-01T00:00:00Z"), t("2026-03-01T00:00:00Z")]

@@ -16,7 +16,11 @@ fn contents(registry: &Registry) -> impl PartialEq + std::fmt::Debug {
             let terms: Vec<_> = (0..12)
                 .map(|step| registry.terms_at(c.id(), Timestamp::from_unix_seconds(step * 10)))
                 .collect();
-            (c.clone(), registry.events(c.id()).unwrap().to_vec(), terms)
+            (
+                c.clone(),
+                registry.events(c.id()).unwrap().collect::<Vec<_>>(),
+                terms,
+            )
         })
         .collect();
     (

@@ -9,14 +9,14 @@ use smallvec::SmallVec;
 
 use super::payouts::ExceptionLists;
 use super::positions::Positions;
-use super::schedule::{active_periods, merge};
+use super::schedule::merge;
 use super::shared::{Chunked, Layered};
 use super::state::{CodeRecord, Kind, State};
 use crate::definitions::{Entry, Source, Touched};
 use crate::matching::{Matcher, Pattern};
 use crate::model::{
-    AlwaysOwnerClicks, Code, CodeTracking, CreditPolicy, Error, PartnerId, Settings, Terms,
-    Timestamp, Window,
+    AlwaysOwnerClicks, CodeTracking, CreditPolicy, Error, PartnerId, Settings, Terms, Timestamp,
+    Window,
 };
 
 /// Past this many codes added since the last full compile (or an eighth of the codes compiled
@@ -100,7 +100,7 @@ pub(crate) fn refresh(
         let Some(entry) = source.entries.get(position) else {
             continue;
         };
-        let record = record(entry);
+        let record = CodeRecord::of(entry, next.codes.get(position));
         if let Some(old) = next.codes.get(position) {
             if old.kind != Kind::Removed && record.kind == Kind::Removed {
                 next.live -= 1;
@@ -189,23 +189,7 @@ fn pattern(entry: &Entry) -> Pattern<'_> {
 }
 
 pub(crate) fn record(entry: &Entry) -> CodeRecord {
-    let code = &entry.definition.code;
-    let kind = match code {
-        _ if entry.removed => Kind::Removed,
-        Code::Tracking(_) => Kind::Tracking,
-        Code::Restricted(_) => Kind::Restricted,
-    };
-    let periods = if kind == Kind::Removed {
-        Default::default()
-    } else {
-        active_periods(code.window(), entry.events())
-    };
-    let terms = if kind == Kind::Tracking {
-        entry.terms_timeline()
-    } else {
-        Default::default()
-    };
-    CodeRecord::new(code.id(), kind, code.window(), &periods, &terms)
+    CodeRecord::of(entry, None)
 }
 
 /// The merged periods in which `partner` owns an active `Always` code, over the codes at
@@ -228,7 +212,11 @@ fn always_periods(
             }
             let until = steps.get(i + 1).and_then(|(next, _)| *next);
             let span = Window { from, until };
-            periods.extend(code.periods().filter_map(|p| p.intersect(&span)));
+            periods.extend(
+                code.periods()
+                    .into_iter()
+                    .filter_map(|p| p.intersect(&span)),
+            );
         }
     }
     merge(periods)

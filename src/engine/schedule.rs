@@ -13,7 +13,10 @@ pub(crate) fn in_periods(periods: &[Window], t: Timestamp) -> bool {
 }
 
 /// The periods in which a code with this schedule and these events is active.
-pub(crate) fn active_periods(schedule: Window, events: &[LifecycleEvent]) -> SmallVec<[Window; 1]> {
+pub(crate) fn active_periods(
+    schedule: Window,
+    events: impl IntoIterator<Item = LifecycleEvent>,
+) -> SmallVec<[Window; 1]> {
     let mut out = SmallVec::new();
     let mut push = |manual: Window| {
         if let Some(period) = schedule.intersect(&manual) {
@@ -109,7 +112,7 @@ mod tests {
             ),
         ];
         for (events, probes) in cases {
-            let periods = active_periods(schedule, events);
+            let periods = active_periods(schedule, events.iter().copied());
             for &(at, active) in *probes {
                 assert_eq!(in_periods(&periods, t(at)), active, "{events:?} at {at}");
             }

@@ -88,6 +88,21 @@ impl<T: Clone> Chunked<T> {
         self.len += 1;
     }
 
+    /// The number of items from the start for which `pred` holds, given that it holds for
+    /// every item before the first for which it does not.
+    pub(crate) fn partition_point(&self, pred: impl Fn(&T) -> bool) -> usize {
+        let (mut low, mut high) = (0, self.len);
+        while low < high {
+            let mid = low + (high - low) / 2;
+            if pred(&self[mid]) {
+                low = mid + 1;
+            } else {
+                high = mid;
+            }
+        }
+        low
+    }
+
     pub(crate) fn iter(&self) -> impl Iterator<Item = &T> + '_ {
         self.chunks.iter().flat_map(|chunk| chunk.iter())
     }
@@ -197,6 +212,9 @@ mod tests {
             &b.chunks[1500 >> SHIFT]
         ));
         assert_eq!(a.get(3000), None);
+        for (x, expected) in [(0, 0), (1500, 1500), (2999, 2999), (5000, 3000)] {
+            assert_eq!(a.partition_point(|&item| item < x), expected);
+        }
         assert_eq!(
             b.iter().copied().sum::<u32>(),
             (0..3000).sum::<u32>() - 1500 + 7 + 9

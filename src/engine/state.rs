@@ -8,13 +8,13 @@ use smallvec::SmallVec;
 
 use super::payouts::ExceptionLists;
 use super::positions::Positions;
-use super::schedule::in_periods;
+use super::schedule::active_periods;
 use super::shared::{Chunked, Layered};
-use crate::definitions::Definition;
+use crate::definitions::{Definition, Entry, Slot, TermUpdate, Timeline};
 use crate::matching::{Layers, Matcher};
 use crate::model::{
-    CodeId, CodeState, Contract, CreditPolicy, MemoryUsage, PartnerId, Settings, Terms, Timestamp,
-    Window,
+    Code, CodeId, CodeState, Contract, CreditPolicy, Lifecycle, LifecycleEvent, MemoryUsage,
+    PartnerId, Settings, Terms, Timestamp, Window,
 };
 
 #[derive(Clone)]
@@ -47,15 +47,15 @@ pub(crate) struct State {
 }
 
 /// What attribution needs of a code, without the text and label of its definition: 48 bytes
-/// for the common code, with one active period and one owner and policy for all time;
-/// anything more (lifecycle events, changes of terms) in a shared allocation of its own.
+/// for the common code, with its schedule and one owner and policy for all time; anything more
+/// (lifecycle events, changes of terms) in a shared allocation of its own.
 #[derive(Clone)]
 pub(crate) struct CodeRecord {
     pub(crate) id: CodeId,
     /// The registered owner and policy, unless `more` has steps.
     owner: PartnerId,
-    /// The one active period, `[from, until)` in Unix milliseconds, `i64::MIN` and `i64::MAX`
-    /// for open ends (no instant of the range is either), unless `more` has periods.
+    /// The schedule, `[from, until)` in Unix milliseconds, `i64::MIN` and `i64::MAX` for open
+    /// ends (no instant of the range is either), unless `more` has it.
     from: i64,
     until: i64,
     more: Option<Arc<More>>,
@@ -63,15 +63,24 @@ pub(crate) struct CodeRecord {
     credit: CreditPolicy,
 }
 
-/// A record's activity and terms, when they do not fit in it.
-struct More {
-    /// Sorted, disjoint periods in which the code is active: its schedule minus the spans of
-    /// manual expiry.
-    periods: Vec<Window>,
-    scheduled_from: Option<Timestamp>,
+/// A record's activity and terms, when they do not fit in it. Its lists are shared in chunks
+/// with the record it was brought up to date from: a change after every other one of the code
+/// copies a chunk, however long the code's history.
+#[derive(Clone)]
+pub(crate) struct More {
+    schedule: Window,
+    /// The lifecycle events in time order, at one instant in the order applied: the code is
+    /// active at `t` inside its schedule unless the last event at or before `t` expired it.
+    events: Chunked<LifecycleEvent>,
     /// The owner and policy over time: each step from its instant on, the first from the start
-    /// of time. Empty for a restricted or removed code.
-    terms: Vec<(Option<Timestamp>, Terms)>,
+    /// of time. Empty for a restricted code.
+    terms: Chunked<Step>,
+    /// Where the last event and the last change of terms folded in sit in the registry's
+    /// timeline, and how many changes of terms were folded: what bringing the record up to
+    /// date starts from.
+    last_event: Option<Slot>,
+    last_term_change: Option<Slot>,
+    term_changes: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,51 +100,68 @@ fn instant(ms: i64, open: i64) -> Option<Timestamp> {
 }
 
 impl CodeRecord {
-    /// A record of a code with this schedule, these active periods and these steps of terms
-    /// (empty unless a tracking code).
-    pub(crate) fn new(
-        id: CodeId,
-        kind: Kind,
-        schedule: Window,
-        periods: &[Window],
-        terms: &[(Option<Timestamp>, Terms)],
-    ) -> CodeRecord {
-        let only_terms = match terms {
-            [] => Some(Terms {
-                owner: PartnerId(0),
-                credit: CreditPolicy::Always,
-            }),
-            [(None, only)] => Some(*only),
-            _ => None,
+    /// The record of a registered code, brought up to date from `old`, the record of the same
+    /// code at an earlier revision, when there is one: the events and changes of terms recorded
+    /// after all those `old` folded in are folded into its lists; anything else (a change
+    /// recorded before one already folded in) builds them again.
+    pub(crate) fn of(entry: &Entry, old: Option<&CodeRecord>) -> CodeRecord {
+        let code = &entry.definition.code;
+        let (kind, registered) = match code {
+            _ if entry.removed => (Kind::Removed, None),
+            Code::Tracking(t) => (
+                Kind::Tracking,
+                Some(Terms {
+                    owner: t.owner,
+                    credit: t.credit,
+                }),
+            ),
+            Code::Restricted(_) => (Kind::Restricted, None),
         };
-        match (only_terms, periods) {
-            (Some(only), [period]) if *period == schedule => CodeRecord {
-                id,
-                owner: only.owner,
-                from: millis(period.from, i64::MIN),
-                until: millis(period.until, i64::MAX),
-                more: None,
-                kind,
-                credit: only.credit,
-            },
-            _ => CodeRecord {
-                id,
-                owner: PartnerId(0),
-                from: 0,
-                until: 0,
-                more: Some(Arc::new(More {
-                    periods: periods.to_vec(),
-                    scheduled_from: schedule.from,
-                    terms: terms.to_vec(),
-                })),
-                kind,
-                credit: CreditPolicy::Always,
-            },
+        let schedule = code.window();
+        let timeline = entry.timeline();
+        if kind == Kind::Removed {
+            // Matched by nothing: never active, never pending.
+            return CodeRecord::inline(code.id(), kind, i64::MIN, i64::MIN, None);
+        }
+        if timeline.events.is_empty() && timeline.term_changes.is_empty() {
+            let from = millis(schedule.from, i64::MIN);
+            let until = millis(schedule.until, i64::MAX);
+            return CodeRecord::inline(code.id(), kind, from, until, registered);
+        }
+        let more = match old.and_then(|old| old.more.as_deref()) {
+            Some(old) => old.brought_up_to_date(schedule, timeline),
+            None => None,
+        };
+        let more = more.unwrap_or_else(|| More::build(schedule, registered, timeline));
+        CodeRecord {
+            id: code.id(),
+            owner: PartnerId(0),
+            from: 0,
+            until: 0,
+            more: Some(Arc::new(more)),
+            kind,
+            credit: CreditPolicy::Always,
         }
     }
 
-    /// The code's state at `t`: active inside one of its periods, else pending before its
-    /// schedule starts, else expired.
+    fn inline(id: CodeId, kind: Kind, from: i64, until: i64, terms: Option<Terms>) -> CodeRecord {
+        let terms = terms.unwrap_or(Terms {
+            owner: PartnerId(0),
+            credit: CreditPolicy::Always,
+        });
+        CodeRecord {
+            id,
+            owner: terms.owner,
+            from,
+            until,
+            more: None,
+            kind,
+            credit: terms.credit,
+        }
+    }
+
+    /// The code's state at `t`: active inside its schedule unless manually expired, else
+    /// pending before its schedule starts, else expired.
     #[inline]
     pub(crate) fn state(&self, t: Timestamp) -> CodeState {
         let (active, scheduled_from) = match &self.more {
@@ -146,7 +172,10 @@ impl CodeRecord {
                     instant(self.from, i64::MIN),
                 )
             }
-            Some(more) => (in_periods(&more.periods, t), more.scheduled_from),
+            Some(more) => (
+                more.schedule.contains(t) && more.manually_active(t),
+                more.schedule.from,
+            ),
         };
         if active {
             CodeState::Active
@@ -185,33 +214,32 @@ impl CodeRecord {
     /// A tracking code's owner and policy over time: each step from its instant on, the first
     /// from the start of time. None for a restricted or removed code.
     pub(crate) fn terms_steps(&self) -> impl Iterator<Item = (Option<Timestamp>, Terms)> + '_ {
-        let (inline, steps) = match (&self.more, self.is_tracking()) {
-            (_, false) => (None, &[][..]),
-            (None, true) => {
-                let terms = Terms {
-                    owner: self.owner,
-                    credit: self.credit,
-                };
-                (Some((None, terms)), &[][..])
-            }
-            (Some(more), true) => (None, more.terms.as_slice()),
-        };
-        inline.into_iter().chain(steps.iter().copied())
+        let tracking = self.is_tracking();
+        let inline = (tracking && self.more.is_none()).then_some((
+            None,
+            Terms {
+                owner: self.owner,
+                credit: self.credit,
+            },
+        ));
+        let steps = self.more.as_deref().filter(|_| tracking);
+        inline.into_iter().chain(
+            steps
+                .into_iter()
+                .flat_map(|more| more.terms.iter().copied()),
+        )
     }
 
-    /// The periods in which the code is active, in time order.
-    pub(crate) fn periods(&self) -> impl Iterator<Item = Window> + '_ {
-        let (inline, periods) = match &self.more {
-            None => {
-                let period = Window {
-                    from: instant(self.from, i64::MIN),
-                    until: instant(self.until, i64::MAX),
-                };
-                (Some(period), &[][..])
-            }
-            Some(more) => (None, more.periods.as_slice()),
-        };
-        inline.into_iter().chain(periods.iter().copied())
+    /// The periods in which the code is active, in time order; none for a removed code.
+    pub(crate) fn periods(&self) -> SmallVec<[Window; 1]> {
+        match (&self.more, self.kind) {
+            (_, Kind::Removed) => SmallVec::new(),
+            (None, _) => smallvec::smallvec![Window {
+                from: instant(self.from, i64::MIN),
+                until: instant(self.until, i64::MAX),
+            }],
+            (Some(more), _) => active_periods(more.schedule, more.events.iter().copied()),
+        }
     }
 
     /// Every partner the code's terms name, at any time.
@@ -224,10 +252,84 @@ impl CodeRecord {
         self.more.as_ref().map_or(0, |more| {
             size_of::<More>()
                 + 2 * size_of::<usize>()
-                + more.periods.capacity() * size_of::<Window>()
-                + more.terms.capacity() * size_of::<(Option<Timestamp>, Terms)>()
+                + more.events.memory_usage(|_| 0)
+                + more.terms.memory_usage(|_| 0)
         })
     }
+}
+
+impl More {
+    /// Builds the lists from the whole timeline.
+    fn build(schedule: Window, registered: Option<Terms>, timeline: &Timeline) -> More {
+        let mut steps: Vec<Step> = registered.map(|t| (None, t)).into_iter().collect();
+        for ((at, _), update) in timeline.term_changes.iter() {
+            let Some(last) = steps.last_mut() else { break };
+            match step_after(*last, at, update) {
+                (step, true) => *last = step,
+                (step, false) => steps.push(step),
+            }
+        }
+        More {
+            schedule,
+            events: Chunked::collect(
+                timeline
+                    .events
+                    .iter()
+                    .map(|((at, _), action)| LifecycleEvent { at, action }),
+            ),
+            terms: Chunked::collect(steps.into_iter()),
+            last_event: timeline.events.iter().next_back().map(|(slot, _)| slot),
+            last_term_change: timeline
+                .term_changes
+                .iter()
+                .next_back()
+                .map(|(slot, _)| slot),
+            term_changes: timeline.term_changes.len(),
+        }
+    }
+
+    /// These lists with what the timeline recorded after them folded in, when all of it
+    /// comes after what they hold; `None` otherwise.
+    fn brought_up_to_date(&self, schedule: Window, timeline: &Timeline) -> Option<More> {
+        let mut next = self.clone();
+        next.schedule = schedule;
+        for (slot, action) in timeline.events.after(self.last_event) {
+            next.events.push(LifecycleEvent { at: slot.0, action });
+            next.last_event = Some(slot);
+        }
+        for (slot, update) in timeline.term_changes.after(self.last_term_change) {
+            let last = next.terms.len().checked_sub(1)?;
+            match step_after(next.terms[last], slot.0, update) {
+                (step, true) => next.terms.set(last, step),
+                (step, false) => next.terms.push(step),
+            }
+            next.last_term_change = Some(slot);
+            next.term_changes += 1;
+        }
+        // A change recorded before one already folded in is not among those after it: the
+        // counts tell.
+        (next.events.len() == timeline.events.len()
+            && next.term_changes == timeline.term_changes.len())
+        .then_some(next)
+    }
+
+    /// Whether the code is active at `t` as far as manual expiry goes.
+    fn manually_active(&self, t: Timestamp) -> bool {
+        let after = self.events.partition_point(|event| event.at <= t);
+        after == 0 || self.events[after - 1].action != Lifecycle::Expire
+    }
+}
+
+/// One step of a code's terms: the owner and policy from an instant on (from the start of
+/// time for `None`).
+type Step = (Option<Timestamp>, Terms);
+
+/// The step a change of terms at `at`, no earlier than `last`, makes: `true` with it when it
+/// takes the place of `last`, at the same instant (the last applied wins).
+fn step_after(last: Step, at: Timestamp, update: TermUpdate) -> (Step, bool) {
+    let mut terms = last.1;
+    update.apply(&mut terms);
+    ((Some(at), terms), last.0 == Some(at))
 }
 
 impl State {

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use super::history::Recorded;
 use super::store::Store;
 use super::validate::check_label;
-use crate::definitions::{Definition, Entry, TermChange, TermUpdate, validate_list};
+use crate::definitions::{Definition, Entry, Slot, TermUpdate, validate_list};
 use crate::model::{
-    Change, Code, CodeId, Contract, Error, Lifecycle, LifecycleEvent, PartnerId, Reason, Timestamp,
+    Change, Code, CodeId, Contract, Error, Lifecycle, PartnerId, Reason, Timestamp,
 };
 
 /// How to take one applied change back.
@@ -20,11 +20,10 @@ pub(super) enum Undo {
         position: usize,
         old: Arc<Definition>,
     },
-    /// A lifecycle event was appended to the code at this position; `early`: before an
-    /// event already there, so the list needs sorting once the batch is through.
-    Event { position: usize, early: bool },
-    /// A change of terms was appended, likewise.
-    Term { position: usize, early: bool },
+    /// A lifecycle event was recorded for the code at this position, where it sits.
+    Event { position: usize, slot: Slot },
+    /// A change of terms was recorded, likewise.
+    Term { position: usize, slot: Slot },
     /// The code at this position was removed.
     Removed { position: usize },
     /// The partner had this contract, or none.
@@ -142,12 +141,14 @@ impl Store {
                     }
                 }
                 Undo::Definition { position, old } => self.entries[position].definition = old,
-                // Nothing is sorted until the batch is through: the last appended is last.
-                Undo::Event { position, .. } => {
-                    self.entries[position].timeline_mut().events.pop();
+                Undo::Event { position, slot } => {
+                    self.entries[position].timeline_mut().events.forget(slot);
                 }
-                Undo::Term { position, .. } => {
-                    self.entries[position].timeline_mut().term_changes.pop();
+                Undo::Term { position, slot } => {
+                    self.entries[position]
+                        .timeline_mut()
+                        .term_changes
+                        .forget(slot);
                 }
                 Undo::Removed { position } => {
                     let entry = &mut self.entries[position];
@@ -220,12 +221,11 @@ impl Store {
         undo: &mut Vec<Undo>,
     ) -> Result<(), Error> {
         let position = self.live(id)?;
-        let events = &mut self.entries[position].timeline_mut().events;
-        // Appended, and sorted once the batch is through (`settle`): inserting each event in
-        // place made a batch of events in reverse order quadratic.
-        let early = events.last().is_some_and(|last| last.at > at);
-        events.push(LifecycleEvent { at, action });
-        undo.push(Undo::Event { position, early });
+        let slot = self.entries[position]
+            .timeline_mut()
+            .events
+            .record(at, action);
+        undo.push(Undo::Event { position, slot });
         Ok(())
     }
 
@@ -236,40 +236,9 @@ impl Store {
         update: TermUpdate,
         undo: &mut Vec<Undo>,
     ) {
-        let changes = &mut self.entries[position].timeline_mut().term_changes;
-        let early = changes.last().is_some_and(|last| last.at > at);
-        changes.push(TermChange { at, update });
-        undo.push(Undo::Term { position, early });
-    }
-
-    /// Puts the events and term changes a batch appended out of order in time order, once.
-    /// The sort is stable: of the entries at one instant, the one applied last stays last, and
-    /// wins.
-    pub(super) fn settle(&mut self, log: &[Undo]) {
-        let mut early: Vec<(usize, bool)> = log
-            .iter()
-            .filter_map(|step| match *step {
-                Undo::Event {
-                    position,
-                    early: true,
-                } => Some((position, true)),
-                Undo::Term {
-                    position,
-                    early: true,
-                } => Some((position, false)),
-                _ => None,
-            })
-            .collect();
-        early.sort_unstable();
-        early.dedup();
-        for (position, is_event) in early {
-            let timeline = self.entries[position].timeline_mut();
-            if is_event {
-                timeline.events.sort_by_key(|e| e.at);
-            } else {
-                timeline.term_changes.sort_by_key(|c| c.at);
-            }
-        }
+        let timeline = self.entries[position].timeline_mut();
+        let slot = timeline.term_changes.record(at, update);
+        undo.push(Undo::Term { position, slot });
     }
 
     /// Replaces the definition at `position` by a copy that `edit` changed; the old one stays

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::history::{History, HistoryEntry, Recorded};
 use super::lineage::{Lineage, Stretch};
 use super::store::Store;
-use crate::definitions::{Definition, Key, TermChange, validate_list};
+use crate::definitions::{Definition, InOrder, Key, TermChange, validate_list};
 use crate::model::{
     Change, Code, Contract, Error, ExceptionList, LifecycleEvent, PartnerId, Reason, Settings,
 };
@@ -75,8 +75,8 @@ impl Store {
                 .iter()
                 .map(|e| ImageCode {
                     code: e.definition.code.clone(),
-                    events: e.events().to_vec(),
-                    term_changes: e.term_changes().to_vec(),
+                    events: e.events().collect(),
+                    term_changes: e.term_changes().collect(),
                     removed: e.removed,
                 })
                 .collect(),
@@ -180,8 +180,8 @@ impl Restore {
         let entry = &mut store.entries[position];
         if !events.is_empty() || !term_changes.is_empty() {
             let timeline = entry.timeline_mut();
-            timeline.events = events;
-            timeline.term_changes = term_changes;
+            timeline.events = InOrder::of(events.into_iter().map(|e| (e.at, e.action)));
+            timeline.term_changes = InOrder::of(term_changes.into_iter().map(|c| (c.at, c.update)));
         }
         if removed {
             entry.removed = true;

@@ -137,9 +137,25 @@ impl Registry {
             .map(|e| &e.definition.code)
     }
 
-    /// The lifecycle events recorded for a code, in time order; `None` for an unknown or
-    /// removed id.
-    pub fn events(&self, id: CodeId) -> Option<&[LifecycleEvent]> {
+    /// The lifecycle events recorded for a code, in time order (at one instant, in the order
+    /// applied); `None` for an unknown or removed id.
+    ///
+    /// ```
+    /// use promo_attribution::{Code, CodeId, Lifecycle, PartnerId, Registry, Timestamp};
+    ///
+    /// let t = |s: &str| s.parse::<Timestamp>();
+    /// let mut registry = Registry::default();
+    /// registry.add(Code::tracking(CodeId(10), "SAVE10", PartnerId(1)))?;
+    /// registry.reactivate(CodeId(10), t("2026-04-01T00:00:00Z")?)?;
+    /// registry.expire(CodeId(10), t("2026-03-01T00:00:00Z")?)?;
+    /// let actions: Vec<Lifecycle> = registry.events(CodeId(10)).unwrap().map(|e| e.action).collect();
+    /// assert_eq!(actions, [Lifecycle::Expire, Lifecycle::Reactivate]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn events(
+        &self,
+        id: CodeId,
+    ) -> Option<impl DoubleEndedIterator<Item = LifecycleEvent> + ExactSizeIterator + '_> {
         self.store.entry(id).map(|e| e.events())
     }
 
@@ -272,7 +288,6 @@ impl Registry {
             }
         }
         if errors.is_empty() {
-            self.store.settle(&undo);
             Ok(self.store.history.record(recorded, note))
         } else {
             self.store.undo(undo);
@@ -284,7 +299,6 @@ impl Registry {
     fn change(&mut self, change: Change) -> Result<(), Error> {
         let mut undo: Vec<Undo> = Vec::new();
         let recorded = self.store.apply_change(change, &mut undo)?;
-        self.store.settle(&undo);
         self.store.history.record(vec![recorded], None);
         Ok(())
     }
