@@ -1,23 +1,16 @@
 //! Building an engine's state from a registry, and bringing one up to date at the cost of what
 //! changed.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use foldhash::fast::RandomState;
-use smallvec::SmallVec;
-
+use super::owners::{AlwaysOwners, Moves};
 use super::payouts::ExceptionLists;
 use super::positions::Positions;
-use super::schedule::merge;
 use super::shared::{Chunked, Layered};
 use super::state::{CodeRecord, Kind, State};
 use crate::definitions::{Entry, Source, Touched};
 use crate::matching::{Matcher, Pattern};
-use crate::model::{
-    AlwaysOwnerClicks, CodeTracking, CreditPolicy, Error, PartnerId, Settings, Terms, Timestamp,
-    Window,
-};
+use crate::model::{AlwaysOwnerClicks, CodeTracking, Error, Settings};
 
 /// Past this many codes added since the last full compile (or an eighth of the codes compiled
 /// then, if more), bringing an engine up to date compiles it whole instead: the matcher of the
@@ -37,27 +30,10 @@ pub(crate) fn compile(source: &Source<'_>) -> Result<State, Error> {
         settings.regex_anchoring,
     )?;
     let codes = Chunked::collect(source.entries.iter().map(record));
-    let (codes_of_owner, always_owner_periods) = if ignores_always_owner_clicks(settings) {
-        let mut codes_of_owner: HashMap<PartnerId, Vec<u32>, RandomState> = HashMap::default();
-        for (position, code) in (0u32..).zip(codes.iter()) {
-            for owner in code.owners() {
-                let positions = codes_of_owner.entry(owner).or_default();
-                if positions.last() != Some(&position) {
-                    positions.push(position);
-                }
-            }
-        }
-        let periods = codes_of_owner
-            .iter()
-            .map(|(&partner, positions)| (partner, always_periods(partner, positions, &codes)))
-            .filter(|(_, periods)| !periods.is_empty())
-            .collect();
-        (Layered::new(codes_of_owner), Layered::new(periods))
+    let always_owners = if ignores_always_owner_clicks(settings) {
+        AlwaysOwners::of(codes.iter())
     } else {
-        (
-            Layered::new(HashMap::default()),
-            Layered::new(HashMap::default()),
-        )
+        AlwaysOwners::none()
     };
     Ok(State {
         settings: Arc::new(settings.clone()),
@@ -75,8 +51,7 @@ pub(crate) fn compile(source: &Source<'_>) -> Result<State, Error> {
         exception_lists: Arc::new(ExceptionLists::build(
             source.exception_lists.iter().copied(),
         )),
-        always_owner_periods,
-        codes_of_owner,
+        always_owners,
     })
 }
 
@@ -95,7 +70,7 @@ pub(crate) fn refresh(
     next.revision = source.revision;
     next.stamp = source.stamp;
     let ignores = ignores_always_owner_clicks(&state.settings);
-    let mut owners_touched: Vec<PartnerId> = Vec::new();
+    let mut owner_moves = Moves::default();
     for &position in &touched.positions {
         let Some(entry) = source.entries.get(position) else {
             continue;
@@ -106,21 +81,13 @@ pub(crate) fn refresh(
                 next.live -= 1;
             }
             if ignores {
-                owners_touched.extend(old.owners());
+                owner_moves.code(old, -1);
             }
         } else if record.kind != Kind::Removed {
             next.live += 1;
         }
         if ignores {
-            for owner in record.owners() {
-                owners_touched.push(owner);
-                let mut positions = next.codes_of_owner.get(&owner).cloned().unwrap_or_default();
-                let p = position as u32;
-                if let Err(at) = positions.binary_search(&p) {
-                    positions.insert(at, p);
-                    next.codes_of_owner.set(owner, Some(positions));
-                }
-            }
+            owner_moves.code(&record, 1);
         }
         if position < next.codes.len() {
             next.codes.set(position, record);
@@ -151,18 +118,7 @@ pub(crate) fn refresh(
             source.exception_lists.iter().copied(),
         ));
     }
-    owners_touched.sort_unstable();
-    owners_touched.dedup();
-    for partner in owners_touched {
-        let positions = next
-            .codes_of_owner
-            .get(&partner)
-            .cloned()
-            .unwrap_or_default();
-        let periods = always_periods(partner, &positions, &next.codes);
-        next.always_owner_periods
-            .set(partner, (!periods.is_empty()).then_some(periods));
-    }
+    next.always_owners.moved(owner_moves);
     Ok(next)
 }
 
@@ -171,7 +127,10 @@ pub(crate) fn refresh(
 /// its maps, have grown past what keeps lookups as fast.
 pub(crate) fn needs_compaction(state: &State, entries: usize, touched: &Touched) -> bool {
     let added = entries.saturating_sub(state.base_len);
-    let changed = state.ids.changed() + state.contracts.changed() + touched.positions.len();
+    let changed = state.ids.changed()
+        + state.contracts.changed()
+        + state.always_owners.changed()
+        + touched.positions.len();
     added > MAX_ADDED.max(state.base_len / 8) || changed > MAX_CHANGED
 }
 
@@ -190,34 +149,4 @@ fn pattern(entry: &Entry) -> Pattern<'_> {
 
 pub(crate) fn record(entry: &Entry) -> CodeRecord {
     CodeRecord::of(entry, None)
-}
-
-/// The merged periods in which `partner` owns an active `Always` code, over the codes at
-/// `positions`: each code's active periods, cut to the spans of its terms that name the
-/// partner with `Always`.
-fn always_periods(
-    partner: PartnerId,
-    positions: &[u32],
-    codes: &Chunked<CodeRecord>,
-) -> Vec<Window> {
-    let mut periods = Vec::new();
-    for code in positions.iter().filter_map(|&p| codes.get(p as usize)) {
-        if !code.is_tracking() {
-            continue;
-        }
-        let steps: SmallVec<[(Option<Timestamp>, Terms); 2]> = code.terms_steps().collect();
-        for (i, &(from, terms)) in steps.iter().enumerate() {
-            if terms.owner != partner || terms.credit != CreditPolicy::Always {
-                continue;
-            }
-            let until = steps.get(i + 1).and_then(|(next, _)| *next);
-            let span = Window { from, until };
-            periods.extend(
-                code.periods()
-                    .into_iter()
-                    .filter_map(|p| p.intersect(&span)),
-            );
-        }
-    }
-    merge(periods)
 }

@@ -79,7 +79,7 @@ pub(crate) fn decide(
     let clicks = Clicks::qualifying(
         settings.lookback,
         settings.click_winner,
-        &state.always_owner_periods,
+        &state.always_owners.periods,
         conversion,
         &involved,
     );

@@ -13,6 +13,7 @@ mod compile;
 mod conflicts;
 mod decide;
 mod diagnostics;
+mod owners;
 mod payouts;
 mod positions;
 mod resolve;

@@ -48,29 +48,6 @@ pub(crate) fn active_periods(
     out
 }
 
-/// Sorts and merges overlapping or touching periods.
-pub(crate) fn merge(mut periods: Vec<Window>) -> Vec<Window> {
-    periods.sort_by_key(|p| p.from);
-    let mut out: Vec<Window> = Vec::with_capacity(periods.len());
-    for p in periods {
-        match out.last_mut() {
-            Some(last)
-                if match (p.from, last.until) {
-                    (Some(from), Some(until)) => from <= until,
-                    _ => true,
-                } =>
-            {
-                last.until = match (last.until, p.until) {
-                    (Some(x), Some(y)) => Some(x.max(y)),
-                    _ => None,
-                };
-            }
-            _ => out.push(p),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,25 +94,5 @@ mod tests {
                 assert_eq!(in_periods(&periods, t(at)), active, "{events:?} at {at}");
             }
         }
-    }
-
-    #[test]
-    fn merge_joins_overlapping_and_touching_periods() {
-        let merged = merge(vec![
-            Window::between(t(30), t(40)),
-            Window::between(t(10), t(20)),
-            Window::between(t(20), t(25)),
-            Window::starting_at(t(38)),
-        ]);
-        assert_eq!(
-            merged,
-            vec![Window::between(t(10), t(25)), Window::starting_at(t(30))]
-        );
-        let merged = merge(vec![Window::until(t(5)), Window::between(t(1), t(9))]);
-        assert_eq!(merged, vec![Window::until(t(9))]);
-        let merged = merge(vec![Window::until(t(9)), Window::until(t(5))]);
-        assert_eq!(merged, vec![Window::until(t(9))]);
-        let merged = merge(vec![Window::until(t(5)), Window::ALWAYS]);
-        assert_eq!(merged, vec![Window::ALWAYS]);
     }
 }

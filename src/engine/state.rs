@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use smallvec::SmallVec;
 
+use super::owners::AlwaysOwners;
 use super::payouts::ExceptionLists;
 use super::positions::Positions;
 use super::schedule::active_periods;
@@ -38,12 +39,9 @@ pub(crate) struct State {
     pub(crate) added: Option<Arc<Matcher>>,
     pub(crate) contracts: Layered<PartnerId, Contract>,
     pub(crate) exception_lists: Arc<ExceptionLists>,
-    /// Per partner, the merged periods in which the partner owns an active `Always` code: whose
-    /// clicks are ignored. Empty unless the program ignores them.
-    pub(crate) always_owner_periods: Layered<PartnerId, Vec<Window>>,
-    /// Per partner, the positions of the codes that name it in their terms: where its periods
-    /// are recomputed from when one of them changes. Empty unless the program ignores them.
-    pub(crate) codes_of_owner: Layered<PartnerId, Vec<u32>>,
+    /// Per partner, the periods in which it owns an active `Always` code: whose clicks are
+    /// ignored. Empty unless the program ignores them.
+    pub(crate) always_owners: AlwaysOwners,
 }
 
 /// What attribution needs of a code, without the text and label of its definition: 48 bytes
@@ -242,11 +240,6 @@ impl CodeRecord {
         }
     }
 
-    /// Every partner the code's terms name, at any time.
-    pub(crate) fn owners(&self) -> impl Iterator<Item = PartnerId> + '_ {
-        self.terms_steps().map(|(_, terms)| terms.owner)
-    }
-
     /// Heap bytes of what does not fit in the record, shared with the engines before.
     pub(crate) fn heap(&self) -> usize {
         self.more.as_ref().map_or(0, |more| {
@@ -394,14 +387,11 @@ impl State {
                 + code.label().map_or(0, str::len)
                 + definition.key.folded().map_or(0, str::len)
         };
-        let windows = |periods: &Vec<Window>| periods.capacity() * size_of::<Window>();
-        let positions = |codes: &Vec<u32>| codes.capacity() * size_of::<u32>();
         let definitions = self.codes.memory_usage(CodeRecord::heap)
             + self.definitions.memory_usage(definition_heap)
             + self.ids.memory_usage()
             + self.contracts.memory_usage(|_| 0)
-            + self.always_owner_periods.memory_usage(windows)
-            + self.codes_of_owner.memory_usage(positions);
+            + self.always_owners.memory_usage();
         let (mut exact_index, mut regex_matcher) = self.base.memory_usage();
         if let Some(added) = &self.added {
             let (exact, regex) = added.memory_usage();
