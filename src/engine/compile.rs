@@ -31,7 +31,7 @@ pub(crate) fn compile(source: &Source<'_>) -> Result<State, Error> {
     )?;
     let codes = Chunked::collect(source.entries.iter().map(record));
     let always_owners = if ignores_always_owner_clicks(settings) {
-        AlwaysOwners::of(codes.iter())
+        AlwaysOwners::of(codes.iter().flat_map(CodeRecord::always_spans))
     } else {
         AlwaysOwners::none()
     };
@@ -81,13 +81,13 @@ pub(crate) fn refresh(
                 next.live -= 1;
             }
             if ignores {
-                owner_moves.code(old, -1);
+                owner_moves.spans(old.always_spans(), -1);
             }
         } else if record.kind != Kind::Removed {
             next.live += 1;
         }
         if ignores {
-            owner_moves.code(&record, 1);
+            owner_moves.spans(record.always_spans(), 1);
         }
         if position < next.codes.len() {
             next.codes.set(position, record);

@@ -5,12 +5,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use foldhash::fast::RandomState;
-use smallvec::SmallVec;
-
 use super::shared::Layered;
-use super::state::CodeRecord;
-use crate::model::{CreditPolicy, PartnerId, Timestamp, Window};
+use crate::model::{PartnerId, Timestamp, Window};
+use foldhash::fast::RandomState;
 
 /// Per instant (Unix milliseconds, `i64::MIN` for the start of time and `i64::MAX` for its
 /// end), how many `Always` codes of the partner start minus how many end there. Instants where
@@ -31,9 +28,14 @@ pub(crate) struct AlwaysOwners {
 pub(crate) struct Moves(HashMap<PartnerId, Vec<(i64, i64)>, RandomState>);
 
 impl Moves {
-    /// Counts the `Always` spans of `code` in (`sign` 1) or out (`sign` -1).
-    pub(crate) fn code(&mut self, code: &CodeRecord, sign: i64) {
-        for (partner, span) in always_spans(code) {
+    /// Counts the spans of a code in which it is an active `Always` code of a partner in
+    /// (`sign` 1) or out (`sign` -1).
+    pub(crate) fn spans(
+        &mut self,
+        spans: impl IntoIterator<Item = (PartnerId, Window)>,
+        sign: i64,
+    ) {
+        for (partner, span) in spans {
             let moves = self.0.entry(partner).or_default();
             moves.push((millis(span.from, i64::MIN), sign));
             moves.push((millis(span.until, i64::MAX), -sign));
@@ -50,12 +52,10 @@ impl AlwaysOwners {
         }
     }
 
-    /// Those of `codes`.
-    pub(crate) fn of<'a>(codes: impl Iterator<Item = &'a CodeRecord>) -> AlwaysOwners {
+    /// Those of codes with these spans (see [`Moves::spans`]).
+    pub(crate) fn of(spans: impl Iterator<Item = (PartnerId, Window)>) -> AlwaysOwners {
         let mut moves = Moves::default();
-        for code in codes {
-            moves.code(code, 1);
-        }
+        moves.spans(spans, 1);
         let mut coverage: HashMap<PartnerId, Coverage, RandomState> = HashMap::default();
         for (partner, moves) in moves.0 {
             let counts = coverage.entry(partner).or_default();
@@ -125,36 +125,6 @@ fn periods(counts: &Coverage) -> Vec<Window> {
                     from: instant(from, i64::MIN),
                     until: instant(at, i64::MAX),
                 });
-            }
-        }
-    }
-    out
-}
-
-/// Each partner the code names with `Always`, with a span in which it does and the code is
-/// active.
-fn always_spans(code: &CodeRecord) -> SmallVec<[(PartnerId, Window); 1]> {
-    let mut out = SmallVec::new();
-    if !code.is_tracking() {
-        return out;
-    }
-    let steps: SmallVec<[_; 2]> = code.terms_steps().collect();
-    if steps
-        .iter()
-        .all(|(_, terms)| terms.credit != CreditPolicy::Always)
-    {
-        return out;
-    }
-    let periods = code.periods();
-    for (i, &(from, terms)) in steps.iter().enumerate() {
-        if terms.credit != CreditPolicy::Always {
-            continue;
-        }
-        let until = steps.get(i + 1).and_then(|(next, _)| *next);
-        let span = Window { from, until };
-        for period in &periods {
-            if let Some(both) = period.intersect(&span) {
-                out.push((terms.owner, both));
             }
         }
     }

@@ -240,6 +240,36 @@ impl CodeRecord {
         }
     }
 
+    /// Each partner the code names with `Always`, with a span in which it does and the code is
+    /// active: what [`AlwaysOwners`] counts.
+    pub(crate) fn always_spans(&self) -> SmallVec<[(PartnerId, Window); 1]> {
+        let mut out = SmallVec::new();
+        if !self.is_tracking() {
+            return out;
+        }
+        let steps: SmallVec<[_; 2]> = self.terms_steps().collect();
+        if steps
+            .iter()
+            .all(|(_, terms)| terms.credit != CreditPolicy::Always)
+        {
+            return out;
+        }
+        let periods = self.periods();
+        for (i, &(from, terms)) in steps.iter().enumerate() {
+            if terms.credit != CreditPolicy::Always {
+                continue;
+            }
+            let until = steps.get(i + 1).and_then(|(next, _)| *next);
+            let span = Window { from, until };
+            for period in &periods {
+                if let Some(both) = period.intersect(&span) {
+                    out.push((terms.owner, both));
+                }
+            }
+        }
+        out
+    }
+
     /// Heap bytes of what does not fit in the record, shared with the engines before.
     pub(crate) fn heap(&self) -> usize {
         self.more.as_ref().map_or(0, |more| {
