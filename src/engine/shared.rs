@@ -11,23 +11,30 @@ use foldhash::fast::RandomState;
 
 const SHIFT: u32 = 8;
 /// Items per chunk: a change to one item copies this many. Smaller chunks make a batch of
-/// changes to scattered codes copy less; larger ones make the table cloned per change smaller.
+/// changes to scattered codes copy less; larger ones make the tables copied per change smaller.
 const CHUNK: usize = 1 << SHIFT;
 const MASK: usize = CHUNK - 1;
+const GROUP_SHIFT: u32 = 6;
+/// Chunks per group: a change to one item copies the pointers of its group, and cloning the
+/// vector clones one pointer per group. With a single table of chunks, an engine brought up to
+/// date after one change at a million codes cloned (and the one before it later dropped) four
+/// thousand reference counts: most of the refresh.
+const GROUP: usize = 1 << GROUP_SHIFT;
+const GROUP_MASK: usize = GROUP - 1;
 
-/// A vector in chunks shared between engines: cloning it clones one pointer per chunk, and
-/// changing an item copies only its chunk when another engine still holds it. A chunk is an
-/// `Arc<[T]>`, whose pointer leads straight to the items: an item costs one read of the chunk
-/// table (small, and in cache) more than in a plain vector, not two.
+/// A vector in chunks shared between engines: cloning it clones one pointer per group of 64
+/// chunks, and changing an item copies only its chunk and its group's pointers when another
+/// engine still holds them. An item costs two reads of small tables (in cache) more than in a
+/// plain vector.
 pub(crate) struct Chunked<T> {
-    chunks: Vec<Arc<[T]>>,
+    groups: Vec<Arc<[Arc<[T]>]>>,
     len: usize,
 }
 
 impl<T> Clone for Chunked<T> {
     fn clone(&self) -> Self {
         Chunked {
-            chunks: self.chunks.clone(),
+            groups: self.groups.clone(),
             len: self.len,
         }
     }
@@ -36,7 +43,7 @@ impl<T> Clone for Chunked<T> {
 impl<T: Clone> Chunked<T> {
     /// The items `items` yields, in order.
     pub(crate) fn collect(items: impl Iterator<Item = T>) -> Chunked<T> {
-        let mut chunks = Vec::new();
+        let mut chunks: Vec<Arc<[T]>> = Vec::new();
         let mut chunk = Vec::with_capacity(CHUNK);
         let mut len = 0;
         for item in items {
@@ -52,7 +59,10 @@ impl<T: Clone> Chunked<T> {
         if !chunk.is_empty() {
             chunks.push(Arc::from(chunk));
         }
-        Chunked { chunks, len }
+        Chunked {
+            groups: chunks.chunks(GROUP).map(Arc::from).collect(),
+            len,
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -61,29 +71,43 @@ impl<T: Clone> Chunked<T> {
 
     #[inline]
     pub(crate) fn get(&self, i: usize) -> Option<&T> {
-        self.chunks.get(i >> SHIFT)?.get(i & MASK)
+        self.groups
+            .get(i >> (SHIFT + GROUP_SHIFT))?
+            .get((i >> SHIFT) & GROUP_MASK)?
+            .get(i & MASK)
     }
 
     /// Replaces item `i`; nothing happens past the end.
     pub(crate) fn set(&mut self, i: usize, item: T) {
-        if let Some(chunk) = self.chunks.get_mut(i >> SHIFT) {
+        let Some(group) = self.groups.get_mut(i >> (SHIFT + GROUP_SHIFT)) else {
+            return;
+        };
+        if let Some(chunk) = Arc::make_mut(group).get_mut((i >> SHIFT) & GROUP_MASK) {
             if let Some(slot) = Arc::make_mut(chunk).get_mut(i & MASK) {
                 *slot = item;
             }
         }
     }
 
-    /// Appends an item. The last chunk is copied to grow it: pushes are the rare case (codes
-    /// added since a full compile), and a chunk of 256 is quick to copy.
+    /// Appends an item. The last chunk and its group's pointers are copied to grow them:
+    /// pushes are the rare case (codes added since a full compile, a change after all others
+    /// of a code), and both are quick to copy.
     pub(crate) fn push(&mut self, item: T) {
-        match self.chunks.last_mut() {
-            Some(chunk) if chunk.len() < CHUNK => {
-                let mut grown = Vec::with_capacity(chunk.len() + 1);
-                grown.extend_from_slice(chunk);
-                grown.push(item);
-                *chunk = Arc::from(grown);
+        let full_group = self.len % (CHUNK * GROUP) == 0;
+        if full_group {
+            self.groups.push(Arc::from([Arc::from([item])]));
+        } else if let Some(group) = self.groups.last_mut() {
+            let mut chunks = group.to_vec();
+            match chunks.last_mut() {
+                Some(chunk) if chunk.len() < CHUNK => {
+                    let mut grown = Vec::with_capacity(chunk.len() + 1);
+                    grown.extend_from_slice(chunk);
+                    grown.push(item);
+                    *chunk = Arc::from(grown);
+                }
+                _ => chunks.push(Arc::from([item])),
             }
-            _ => self.chunks.push(Arc::from(vec![item])),
+            *group = Arc::from(chunks);
         }
         self.len += 1;
     }
@@ -104,19 +128,27 @@ impl<T: Clone> Chunked<T> {
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = &T> + '_ {
-        self.chunks.iter().flat_map(|chunk| chunk.iter())
+        self.groups
+            .iter()
+            .flat_map(|group| group.iter())
+            .flat_map(|chunk| chunk.iter())
     }
 
-    /// Heap bytes: the chunk table and the chunks, plus what `heap` says each item holds.
+    /// Heap bytes: the tables and the chunks, plus what `heap` says each item holds.
     pub(crate) fn memory_usage(&self, heap: impl Fn(&T) -> usize) -> usize {
-        self.chunks.capacity() * size_of::<Arc<[T]>>()
+        let chunk = |chunk: &Arc<[T]>| {
+            2 * size_of::<usize>()
+                + chunk.len() * size_of::<T>()
+                + chunk.iter().map(&heap).sum::<usize>()
+        };
+        self.groups.capacity() * size_of::<Arc<[Arc<[T]>]>>()
             + self
-                .chunks
+                .groups
                 .iter()
-                .map(|chunk| {
+                .map(|group| {
                     2 * size_of::<usize>()
-                        + chunk.len() * size_of::<T>()
-                        + chunk.iter().map(&heap).sum::<usize>()
+                        + group.len() * size_of::<Arc<[T]>>()
+                        + group.iter().map(chunk).sum::<usize>()
                 })
                 .sum::<usize>()
     }
@@ -127,7 +159,7 @@ impl<T> Index<usize> for Chunked<T> {
 
     #[inline]
     fn index(&self, i: usize) -> &T {
-        &self.chunks[i >> SHIFT][i & MASK]
+        &self.groups[i >> (SHIFT + GROUP_SHIFT)][(i >> SHIFT) & GROUP_MASK][i & MASK]
     }
 }
 
@@ -200,24 +232,45 @@ mod tests {
 
     #[test]
     fn chunks_are_shared_until_changed() {
-        let a = Chunked::collect(0..3000u32);
-        assert!(a.chunks.len() > 2, "the test needs several chunks");
+        let n = 3 * CHUNK * GROUP + 1000;
+        let a = Chunked::collect(0..n as u32);
+        assert_eq!(a.groups.len(), 4, "the test needs several groups");
         let mut b = a.clone();
-        b.set(1500, 7);
+        let changed = CHUNK * GROUP + 1500;
+        b.set(changed, 7);
         b.push(9);
-        assert_eq!((a[1500], b[1500], b[3000], b.len()), (1500, 7, 9, 3001));
-        assert!(Arc::ptr_eq(&a.chunks[0], &b.chunks[0]));
+        assert_eq!(
+            (a[changed], b[changed], b[n], b.len()),
+            (changed as u32, 7, 9, n + 1)
+        );
+        // Only the changed item's group and chunk were copied, and the last ones, grown.
+        assert!(Arc::ptr_eq(&a.groups[0], &b.groups[0]));
+        assert!(Arc::ptr_eq(&a.groups[2], &b.groups[2]));
+        assert!(!Arc::ptr_eq(&a.groups[1], &b.groups[1]));
+        assert!(Arc::ptr_eq(&a.groups[1][0], &b.groups[1][0]));
         assert!(!Arc::ptr_eq(
-            &a.chunks[1500 >> SHIFT],
-            &b.chunks[1500 >> SHIFT]
+            &a.groups[1][1500 >> SHIFT],
+            &b.groups[1][1500 >> SHIFT]
         ));
-        assert_eq!(a.get(3000), None);
-        for (x, expected) in [(0, 0), (1500, 1500), (2999, 2999), (5000, 3000)] {
-            assert_eq!(a.partition_point(|&item| item < x), expected);
+        assert!(!Arc::ptr_eq(&a.groups[3], &b.groups[3]));
+        assert!(a.iter().copied().eq(0..n as u32));
+        // Pushes fill chunks and groups, and open new ones.
+        let mut c = Chunked::collect(std::iter::empty());
+        for i in 0..(CHUNK * GROUP + 3) as u32 {
+            c.push(i);
         }
         assert_eq!(
-            b.iter().copied().sum::<u32>(),
-            (0..3000).sum::<u32>() - 1500 + 7 + 9
+            (c.groups.len(), c.groups[1].len(), c.len()),
+            (2, 1, CHUNK * GROUP + 3)
+        );
+        assert!(c.iter().copied().eq(0..(CHUNK * GROUP + 3) as u32));
+        assert_eq!(a.get(n), None);
+        for (x, expected) in [(0, 0), (1500, 1500), (n - 1, n - 1), (n + 5, n)] {
+            assert_eq!(a.partition_point(|&item| item < x as u32), expected);
+        }
+        assert_eq!(
+            b.iter().map(|&x| u64::from(x)).sum::<u64>(),
+            (0..n as u64).sum::<u64>() - changed as u64 + 7 + 9
         );
     }
 
