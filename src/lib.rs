@@ -225,9 +225,9 @@ pub use crate::catalog::Catalog;
 pub use crate::engine::Engine;
 pub use crate::leaks::{LeakAlert, LeakMonitor, LeakThresholds};
 pub use crate::model::{
-    Action, AlwaysOwnerClicks, Attribution, Availability, BulkError, Change, Clawback, Click,
-    ClickWinner, Code, CodeHit, CodeId, CodeState, CodeTracking, Collision, Conflict, Contract,
-    Contracts, Conversion, CreditPolicy, Decision, EnteredCodes, EnteredCodesIter, Error,
+    Action, AlwaysOwnerClicks, Attribution, Availability, BulkError, Change, Checkpoint, Clawback,
+    Click, ClickWinner, Code, CodeHit, CodeId, CodeState, CodeTracking, Collision, Conflict,
+    Contract, Contracts, Conversion, CreditPolicy, Decision, EnteredCodes, EnteredCodesIter, Error,
     ErrorKind, ExceptionList, InvalidReason, Lifecycle, LifecycleEvent, MAX_CODE_LEN,
     MAX_LABEL_LEN, MAX_NOTE_LEN, MAX_REGEX_SIZE, MatchMode, MemoryUsage, NotChosen, OrderChange,
     OtherMatch, Outcome, PartnerId, Payout, PayoutRule, PayoutSource, ProgramId, RefreshPlan,

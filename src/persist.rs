@@ -10,17 +10,18 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::definitions::{TermChange, TermUpdate};
 use crate::model::{
-    Change, Click, Code, Contract, Conversion, CreditPolicy, ExceptionList, LifecycleEvent,
-    PartnerId, Settings, Timestamp,
+    Change, Checkpoint, Click, Code, Contract, Conversion, CreditPolicy, ExceptionList,
+    LifecycleEvent, PartnerId, Settings, Timestamp,
 };
 use crate::registry::{Check, Image, ImageChange, ImageCode, ImageEntry, Registry, Stretch};
 
 /// The shape this version writes. A snapshot of a format it does not read is an error that
 /// says so, never a guess. Format 3 added the settings of SPEC §10 (`lock_after_ms`,
 /// `clawback`), format 4 the per-order limits of SPEC §12 (`max_entered_codes`,
-/// `max_other_matches`) and the registry's `lineage`; a snapshot of an earlier format, without
-/// them, reads with their defaults (and a lineage of its own).
-const FORMAT: u32 = 4;
+/// `max_other_matches`) and the registry's `lineage`, format 5 the registry's `checkpoint`; a
+/// snapshot of an earlier format, without them, reads with their defaults (a lineage of its
+/// own, no checkpoint).
+const FORMAT: u32 = 5;
 /// The oldest shape this version reads.
 const OLDEST_FORMAT: u32 = 2;
 
@@ -83,6 +84,48 @@ impl From<&Stretch> for SnapshotStretch {
     }
 }
 
+/// Where the history was folded: `{"revision": 8, "digest": "5f0c…"}`, the digest in hex.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SnapshotCheckpoint {
+    revision: u64,
+    digest: String,
+}
+
+impl From<Checkpoint> for SnapshotCheckpoint {
+    fn from(checkpoint: Checkpoint) -> SnapshotCheckpoint {
+        SnapshotCheckpoint {
+            revision: checkpoint.revision(),
+            digest: checkpoint
+                .digest()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        }
+    }
+}
+
+impl SnapshotCheckpoint {
+    fn into_checkpoint<E: serde::de::Error>(self) -> Result<Checkpoint, E> {
+        let bad = || {
+            E::custom(format!(
+                "a checkpoint digest is 64 hexadecimal digits, not {:?}",
+                self.digest
+            ))
+        };
+        let hex = self.digest.as_bytes();
+        if hex.len() != 64 || !hex.is_ascii() {
+            return Err(bad());
+        }
+        let mut digest = [0u8; 32];
+        for (byte, pair) in digest.iter_mut().zip(hex.chunks_exact(2)) {
+            let pair = std::str::from_utf8(pair).map_err(|_| bad())?;
+            *byte = u8::from_str_radix(pair, 16).map_err(|_| bad())?;
+        }
+        Ok(Checkpoint::new(self.revision, digest))
+    }
+}
+
 impl SnapshotStretch {
     fn into_stretch<E: serde::de::Error>(self) -> Result<Stretch, E> {
         let seed = u64::from_str_radix(&self.seed, 16).map_err(|_| {
@@ -133,9 +176,10 @@ impl SnapshotTerms {
 /// A snapshot of the whole registry, in a stable snake_case shape: its format version (first),
 /// settings, every code in registration order with its lifecycle events, changes of owner and
 /// policy, and whether it was removed; contracts (sorted by partner), exception lists, the
-/// revision, the history, and the lineage (the stamps by which the registry read back brings
+/// revision, the history kept, the lineage (the stamps by which the registry read back brings
 /// the engines of this one up to date: see
-/// [`Registry::refresh_plan`](crate::Registry::refresh_plan)). An [`Engine`](crate::Engine) is never serialised: compile it
+/// [`Registry::refresh_plan`](crate::Registry::refresh_plan)), and the last checkpoint (see
+/// [`Registry::checkpoint`](crate::Registry::checkpoint)), or `null`. An [`Engine`](crate::Engine) is never serialised: compile it
 /// again from the registry read back.
 #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 impl Serialize for Registry {
@@ -179,7 +223,8 @@ impl Serialize for Registry {
             .lineage
             .as_ref()
             .map(|stretches| stretches.iter().map(SnapshotStretch::from).collect());
-        let mut out = serializer.serialize_struct("Snapshot", 8)?;
+        let checkpoint = image.checkpoint.map(SnapshotCheckpoint::from);
+        let mut out = serializer.serialize_struct("Snapshot", 9)?;
         out.serialize_field("format", &FORMAT)?;
         out.serialize_field("settings", &image.settings)?;
         out.serialize_field("codes", &codes)?;
@@ -188,6 +233,7 @@ impl Serialize for Registry {
         out.serialize_field("revision", &image.revision)?;
         out.serialize_field("history", &history)?;
         out.serialize_field("lineage", &lineage)?;
+        out.serialize_field("checkpoint", &checkpoint)?;
         out.end()
     }
 }
@@ -203,7 +249,7 @@ impl<'de> Deserialize<'de> for Registry {
     }
 }
 
-const FIELDS: [&str; 8] = [
+const FIELDS: [&str; 9] = [
     "format",
     "settings",
     "codes",
@@ -212,6 +258,7 @@ const FIELDS: [&str; 8] = [
     "revision",
     "history",
     "lineage",
+    "checkpoint",
 ];
 
 /// Reads the fields in any order — a host may keep the snapshot in PostgreSQL `jsonb`, which
@@ -249,6 +296,7 @@ impl<'de> Visitor<'de> for SnapshotVisitor {
         let mut revision = 0;
         let mut history: Vec<SnapshotEntry> = Vec::new();
         let mut lineage: Option<Vec<SnapshotStretch>> = None;
+        let mut checkpoint: Option<SnapshotCheckpoint> = None;
         while let Some(key) = map.next_key::<String>()? {
             if key == "format" {
                 let read: u32 = map.next_value()?;
@@ -271,6 +319,7 @@ impl<'de> Visitor<'de> for SnapshotVisitor {
                 "revision" => revision = map.next_value().map_err(unversioned)?,
                 "history" => history = map.next_value().map_err(unversioned)?,
                 "lineage" => lineage = map.next_value().map_err(unversioned)?,
+                "checkpoint" => checkpoint = map.next_value().map_err(unversioned)?,
                 other => {
                     return Err(unversioned(A::Error::unknown_field(other, &FIELDS)));
                 }
@@ -314,8 +363,12 @@ impl<'de> Visitor<'de> for SnapshotVisitor {
                     .collect::<Result<Vec<_>, A::Error>>()
             })
             .transpose()?;
+        let checkpoint = checkpoint
+            .map(SnapshotCheckpoint::into_checkpoint)
+            .transpose()?;
         Ok(Image {
             lineage,
+            checkpoint,
             settings,
             codes,
             contracts: contracts

@@ -7,6 +7,7 @@ mod adversarial;
 mod api;
 mod attribution;
 mod changes;
+mod checkpoints;
 mod conflicts;
 mod hostile;
 mod live;

@@ -557,13 +557,13 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]
 
     /// An engine brought up to date by a clone of its registry, or by the registry read back
-    /// from a snapshot of it, through any changes, decides as an engine compiled afresh — and
-    /// without compiling in full.
+    /// from a snapshot of it (its history folded at the engine's revision, or not), through any
+    /// changes, decides as an engine compiled afresh — and without compiling in full.
     #[test]
     fn engines_follow_their_registry_across_clones_and_snapshots(
         program in program(),
         steps in prop::collection::vec(
-            (prop::collection::vec(change_spec(), 1..4), 0u8..3),
+            (prop::collection::vec(change_spec(), 1..4), 0u8..4),
             1..5,
         ),
         orders in prop::collection::vec(order(), 1..4),
@@ -574,6 +574,10 @@ proptest! {
             registry = match copy {
                 0 => registry.clone(),
                 1 => Registry::from_bytes(&registry.to_bytes()).unwrap(),
+                2 => {
+                    registry.checkpoint(engine.revision()).unwrap();
+                    Registry::from_bytes(&registry.to_bytes()).unwrap()
+                }
                 _ => registry,
             };
             for change in step {

@@ -138,7 +138,7 @@ fn the_shape_is_snake_case_and_stable() {
     assert_eq!(
         value,
         serde_json::json!({
-            "format": 4,
+            "format": 5,
             "settings": {
                 "tracking": "enabled",
                 "click_winner": "last_click",
@@ -175,7 +175,8 @@ fn the_shape_is_snake_case_and_stable() {
                 {"revision": 5, "change": {
                     "kind": "transfer", "code": 10, "to": 2, "at": "2026-06-01T00:00:00Z"
                 }, "note": "desk"}
-            ]
+            ],
+            "checkpoint": null
         })
     );
 }
@@ -278,12 +279,12 @@ fn one_scratch_free_loop_attributes_many_records() {
 
 #[test]
 fn another_format_version_is_an_error_that_says_so() {
-    let newer = r#"{"format": 5, "settings": {}, "codes": [], "shiny": true}"#;
+    let newer = r#"{"format": 6, "settings": {}, "codes": [], "shiny": true}"#;
     let err = serde_json::from_str::<Registry>(newer)
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("snapshot format 5 is not one this version reads (it reads formats 2 to 4)"),
+        err.contains("snapshot format 6 is not one this version reads (it reads formats 2 to 5)"),
         "{err}"
     );
     let unversioned = r#"{"settings": {}, "codes": []}"#;
@@ -292,11 +293,11 @@ fn another_format_version_is_an_error_that_says_so() {
         .to_string();
     assert!(err.contains("it has no \"format\""), "{err}");
     // The format is checked wherever it comes.
-    let newer_last = r#"{"settings": {}, "codes": [], "format": 5}"#;
+    let newer_last = r#"{"settings": {}, "codes": [], "format": 6}"#;
     let err = serde_json::from_str::<Registry>(newer_last)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("snapshot format 5 is not one"), "{err}");
+    assert!(err.contains("snapshot format 6 is not one"), "{err}");
     // A field this version does not know, before the format: the error says the format was
     // not read yet.
     let newer_unknown_first = r#"{"shiny": true, "format": 5, "settings": {}, "codes": []}"#;
@@ -354,7 +355,7 @@ fn a_snapshot_reads_back_whatever_the_order_of_its_keys() {
     // Alphabetical, as `jq -S` writes it (and `serde_json::Value` keeps it), reads back the same.
     let alphabetical = serde_json::to_string(&written).unwrap();
     assert!(
-        alphabetical.starts_with(r#"{"codes":"#),
+        alphabetical.starts_with(r#"{"checkpoint":"#),
         "{alphabetical:.40}"
     );
     let back: Registry = serde_json::from_str(&alphabetical).unwrap();

@@ -100,7 +100,7 @@ fn another_format_or_no_snapshot_at_all_says_so() {
     let err = Registry::from_bytes(&bytes).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "invalid snapshot: snapshot format 9 is not one this version reads (it reads formats 1 to 3)"
+        "invalid snapshot: snapshot format 9 is not one this version reads (it reads formats 1 to 4)"
     );
     let err = Registry::from_bytes(b"{\"format\": 2}").unwrap_err();
     assert_eq!(

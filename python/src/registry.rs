@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use promo_attribution::{
-    Code, CodeId, Contract, ExceptionList, PartnerId, ProgramId, RefreshPlan, Registry, Upload,
-    Window,
+    Checkpoint, Code, CodeId, Contract, ExceptionList, PartnerId, ProgramId, RefreshPlan, Registry,
+    Upload, Window,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
@@ -190,6 +190,20 @@ impl PyRegistry {
         self.inner.revision()
     }
 
+    /// Folds the history up to revision `through` into the registry's base (a smaller
+    /// snapshot, a faster restart); returns the checkpoint as `(revision, digest)`, the digest
+    /// the SHA-256 of the changes folded in lowercase hex. Revisions go on where they were.
+    fn checkpoint(&mut self, through: u64) -> PyResult<(u64, String)> {
+        let checkpoint = self.inner.checkpoint(through).or_raise()?;
+        Ok(checkpoint_tuple(checkpoint))
+    }
+
+    /// The last checkpoint as `(revision, digest)`, or `None`.
+    #[getter]
+    fn last_checkpoint(&self) -> Option<(u64, String)> {
+        self.inner.last_checkpoint().map(checkpoint_tuple)
+    }
+
     fn __len__(&self) -> usize {
         self.inner.len()
     }
@@ -243,17 +257,28 @@ impl PyRegistry {
     /// How `refresh` would bring `engine` up to date: `"incremental"` (at the cost of the
     /// changes since its revision) or the reason for a full compile: `"other_lineage"` (the
     /// engine is of a registry whose history this one does not share), `"engine_ahead"`,
-    /// `"compaction"`.
+    /// `"compaction"`, `"before_checkpoint"` (the changes since the engine's revision were
+    /// folded by `checkpoint`).
     fn refresh_plan(&self, engine: &PyEngine) -> &'static str {
         match self.inner.refresh_plan(&engine.inner) {
             RefreshPlan::Incremental { .. } => "incremental",
             RefreshPlan::OtherLineage => "other_lineage",
             RefreshPlan::EngineAhead => "engine_ahead",
             RefreshPlan::Compaction => "compaction",
+            RefreshPlan::BeforeCheckpoint => "before_checkpoint",
             // A reason this binding does not name yet.
             _ => "full_compile",
         }
     }
+}
+
+fn checkpoint_tuple(checkpoint: Checkpoint) -> (u64, String) {
+    let digest = checkpoint
+        .digest()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    (checkpoint.revision(), digest)
 }
 
 /// A bulk file (SPEC §6) read and checked against the registries it will go to.

@@ -85,6 +85,9 @@ pub enum ErrorKind {
     /// name past [`MAX_LABEL_LEN`](crate::MAX_LABEL_LEN) bytes, a history note past
     /// [`MAX_NOTE_LEN`](crate::MAX_NOTE_LEN).
     TextTooLong,
+    /// A revision the registry has not reached yet was named: a
+    /// [`checkpoint`](crate::Registry::checkpoint) past the registry's revision.
+    UnknownRevision,
     /// Reading or writing a bulk file failed in the reader or writer the host gave:
     /// [`Error::io_kind`] says how, the message says what it reported.
     Io,
@@ -120,6 +123,7 @@ impl ErrorKind {
             ErrorKind::UnknownProgram => "unknown_program",
             ErrorKind::CapacityExceeded => "capacity_exceeded",
             ErrorKind::TextTooLong => "text_too_long",
+            ErrorKind::UnknownRevision => "unknown_revision",
             ErrorKind::Io => "io",
         }
     }
@@ -235,6 +239,8 @@ pub(crate) enum Reason {
         len: usize,
         limit: usize,
     },
+    #[error("revision {named} is past the registry's revision {revision}")]
+    UnknownRevision { named: u64, revision: u64 },
     #[error("window {0} does not end after it starts")]
     InvalidWindow(Box<str>),
     #[error("no code with this id is registered")]
@@ -313,6 +319,7 @@ impl Reason {
             Reason::RegexTooLarge => ErrorKind::RegexTooLarge,
             Reason::CapacityExceeded(_) => ErrorKind::CapacityExceeded,
             Reason::TextTooLong { .. } => ErrorKind::TextTooLong,
+            Reason::UnknownRevision { .. } => ErrorKind::UnknownRevision,
             Reason::InvalidWindow(_) => ErrorKind::InvalidWindow,
             Reason::UnknownCode | Reason::RemovedCode => ErrorKind::UnknownCode,
             Reason::NotATrackingCode(_) => ErrorKind::NotATrackingCode,
@@ -481,6 +488,11 @@ impl Error {
     /// A text kept for people (a history note) is too long: `reason` says which and by how much.
     pub(crate) fn text(reason: Reason) -> Error {
         Error::new(Subject::None, reason)
+    }
+
+    /// A revision past the registry's was named.
+    pub(crate) fn unknown_revision(named: u64, revision: u64) -> Error {
+        Error::new(Subject::None, Reason::UnknownRevision { named, revision })
     }
 
     /// An order of a batch names a program its catalog has no engine for.

@@ -5,6 +5,7 @@ mod action;
 mod batch_error;
 mod cell;
 mod change;
+mod checkpoint;
 mod code;
 mod conflict;
 mod decision;
@@ -28,6 +29,7 @@ pub use action::{
 };
 pub use batch_error::BulkError;
 pub use change::{Change, Terms};
+pub use checkpoint::Checkpoint;
 pub use code::{
     Code, CreditPolicy, Lifecycle, LifecycleEvent, MatchMode, RestrictedCode, TrackingCode,
 };

@@ -18,6 +18,9 @@ pub enum RefreshPlan {
     OtherLineage,
     /// A full compile: the engine reflects a later revision than this registry holds.
     EngineAhead,
+    /// A full compile: the engine reflects a revision before the registry's last
+    /// [`checkpoint`](crate::Registry::checkpoint), whose changes since were folded.
+    BeforeCheckpoint,
     /// A full compile: so many codes were added or changed since the engine's last full
     /// compile that compiling whole keeps lookups as fast as a fresh engine's.
     Compaction,

@@ -117,6 +117,12 @@ impl History {
         revision
     }
 
+    /// Takes out the entries of the revisions up to `revision`, oldest first.
+    pub(crate) fn fold_through(&mut self, revision: u64) -> Vec<HistoryEntry> {
+        let end = self.entries.partition_point(|e| e.revision <= revision);
+        self.entries.drain(..end).collect()
+    }
+
     /// A history read back from a snapshot: entries in revision order, and the revision.
     pub(crate) fn restore(entries: Vec<HistoryEntry>, revision: u64) -> History {
         History { entries, revision }

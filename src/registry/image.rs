@@ -10,7 +10,8 @@ use super::lineage::{Lineage, Stretch};
 use super::store::Store;
 use crate::definitions::{Definition, InOrder, Key, TermChange, validate_list};
 use crate::model::{
-    Change, Code, Contract, Error, ExceptionList, LifecycleEvent, PartnerId, Reason, Settings,
+    Change, Checkpoint, Code, Contract, Error, ExceptionList, LifecycleEvent, PartnerId, Reason,
+    Settings,
 };
 
 /// Everything a registry holds.
@@ -25,6 +26,8 @@ pub(crate) struct Image {
     /// The stretches of the registry's lineage; `None` in a snapshot written before they
     /// were kept.
     pub(crate) lineage: Option<Vec<Stretch>>,
+    /// Where the history before the one kept was folded, if it was.
+    pub(crate) checkpoint: Option<Checkpoint>,
 }
 
 pub(crate) struct ImageCode {
@@ -106,6 +109,7 @@ impl Store {
                 })
                 .collect(),
             lineage: Some(self.lineage.stretches(self.history.revision()).to_vec()),
+            checkpoint: self.checkpoint,
         }
     }
 
@@ -126,7 +130,7 @@ impl Store {
         for entry in image.history {
             restore.history(entry)?;
         }
-        restore.finish(image.revision, image.lineage)
+        restore.finish(image.revision, image.lineage, image.checkpoint)
     }
 }
 
@@ -246,12 +250,29 @@ impl Restore {
         mut self,
         revision: u64,
         lineage: Option<Vec<Stretch>>,
+        checkpoint: Option<Checkpoint>,
     ) -> Result<Store, Error> {
         let last = self.history.last().map_or(0, HistoryEntry::revision);
         if last > revision {
             let why = format!("history reaches revision {last}, past the registry's {revision}");
             return Err(Error::snapshot(why));
         }
+        if let Some(checkpoint) = checkpoint {
+            let folded = checkpoint.revision();
+            if folded > revision {
+                let why =
+                    format!("checkpoint at revision {folded}, past the registry's {revision}");
+                return Err(Error::snapshot(why));
+            }
+            if let Some(first) = self.history.first().filter(|e| e.revision() <= folded) {
+                let why = format!(
+                    "history holds revision {}, folded by the checkpoint at revision {folded}",
+                    first.revision()
+                );
+                return Err(Error::snapshot(why));
+            }
+        }
+        self.store.checkpoint = checkpoint;
         self.store.history = History::restore(self.history, revision);
         let mut lineage = match lineage {
             None => Lineage::new(),

@@ -1,7 +1,9 @@
 //! The mutable, validating set of one program's code definitions, and its history.
 
 mod apply;
+mod checkpoint;
 mod codec;
+mod digest;
 mod history;
 mod image;
 mod lineage;
@@ -9,6 +11,7 @@ mod refresh;
 mod snapshot;
 mod store;
 mod validate;
+mod wire;
 
 use std::sync::Arc;
 
@@ -177,13 +180,16 @@ impl Registry {
         self.store.history.revision()
     }
 
-    /// Every change, oldest first, each with the revision it made and the host's note.
+    /// Every change kept, oldest first, each with the revision it made and the host's note:
+    /// every change since the registry was made, or since its last
+    /// [`checkpoint`](Registry::checkpoint).
     pub fn history(&self) -> &[HistoryEntry] {
         self.store.history.entries()
     }
 
     /// The changes made after `revision`, oldest first: what a host appends to its own store
-    /// after each change, or what an engine at `revision` has not seen.
+    /// after each change, or what an engine at `revision` has not seen. Of a `revision` before
+    /// the last [`checkpoint`](Registry::checkpoint), only the changes kept, after it.
     pub fn history_since(&self, revision: u64) -> &[HistoryEntry] {
         self.store.history.since(revision)
     }

@@ -82,6 +82,13 @@ impl Registry {
         if engine.stamp() != self.store.lineage.stamp(engine.revision()) {
             return (RefreshPlan::OtherLineage, None);
         }
+        if self
+            .store
+            .checkpoint
+            .is_some_and(|checkpoint| engine.revision() < checkpoint.revision())
+        {
+            return (RefreshPlan::BeforeCheckpoint, None);
+        }
         let changes = self.store.history.since(engine.revision()).len();
         let touched = self.touched_since(engine.revision());
         if engine.needs_compaction(self.store.entries.len(), &touched) {

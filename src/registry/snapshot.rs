@@ -7,9 +7,10 @@
 //! The checksum catches a file cut short or altered by accident (it is not a signature): a
 //! snapshot that fails it, or any check of form, is an error, never a different registry.
 
-use super::codec::{Reader, Writer, read_registry, write_image};
+use super::codec::{read_registry, write_image};
 use super::image::Check;
 use super::store::Store;
+use super::wire::{Reader, Writer};
 use crate::model::Error;
 
 const MAGIC: &[u8; 8] = b"PROMOREG";
@@ -17,7 +18,7 @@ const MAGIC: &[u8; 8] = b"PROMOREG";
 /// clawback) after the program's payout, format 3 the per-order limits of SPEC §12 after them
 /// and the registry's lineage after the history; the formats before, without them, still
 /// read, with their defaults (and a lineage of their own).
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 /// The oldest layout this version reads.
 const OLDEST_FORMAT: u32 = 1;
 const HEADER: usize = 8 + 4 + 8;
@@ -91,7 +92,7 @@ pub(super) fn read(bytes: &[u8], check: Check) -> Result<Store, Error> {
             "the checksum does not match: the snapshot was altered",
         ));
     }
-    let mut reader = Reader::new(&bytes[..end], HEADER);
+    let mut reader = Reader::new(&bytes[..end], HEADER).for_format(format);
     let store = read_registry(&mut reader, format, check)?;
     if reader.position() != end {
         let left = end - reader.position();

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use super::history::History;
 use super::lineage::Lineage;
 use crate::definitions::{Entry, IdIndex, TextIndex, ValidatedList};
-use crate::model::{CodeId, Contract, ExceptionList, PartnerId, Settings};
+use crate::model::{Checkpoint, CodeId, Contract, ExceptionList, PartnerId, Settings};
 
 #[derive(Clone, Debug)]
 pub(super) struct Store {
@@ -23,7 +23,10 @@ pub(super) struct Store {
     pub(super) contracts: HashMap<PartnerId, Contract>,
     /// In registration order, each with its validated form.
     pub(super) exception_lists: Vec<(ExceptionList, ValidatedList)>,
+    /// The history kept: the changes after the last checkpoint.
     pub(super) history: History,
+    /// Where the history before was folded, if it was.
+    pub(super) checkpoint: Option<Checkpoint>,
     /// The stamps of its revisions, which engines are brought up to date by.
     pub(super) lineage: Lineage,
 }
@@ -39,6 +42,7 @@ impl Store {
             contracts: HashMap::new(),
             exception_lists: Vec::new(),
             history: History::default(),
+            checkpoint: None,
             lineage: Lineage::new(),
         }
     }
