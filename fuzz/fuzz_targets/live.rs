@@ -3,7 +3,10 @@
 //! every step: a failed batch left the snapshot bytes exactly as they were; a snapshot reads
 //! back to the same bytes; the copy brings the engine of its source up to date at the cost of
 //! the changes (never a full compile: the registries are small and share their history), and
-//! the engine brought up to date decides every order exactly as one compiled afresh.
+//! the engine brought up to date decides every order exactly as one compiled afresh. Some steps
+//! fold the history into a checkpoint — at the engine's revision (the refresh stays
+//! incremental) or at the registry's (an engine before it compiles in full) — whose digest
+//! must be that of the entries folded.
 
 #![no_main]
 
@@ -14,6 +17,26 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use promo_attribution::{Change, CodeId, PartnerId, RefreshPlan, Registry, Timestamp};
 
+/// Folds the history through `through`, checking the checkpoint's digest against the entries
+/// it folded.
+fn checkpoint(registry: &mut Registry, through: u64) {
+    let kept = registry.history().to_vec();
+    let before = registry.last_checkpoint();
+    let checkpoint = registry.checkpoint(through).expect("a reached revision");
+    assert!(registry.history().iter().all(|e| e.revision() > through));
+    if Some(checkpoint) != before {
+        let folded: Vec<_> = kept
+            .into_iter()
+            .filter(|e| e.revision() <= through)
+            .collect();
+        assert_eq!(
+            Registry::history_digest(before.as_ref(), &folded),
+            checkpoint.digest(),
+            "the digest is not that of the entries folded"
+        );
+    }
+}
+
 #[derive(Arbitrary, Debug)]
 struct Step {
     changes: Vec<common::ChangeSpec>,
@@ -21,6 +44,9 @@ struct Step {
     copy: u8,
     /// Whether the batch ends with a change that must fail.
     fail: bool,
+    /// 1: a checkpoint at the engine's revision before the step; 2: one at the registry's
+    /// after it; else none.
+    checkpoint: u8,
 }
 
 #[derive(Arbitrary, Debug)]
@@ -35,6 +61,9 @@ fuzz_target!(|input: Input| {
     let n = input.program.codes.len().max(1) as u64;
     let mut engine = registry.compile().expect("a small registry compiles");
     for step in input.steps.iter().take(6) {
+        if step.checkpoint % 3 == 1 {
+            checkpoint(&mut registry, engine.revision());
+        }
         registry = match step.copy % 4 {
             1 => registry.clone(),
             2 => Registry::from_bytes(&registry.to_bytes()).expect("reads back"),
@@ -71,11 +100,21 @@ fuzz_target!(|input: Input| {
                 assert_eq!(registry.to_bytes(), before, "a failed batch left a trace");
             }
         }
+        let folded_past_engine =
+            step.checkpoint % 3 == 2 && registry.revision() > engine.revision();
+        if step.checkpoint % 3 == 2 {
+            let through = registry.revision();
+            checkpoint(&mut registry, through);
+        }
         let plan = registry.refresh_plan(&engine);
-        assert!(
-            matches!(plan, RefreshPlan::Incremental { .. }),
-            "{plan:?} for an engine of the registry's own history"
-        );
+        if folded_past_engine {
+            assert_eq!(plan, RefreshPlan::BeforeCheckpoint);
+        } else {
+            assert!(
+                matches!(plan, RefreshPlan::Incremental { .. }),
+                "{plan:?} for an engine of the registry's own history"
+            );
+        }
         engine = registry.refresh(&engine).expect("refreshes");
         let compiled = registry.compile().expect("compiles");
         assert_eq!(engine.revision(), registry.revision());
