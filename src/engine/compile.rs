@@ -46,7 +46,7 @@ pub(crate) fn compile(source: &Source<'_>) -> Result<State, Error> {
             .ok_or_else(|| Error::capacity("more than 2^32 - 2 codes"))?,
         base: Arc::new(base),
         base_len: source.entries.len(),
-        added: None,
+        added: Vec::new(),
         contracts: Layered::new(source.contracts.iter().map(|(&p, &c)| (p, c)).collect()),
         exception_lists: Arc::new(ExceptionLists::build(
             source.exception_lists.iter().copied(),
@@ -99,15 +99,31 @@ pub(crate) fn refresh(
             next.definitions.push(Arc::clone(&entry.definition));
         }
     }
-    if touched.positions.iter().any(|&p| p >= state.base_len) {
-        let added = &source.entries[state.base_len..];
+    // The codes added since: a matcher of their own, merged with the last ones while they are
+    // no larger, so that sizes halve at least from one matcher to the next. Matchers hold
+    // texts and patterns only, which no change alters (a removed code is filtered out by its
+    // record), so a code already indexed needs no other rebuild.
+    let total = source.entries.len();
+    let mut first = state.added.last().map_or(state.base_len, |m| m.end());
+    if first < total {
+        while let Some(last) = next.added.last() {
+            let last_first = match next.added.len().checked_sub(2) {
+                Some(before) => next.added[before].end(),
+                None => state.base_len,
+            };
+            if last.end() - last_first > total - first {
+                break;
+            }
+            first = last_first;
+            next.added.pop();
+        }
         let matcher = Matcher::build_after(
             &state.base,
-            state.base_len,
-            added.iter().map(pattern),
+            first,
+            source.entries[first..].iter().map(pattern),
             state.settings.regex_anchoring,
         )?;
-        next.added = Some(Arc::new(matcher));
+        next.added.push(Arc::new(matcher));
     }
     for &partner in &touched.partners {
         next.contracts

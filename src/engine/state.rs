@@ -35,8 +35,11 @@ pub(crate) struct State {
     /// The codes compiled at once: positions below `base_len`.
     pub(crate) base: Arc<Matcher>,
     pub(crate) base_len: usize,
-    /// The codes added since, when there are any: positions from `base_len` on.
-    pub(crate) added: Option<Arc<Matcher>>,
+    /// The codes added since, from `base_len` on, in matchers of sizes that halve at least
+    /// from one to the next: a refresh indexes the codes it adds in a matcher of their own,
+    /// and merges it with the last ones while it is as large, so that each added code is
+    /// indexed again a logarithmic number of times, not at every refresh.
+    pub(crate) added: Vec<Arc<Matcher>>,
     pub(crate) contracts: Layered<PartnerId, Contract>,
     pub(crate) exception_lists: Arc<ExceptionLists>,
     /// Per partner, the periods in which it owns an active `Always` code: whose clicks are
@@ -377,7 +380,7 @@ impl State {
     pub(crate) fn matchers(&self) -> Layers<'_> {
         Layers {
             base: &self.base,
-            added: self.added.as_deref(),
+            added: &self.added,
         }
     }
 
@@ -385,7 +388,7 @@ impl State {
     pub(crate) fn regex_matches(&self, text: &str, out: &mut SmallVec<[u32; 8]>) {
         let from = out.len();
         self.matchers().regex_matches(text, out);
-        if self.added.is_some() || self.live < self.codes.len() {
+        if !self.added.is_empty() || self.live < self.codes.len() {
             let mut kept = from;
             for i in from..out.len() {
                 if self.codes[out[i] as usize].kind != Kind::Removed {
@@ -423,7 +426,7 @@ impl State {
             + self.contracts.memory_usage(|_| 0)
             + self.always_owners.memory_usage();
         let (mut exact_index, mut regex_matcher) = self.base.memory_usage();
-        if let Some(added) = &self.added {
+        for added in &self.added {
             let (exact, regex) = added.memory_usage();
             exact_index += exact;
             regex_matcher += regex;

@@ -16,6 +16,7 @@ mod prefix;
 mod regex;
 
 use std::cmp::Reverse;
+use std::sync::Arc;
 
 use regex_syntax::hir::Hir;
 use smallvec::SmallVec;
@@ -77,6 +78,8 @@ pub(crate) struct Matcher {
     regex: RegexMatcher,
     /// The rank of each regex code, by code number, for merging the answers of two matchers.
     regex_ranks: Vec<(u32, Rank)>,
+    /// The codes numbered `first..end`.
+    end: usize,
 }
 
 impl Matcher {
@@ -126,7 +129,9 @@ impl Matcher {
     ) -> Result<Matcher, Error> {
         let mut exact = Vec::new();
         let mut regex = Vec::new();
+        let mut end = first;
         for (i, pattern) in patterns.into_iter().enumerate() {
+            end = first + i + 1;
             let i = u32::try_from(first + i)
                 .map_err(|_| Error::capacity("more than 2^32 - 1 codes"))?;
             match pattern {
@@ -148,7 +153,13 @@ impl Matcher {
             filter: None,
             regex: RegexMatcher::build(regex, anchoring)?,
             regex_ranks,
+            end,
         })
+    }
+
+    /// One past the number of the last code indexed (or `first`, of none).
+    pub(crate) fn end(&self) -> usize {
+        self.end
     }
 
     /// The rank of regex code `code`, when this matcher holds it.
@@ -223,16 +234,17 @@ fn filter_bit(hash: u64) -> usize {
     (hash >> 32) as usize & (FILTER_WORDS * 64 - 1)
 }
 
-/// A matcher over the codes compiled at once, and one over the codes added since, answering
-/// together as one: exact codes of both in registration order, then regex codes of both by rank.
+/// A matcher over the codes compiled at once, and matchers over the codes added since (each
+/// over the codes after the one before it), answering together as one: exact codes of all in
+/// registration order, then regex codes of all by rank.
 #[derive(Clone, Copy)]
 pub(crate) struct Layers<'a> {
     pub(crate) base: &'a Matcher,
-    pub(crate) added: Option<&'a Matcher>,
+    pub(crate) added: &'a [Arc<Matcher>],
 }
 
 impl<'a> Layers<'a> {
-    /// The exact codes of both layers whose case fold equals `text`'s, in registration order.
+    /// The exact codes of all layers whose case fold equals `text`'s, in registration order.
     /// Every code matching a text, best [`Rank`] first, is these, then
     /// [`for_each_regex_match`](Self::for_each_regex_match)'s.
     #[inline]
@@ -251,7 +263,7 @@ impl<'a> Layers<'a> {
         if self.base.has_exact_codes() {
             self.base.exact.for_each_hashed(key, hash, &mut visit);
         }
-        if let Some(added) = self.added {
+        for added in self.added {
             // `added` was built with the base's hashing: the same hash.
             if added.has_exact_codes() && added.may_hold(hash) {
                 added.exact.for_each_hashed(key, hash, &mut visit);
@@ -259,13 +271,13 @@ impl<'a> Layers<'a> {
         }
     }
 
-    /// Whether either layer indexes an exact code.
+    /// Whether any layer indexes an exact code.
     #[inline]
     pub(crate) fn has_exact_codes(&self) -> bool {
-        self.base.has_exact_codes() || self.added.is_some_and(Matcher::has_exact_codes)
+        self.base.has_exact_codes() || self.added.iter().any(|m| m.has_exact_codes())
     }
 
-    /// The regex codes of both layers matching `text` as typed, best rank first: they rank
+    /// The regex codes of all layers matching `text` as typed, best rank first: they rank
     /// below every exact code.
     #[inline]
     pub(crate) fn for_each_regex_match(&self, text: &str, mut visit: impl FnMut(u32)) {
@@ -279,44 +291,46 @@ impl<'a> Layers<'a> {
         }
     }
 
-    /// [`Matcher::regex_matches`] over both layers, best rank first.
+    /// [`Matcher::regex_matches`] over all layers, best rank first.
     pub(crate) fn regex_matches(&self, text: &str, out: &mut SmallVec<[u32; 8]>) {
         let from = out.len();
         self.base.regex_matches(text, out);
-        let Some(added) = self.added else {
-            return;
-        };
-        let from_added = out.len();
-        added.regex_matches(text, out);
-        if from_added > from && out.len() > from_added {
-            // Both layers answered: merge by rank (a code added later may have a higher
+        let mut answered = usize::from(out.len() > from);
+        for added in self.added {
+            let before = out.len();
+            added.regex_matches(text, out);
+            answered += usize::from(out.len() > before);
+        }
+        if answered > 1 {
+            // Several layers answered: merge by rank (a code added later may have a higher
             // priority than the ones compiled before it).
             let rank = |code: u32| {
                 self.base
                     .regex_rank(code)
-                    .or_else(|| added.regex_rank(code))
+                    .or_else(|| self.added.iter().find_map(|m| m.regex_rank(code)))
             };
             out[from..].sort_by_key(|&code| rank(code));
         }
     }
 
-    /// [`Matcher::exact_matches`] over both layers.
+    /// [`Matcher::exact_matches`] over all layers.
     pub(crate) fn exact_matches(&self, folded: &str, mut visit: impl FnMut(u32)) {
         self.base.exact_matches(folded.as_bytes(), &mut visit);
-        if let Some(added) = self.added {
-            added.exact_matches(folded.as_bytes(), visit);
+        for added in self.added {
+            added.exact_matches(folded.as_bytes(), &mut visit);
         }
     }
 
-    /// The case-folded texts of the exact codes of both layers; a text in both comes twice.
+    /// The case-folded texts of the exact codes of all layers; a text in several comes as
+    /// many times.
     pub(crate) fn exact_keys(self) -> impl Iterator<Item = &'a [u8]> + 'a {
         self.base
             .exact_keys()
-            .chain(self.added.into_iter().flat_map(Matcher::exact_keys))
+            .chain(self.added.iter().flat_map(|m| m.exact_keys()))
     }
 
     pub(crate) fn has_regex_codes(&self) -> bool {
-        self.base.has_regex_codes() || self.added.is_some_and(Matcher::has_regex_codes)
+        self.base.has_regex_codes() || self.added.iter().any(|m| m.has_regex_codes())
     }
 }
 
@@ -376,7 +390,7 @@ mod tests {
         let mut found = Vec::new();
         let layers = Layers {
             base: &matcher,
-            added: None,
+            added: &[],
         };
         layers.for_each_exact_match("SAVE10", |code| found.push(code));
         layers.for_each_regex_match("SAVE10", |code| found.push(code));
