@@ -269,7 +269,11 @@ fn pattern() -> impl Strategy<Value = String> {
 
 /// Every text over the alphabet up to `max` characters.
 fn texts(max: usize) -> Vec<String> {
-    let alphabet = ["A", "B", "a", "É", "C"];
+    texts_over(&["A", "B", "a", "É", "C"], max)
+}
+
+/// Every text over `alphabet` up to `max` characters.
+fn texts_over(alphabet: &[&str], max: usize) -> Vec<String> {
     let mut all = vec![String::new()];
     let mut frontier = vec![String::new()];
     for _ in 0..max {
@@ -313,6 +317,62 @@ proptest! {
                 }
             }
             (other, found) => prop_assert!(false, "{other:?}, brute force found {found:?}"),
+        }
+    }
+}
+
+/// A pattern with a literal prefix and suffix drawn from a few that extend one another, so
+/// that the candidate pairs the report lists by either end are put to the test.
+fn family_pattern() -> impl Strategy<Value = String> {
+    (
+        prop_oneof![Just(""), Just("P"), Just("PA"), Just("Q"), Just("PAB")],
+        pattern(),
+        prop_oneof![Just(""), Just("-1"), Just("1"), Just("-11"), Just("B")],
+    )
+        .prop_map(|(prefix, core, suffix)| format!("{prefix}(?:{core}){suffix}"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Several codes at once: every pair brute force finds a shared short text for is
+    /// reported (the candidate pairs leave none out), and every pair reported shares its
+    /// example.
+    #[test]
+    fn the_report_misses_no_overlapping_pair(patterns in proptest::collection::vec(family_pattern(), 2..7)) {
+        let mut registry = Registry::default();
+        let mut kept = Vec::new();
+        for (i, p) in patterns.iter().enumerate() {
+            let id = CodeId(i as u64);
+            if registry.add(Code::tracking(id, p, PartnerId(i as u64)).regex()).is_ok() {
+                kept.push((id, regex::Regex::new(&format!("^(?:{p})$")).unwrap()));
+            }
+        }
+        let texts = texts_over(&["A", "B", "É", "P", "-", "1"], 5);
+        let conflicts = registry.compile().unwrap().conflicts();
+        let mut reported = std::collections::HashSet::new();
+        for conflict in &conflicts {
+            match conflict {
+                Conflict::RegexOverlap { winner, loser, example } => {
+                    let matches = |id: CodeId| kept.iter().any(|(k, r)| *k == id && r.is_match(example));
+                    prop_assert!(matches(*winner) && matches(*loser), "{example:?} for {winner}/{loser}");
+                    reported.insert((winner.0.min(loser.0), winner.0.max(loser.0)));
+                }
+                Conflict::RegexOverlapUnknown { winner, loser, .. } => {
+                    reported.insert((winner.0.min(loser.0), winner.0.max(loser.0)));
+                }
+                other => prop_assert!(false, "{other:?}"),
+            }
+        }
+        for (i, (a, ra)) in kept.iter().enumerate() {
+            for (b, rb) in &kept[i + 1..] {
+                if let Some(text) = texts.iter().find(|t| ra.is_match(t) && rb.is_match(t)) {
+                    prop_assert!(
+                        reported.contains(&(a.0.min(b.0), a.0.max(b.0))),
+                        "{a} and {b} both match {text:?}, not reported: {conflicts:?}"
+                    );
+                }
+            }
         }
     }
 }

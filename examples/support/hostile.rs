@@ -105,6 +105,36 @@ pub(crate) fn figures(at: Timestamp) -> Value {
     let conflicts_ms = start.elapsed().as_secs_f64() * 1e3;
     let conflicts_peak = peak_bytes() - base;
 
+    // The conflict report on 300 codes of a Unicode class, `\w{12}N`, every one another
+    // partner's: their automata are large, and the report keeps one per code it compares.
+    let unicode = registry(
+        RegexAnchoring::WholeCode,
+        (0..300).map(|i| format!(r"\w{{12}}{i}")),
+    );
+    let engine = unicode.compile().expect("compiles");
+    reset_peak();
+    let base = live_bytes();
+    let start = Instant::now();
+    let unicode_conflicts = engine.conflicts();
+    let unicode_ms = start.elapsed().as_secs_f64() * 1e3;
+    let unicode_peak = peak_bytes() - base;
+    drop((engine, unicode));
+    // The same class where neither lengths nor suffixes tell the codes apart, so that every
+    // pair's automata are built and searched together: 30 codes `\w{12}(?:N|Z)`, all sharing
+    // `Z` (435 products).
+    let forced = registry(
+        RegexAnchoring::WholeCode,
+        (0..30).map(|i| format!(r"\w{{12}}(?:{i}|Z)")),
+    );
+    let engine = forced.compile().expect("compiles");
+    reset_peak();
+    let base = live_bytes();
+    let start = Instant::now();
+    let forced_conflicts = engine.conflicts();
+    let forced_ms = start.elapsed().as_secs_f64() * 1e3;
+    let forced_peak = peak_bytes() - base;
+    drop((engine, forced));
+
     // SPEC §12: an order of 10,000 entered codes, each matched by all of 1,000 regex codes,
     // under the default limits; the full decision, diagnostics and all.
     let crowd_patterns = || (0..1_000).map(|i| format!(r"HOT\d*(?:X{i}Y)?"));
@@ -156,5 +186,11 @@ pub(crate) fn figures(at: Timestamp) -> Value {
         "conflicts_shared_prefix_10k_ms": conflicts_ms.round(),
         "conflicts_shared_prefix_10k_peak_bytes": conflicts_peak,
         "conflicts_shared_prefix_10k_found": conflicts.len(),
+        "conflicts_unicode_class_300_ms": unicode_ms.round(),
+        "conflicts_unicode_class_300_peak_bytes": unicode_peak,
+        "conflicts_unicode_class_300_found": unicode_conflicts.len(),
+        "conflicts_unicode_class_30_products_ms": forced_ms.round(),
+        "conflicts_unicode_class_30_products_peak_bytes": forced_peak,
+        "conflicts_unicode_class_30_products_found": forced_conflicts.len(),
     })
 }

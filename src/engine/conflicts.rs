@@ -152,6 +152,7 @@ fn regex_overlaps(state: &State, budget: u64, out: &mut Vec<Conflict>) {
     let whole_code = state.settings.regex_anchoring == RegexAnchoring::WholeCode;
     let mut regexes: Vec<Regex<'_>> = Vec::new();
     let mut prefix_sets = Vec::new();
+    let mut suffix_sets = Vec::new();
     for (i, definition) in (0u32..).zip(state.definitions.iter()) {
         let Key::Regex(hir) = &definition.key else {
             continue;
@@ -162,22 +163,25 @@ fn regex_overlaps(state: &State, budget: u64, out: &mut Vec<Conflict>) {
         }
         // The anchors whole-code matching adds are empty literals: the sets of the pattern
         // as written are those of the anchored one.
-        let (prefixes, suffixes) = if whole_code {
-            (pattern::prefixes(hir), pattern::suffixes(hir))
+        let (prefixes, suffixes, lengths) = if whole_code {
+            let lengths = Some(pattern::char_lengths(hir));
+            (pattern::prefixes(hir), pattern::suffixes(hir), lengths)
         } else {
-            (None, None)
+            (None, None, None)
         };
         prefix_sets.push(prefixes);
+        suffix_sets.push(suffixes.clone());
         regexes.push(Regex {
             record,
             code: &definition.code,
             rank: rank(definition, i),
             hir,
             suffixes,
+            lengths,
             language: None,
         });
     }
-    let mut pairs = CandidatePairs::new(prefix_sets);
+    let mut pairs = CandidatePairs::new(prefix_sets, suffix_sets);
     let mut left = budget;
     let mut partners = Vec::new();
     for a in 0..regexes.len() {
@@ -195,7 +199,7 @@ fn regex_overlaps(state: &State, budget: u64, out: &mut Vec<Conflict>) {
             }
             left -= cost;
             let (ra, rb) = (&regexes[a], &regexes[b]);
-            if suffixes_disjoint(ra, rb) {
+            if lengths_disjoint(ra, rb) || suffixes_disjoint(ra, rb) {
                 continue;
             }
             let Some(both) = ra.code.window().intersect(&rb.code.window()) else {
@@ -245,6 +249,14 @@ fn suffixes_disjoint(a: &Regex<'_>, b: &Regex<'_>) -> bool {
         .any(|x| sb.iter().any(|y| x.ends_with(y) || y.ends_with(x)))
 }
 
+/// Whether two whole-code patterns match codes of lengths that never meet, in characters.
+fn lengths_disjoint(a: &Regex<'_>, b: &Regex<'_>) -> bool {
+    let (Some((a_min, a_max)), Some((b_min, b_max))) = (a.lengths, b.lengths) else {
+        return false;
+    };
+    a_max.is_some_and(|max| max < b_min) || b_max.is_some_and(|max| max < a_min)
+}
+
 /// A regex code, with its automaton built on first use.
 struct Regex<'e> {
     record: &'e CodeRecord,
@@ -253,6 +265,8 @@ struct Regex<'e> {
     hir: &'e regex_syntax::hir::Hir,
     /// Literals every whole-code match ends with; `None` when there is no useful set.
     suffixes: Option<Vec<Vec<u8>>>,
+    /// The fewest and most characters of a whole-code match; `None` when searched for.
+    lengths: Option<(usize, Option<usize>)>,
     language: Option<Result<Language, &'static str>>,
 }
 
@@ -302,82 +316,152 @@ fn owners_differ(a: &CodeRecord, b: &CodeRecord, within: &Window) -> bool {
         .any(|t| a.terms_at(t).map(|x| x.owner) != b.terms_at(t).map(|x| x.owner))
 }
 
-/// Which pairs `(a, b)`, `a < b`, may share a text: one has no prefix set, or a prefix of one
-/// is a prefix of a prefix of the other. Two whole-code patterns whose every match starts with
-/// `P` and `Q` respectively cannot share a text, and most code families differ that way.
+/// Which pairs `(a, b)`, `a < b`, may share a text: by each end, one has no literal set, or a
+/// literal of one is a prefix (a suffix, at the end) of a literal of the other. Two whole-code
+/// patterns whose every match starts with `P` and `Q` respectively cannot share a text, nor two
+/// whose matches end with `-17` and `-18`: most code families differ one way or the other.
 ///
-/// The pairs are listed code by code, never all at once: a family of 10,000 codes sharing a
-/// prefix has 50 million of them.
+/// The pairs are listed code by code, never all at once, through the end whose literals reach
+/// fewer codes: a family of 10,000 codes sharing a prefix has 50 million pairs by that end, and
+/// each code a handful by its suffix.
 struct CandidatePairs {
-    /// Every prefix of every code, sorted, with its code.
-    sorted: Vec<(Vec<u8>, usize)>,
-    /// The codes without a prefix set, ascending.
-    unprefixed: Vec<usize>,
-    /// Prefix sets by code.
-    prefixes: Vec<Option<Vec<Vec<u8>>>>,
+    prefixes: LiteralIndex,
+    /// The suffixes reversed, so that "ends with" is "starts with".
+    suffixes: LiteralIndex,
     /// Marks the codes already listed for the code being listed (its index + 1).
     listed: Vec<usize>,
 }
 
 impl CandidatePairs {
-    /// `prefixes`: each code's literal prefix set, `None` when it has no useful one.
-    fn new(prefixes: Vec<Option<Vec<Vec<u8>>>>) -> CandidatePairs {
-        let mut sorted = Vec::new();
-        let mut unprefixed = Vec::new();
-        for (i, set) in prefixes.iter().enumerate() {
-            match set {
-                Some(set) => sorted.extend(set.iter().map(|p| (p.clone(), i))),
-                None => unprefixed.push(i),
-            }
-        }
-        sorted.sort_unstable();
+    /// Each code's literal prefix and suffix sets, `None` when it has no useful one.
+    fn new(
+        prefixes: Vec<Option<Vec<Vec<u8>>>>,
+        suffixes: Vec<Option<Vec<Vec<u8>>>>,
+    ) -> CandidatePairs {
+        let reversed = suffixes
+            .into_iter()
+            .map(|set| {
+                set.map(|set| {
+                    set.into_iter()
+                        .map(|mut literal| {
+                            literal.reverse();
+                            literal
+                        })
+                        .collect()
+                })
+            })
+            .collect();
         CandidatePairs {
-            sorted,
-            unprefixed,
             listed: vec![0; prefixes.len()],
-            prefixes,
+            prefixes: LiteralIndex::new(prefixes),
+            suffixes: LiteralIndex::new(reversed),
         }
     }
 
     /// Sets `out` to the codes after `a` that may share a text with it, ascending.
     fn partners_of(&mut self, a: usize, out: &mut Vec<usize>) {
         out.clear();
-        let n = self.prefixes.len();
-        let Some(prefixes) = &self.prefixes[a] else {
-            out.extend(a + 1..n);
-            return;
+        let (by, other) = match (self.prefixes.reach(a), self.suffixes.reach(a)) {
+            (None, None) => {
+                out.extend(a + 1..self.listed.len());
+                return;
+            }
+            (Some(_), None) => (&self.prefixes, &self.suffixes),
+            (None, Some(_)) => (&self.suffixes, &self.prefixes),
+            (Some(p), Some(s)) if p <= s => (&self.prefixes, &self.suffixes),
+            (Some(_), Some(_)) => (&self.suffixes, &self.prefixes),
         };
         let listed = &mut self.listed;
-        let mut take = |b: usize, out: &mut Vec<usize>| {
+        by.related(a, |b| {
             if b > a && listed[b] != a + 1 {
                 listed[b] = a + 1;
-                out.push(b);
-            }
-        };
-        for &b in self.unprefixed.iter().filter(|&&b| b > a) {
-            take(b, out);
-        }
-        for p in prefixes {
-            // Prefixes that extend p: a contiguous run of the sorted list.
-            let from = self
-                .sorted
-                .partition_point(|(q, _)| q.as_slice() < p.as_slice());
-            for (_, b) in self.sorted[from..]
-                .iter()
-                .take_while(|(q, _)| q.starts_with(p))
-            {
-                take(*b, out);
-            }
-            // Prefixes that p extends: each of p's own prefixes, looked up.
-            for len in 1..p.len() {
-                let q = &p[..len];
-                let from = self.sorted.partition_point(|(r, _)| r.as_slice() < q);
-                for (_, b) in self.sorted[from..].iter().take_while(|(r, _)| r == q) {
-                    take(*b, out);
+                if other.compatible(a, b) {
+                    out.push(b);
                 }
             }
-        }
+        });
         out.sort_unstable();
+    }
+}
+
+/// The literals of one end of every code, sorted, with the codes that have none.
+struct LiteralIndex {
+    /// Every literal of every code, sorted, with its code.
+    sorted: Vec<(Vec<u8>, usize)>,
+    /// The codes without a literal set, ascending.
+    unset: Vec<usize>,
+    /// Literal sets by code.
+    sets: Vec<Option<Vec<Vec<u8>>>>,
+}
+
+impl LiteralIndex {
+    fn new(sets: Vec<Option<Vec<Vec<u8>>>>) -> LiteralIndex {
+        let mut sorted = Vec::new();
+        let mut unset = Vec::new();
+        for (i, set) in sets.iter().enumerate() {
+            match set {
+                Some(set) => sorted.extend(set.iter().map(|literal| (literal.clone(), i))),
+                None => unset.push(i),
+            }
+        }
+        sorted.sort_unstable();
+        LiteralIndex {
+            sorted,
+            unset,
+            sets,
+        }
+    }
+
+    /// The run of sorted literals that start with `p`.
+    fn extending(&self, p: &[u8]) -> &[(Vec<u8>, usize)] {
+        let from = self.sorted.partition_point(|(q, _)| q.as_slice() < p);
+        let len = self.sorted[from..].partition_point(|(q, _)| q.starts_with(p));
+        &self.sorted[from..from + len]
+    }
+
+    /// The run of sorted literals equal to `q`.
+    fn equal(&self, q: &[u8]) -> &[(Vec<u8>, usize)] {
+        let from = self.sorted.partition_point(|(r, _)| r.as_slice() < q);
+        let len = self.sorted[from..].partition_point(|(r, _)| r.as_slice() == q);
+        &self.sorted[from..from + len]
+    }
+
+    /// How many codes [`related`](Self::related) visits for `a` (some more than once); `None`
+    /// when `a` has no literal set, and every code is related.
+    fn reach(&self, a: usize) -> Option<usize> {
+        let set = self.sets[a].as_ref()?;
+        let mut reach = self.unset.len();
+        for p in set {
+            reach += self.extending(p).len();
+            reach += (1..p.len())
+                .map(|len| self.equal(&p[..len]).len())
+                .sum::<usize>();
+        }
+        Some(reach)
+    }
+
+    /// Visits the codes with no literal set, and those with a literal that one of `a`'s is a
+    /// prefix of, or that is a prefix of one of `a`'s; some more than once. `a` must have a set.
+    fn related(&self, a: usize, mut visit: impl FnMut(usize)) {
+        let Some(set) = &self.sets[a] else {
+            return;
+        };
+        self.unset.iter().for_each(|&b| visit(b));
+        for p in set {
+            self.extending(p).iter().for_each(|&(_, b)| visit(b));
+            for len in 1..p.len() {
+                self.equal(&p[..len]).iter().for_each(|&(_, b)| visit(b));
+            }
+        }
+    }
+
+    /// Whether `a` and `b` may share a text by this end.
+    fn compatible(&self, a: usize, b: usize) -> bool {
+        let (Some(x), Some(y)) = (&self.sets[a], &self.sets[b]) else {
+            return true;
+        };
+        x.iter()
+            .any(|p| y.iter().any(|q| p.starts_with(q) || q.starts_with(p)))
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use regex_automata::dfa::{Automaton, StartKind, dense};
+use regex_automata::dfa::{Automaton, StartKind, dense, sparse};
 use regex_automata::nfa::thompson;
 use regex_automata::util::primitives::StateID;
 use regex_automata::util::start;
@@ -34,8 +34,12 @@ pub(crate) enum Overlap {
 }
 
 /// The set of entered codes one pattern matches, as an anchored DFA that accepts exactly them.
+///
+/// Kept sparse: a dense DFA holds a row of transitions per state for every class of bytes, and
+/// a Unicode class (`\w{12}N`) makes thousands of states with few transitions each — about 2 MB
+/// dense, where the conflict report keeps one per regex code it compares.
 pub(crate) struct Language {
-    dfa: dense::DFA<Vec<u32>>,
+    dfa: sparse::DFA<Vec<u8>>,
     start: StateID,
 }
 
@@ -74,6 +78,8 @@ impl Language {
                     .determinize_size_limit(Some(DFA_SIZE_LIMIT)),
             )
             .build_from_nfa(&nfa)
+            .map_err(|_| "the pattern's DFA exceeds the size limit (a Unicode \\b, or a large repetition)")?
+            .to_sparse()
             .map_err(|_| "the pattern's DFA exceeds the size limit (a Unicode \\b, or a large repetition)")?;
         let start = dfa
             .start_state(&start::Config::new().anchored(Anchored::Yes))
@@ -83,6 +89,12 @@ impl Language {
 
     fn accepts_at_end(&self, state: StateID) -> bool {
         self.dfa.is_match_state(self.dfa.next_eoi_state(state))
+    }
+
+    /// Heap bytes.
+    #[cfg(test)]
+    pub(crate) fn memory_usage(&self) -> usize {
+        self.dfa.memory_usage()
     }
 }
 
@@ -213,5 +225,23 @@ mod tests {
         assert_eq!(overlap(&a, &b, PRODUCT_STATE_LIMIT).0, Overlap::Disjoint);
         // Unicode \b cannot be determinized without giving up on non-ASCII input.
         assert!(Language::new(&hir(r"\bSAVE\b"), false).is_err());
+    }
+
+    #[test]
+    fn a_unicode_class_language_stays_small() {
+        let hir = pattern::parse(r"\w{12}5").unwrap_or_else(|e| panic!("{e}"));
+        let language = Language::new(&hir, true).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            language.memory_usage() <= 200 << 10,
+            "{} bytes",
+            language.memory_usage()
+        );
+        let other = pattern::parse(r"\w{11}55").unwrap_or_else(|e| panic!("{e}"));
+        let other = Language::new(&other, true).unwrap_or_else(|e| panic!("{e}"));
+        let (found, _) = overlap(&language, &other, PRODUCT_STATE_LIMIT);
+        assert!(
+            matches!(&found, Overlap::Example(text) if text.len() == 13 && text.ends_with("55")),
+            "{found:?}"
+        );
     }
 }
