@@ -87,6 +87,25 @@ def test_live_changes_and_refresh():
     assert registry().refresh_plan(engine) == "other_lineage"
 
 
+def test_checkpoint_folds_the_history():
+    r = registry()
+    engine = r.compile()
+    assert r.last_checkpoint is None
+    revision, digest = r.checkpoint(r.revision)
+    assert (revision, len(digest)) == (r.revision, 64)
+    assert r.last_checkpoint == (revision, digest)
+    r.expire(10, "2026-03-01T00:00:00Z")
+    assert r.revision == revision + 1
+    assert r.refresh_plan(engine) == "incremental"
+    r.checkpoint(r.revision)
+    assert r.refresh_plan(engine) == "before_checkpoint"
+    assert r.refresh(engine).attribute(AT, ["bob15"]).outcome == "unattributed"
+    assert pa.Registry.from_bytes(r.to_bytes()).last_checkpoint == r.last_checkpoint
+    with pytest.raises(pa.PromoAttributionError) as err:
+        r.checkpoint(r.revision + 5)
+    assert err.value.kind == "unknown_revision"
+
+
 def test_snapshot_round_trip_and_damage():
     r = registry()
     r.set_contract(1, starts_at="2026-01-01T00:00:00Z", payout={"fixed": 250})
