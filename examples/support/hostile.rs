@@ -5,7 +5,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use promo_attribution::{
-    Code, CodeId, Conversion, PartnerId, RegexAnchoring, Registry, Settings, Timestamp,
+    Code, CodeId, Conflict, Conversion, PartnerId, RegexAnchoring, Registry, Settings, Timestamp,
 };
 use serde_json::{Value, json};
 
@@ -42,6 +42,20 @@ fn per_order(engine: &promo_attribution::Engine, at: Timestamp, codes: &[String]
             black_box(&engine.attribute(&Conversion::new(at).codes(&code)));
         }
     })
+}
+
+/// The conflict report on whole-code regex codes of these patterns, each another partner's:
+/// milliseconds, the peak of the memory it took, and what it found.
+fn timed_conflicts(patterns: impl Iterator<Item = String>) -> (f64, isize, Vec<Conflict>) {
+    let engine = registry(RegexAnchoring::WholeCode, patterns)
+        .compile()
+        .expect("compiles");
+    reset_peak();
+    let base = live_bytes();
+    let start = Instant::now();
+    let conflicts = engine.conflicts();
+    let ms = start.elapsed().as_secs_f64() * 1e3;
+    (ms, peak_bytes() - base, conflicts)
 }
 
 pub(crate) fn figures(at: Timestamp) -> Value {
@@ -93,47 +107,17 @@ pub(crate) fn figures(at: Timestamp) -> Value {
     drop((engine, prefixless));
 
     // The conflict report on 10,000 codes of one family, every one another partner's.
-    let family = registry(
-        RegexAnchoring::WholeCode,
-        (0..10_000).map(|i| format!(r"^P\d{{4}}-{i}$")),
-    );
-    let engine = family.compile().expect("compiles");
-    reset_peak();
-    let base = live_bytes();
-    let start = Instant::now();
-    let conflicts = engine.conflicts();
-    let conflicts_ms = start.elapsed().as_secs_f64() * 1e3;
-    let conflicts_peak = peak_bytes() - base;
-
-    // The conflict report on 300 codes of a Unicode class, `\w{12}N`, every one another
-    // partner's: their automata are large, and the report keeps one per code it compares.
-    let unicode = registry(
-        RegexAnchoring::WholeCode,
-        (0..300).map(|i| format!(r"\w{{12}}{i}")),
-    );
-    let engine = unicode.compile().expect("compiles");
-    reset_peak();
-    let base = live_bytes();
-    let start = Instant::now();
-    let unicode_conflicts = engine.conflicts();
-    let unicode_ms = start.elapsed().as_secs_f64() * 1e3;
-    let unicode_peak = peak_bytes() - base;
-    drop((engine, unicode));
+    let (conflicts_ms, conflicts_peak, conflicts) =
+        timed_conflicts((0..10_000).map(|i| format!(r"^P\d{{4}}-{i}$")));
+    // On 300 codes of a Unicode class, `\w{12}N`, every one another partner's: their automata
+    // are large, and the report keeps one per code it compares.
+    let (unicode_ms, unicode_peak, unicode_conflicts) =
+        timed_conflicts((0..300).map(|i| format!(r"\w{{12}}{i}")));
     // The same class where neither lengths nor suffixes tell the codes apart, so that every
     // pair's automata are built and searched together: 30 codes `\w{12}(?:N|Z)`, all sharing
     // `Z` (435 products).
-    let forced = registry(
-        RegexAnchoring::WholeCode,
-        (0..30).map(|i| format!(r"\w{{12}}(?:{i}|Z)")),
-    );
-    let engine = forced.compile().expect("compiles");
-    reset_peak();
-    let base = live_bytes();
-    let start = Instant::now();
-    let forced_conflicts = engine.conflicts();
-    let forced_ms = start.elapsed().as_secs_f64() * 1e3;
-    let forced_peak = peak_bytes() - base;
-    drop((engine, forced));
+    let (forced_ms, forced_peak, forced_conflicts) =
+        timed_conflicts((0..30).map(|i| format!(r"\w{{12}}(?:{i}|Z)")));
 
     // SPEC §12: an order of 10,000 entered codes, each matched by all of 1,000 regex codes,
     // under the default limits; the full decision, diagnostics and all.
