@@ -13,8 +13,8 @@ use crate::matching::{Matcher, Pattern};
 use crate::model::{AlwaysOwnerClicks, CodeTracking, Error, Settings};
 
 /// Past this many codes added since the last full compile (or an eighth of the codes compiled
-/// then, if more), bringing an engine up to date compiles it whole instead: the matcher of the
-/// added codes is rebuilt on every change that adds one, and a lookup asks it too.
+/// then, if more), bringing an engine up to date compiles it whole instead: a lookup asks
+/// every matcher of added codes too, and there are about log2 of their number.
 const MAX_ADDED: usize = 8_192;
 
 /// Past this many keys changed in the layered maps, the same.
