@@ -96,11 +96,7 @@ impl From<Checkpoint> for SnapshotCheckpoint {
     fn from(checkpoint: Checkpoint) -> SnapshotCheckpoint {
         SnapshotCheckpoint {
             revision: checkpoint.revision(),
-            digest: checkpoint
-                .digest()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
+            digest: checkpoint.digest_hex(),
         }
     }
 }

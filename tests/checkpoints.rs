@@ -93,7 +93,11 @@ fn a_checkpoint_folds_the_history_and_changes_no_decision() {
     assert_eq!(registry.history()[0].revision(), 5);
     assert_eq!(registry.history_since(1).len(), 1);
     assert_eq!(decisions(&registry), before);
-    assert!(second.to_string().starts_with("revision 4, digest "));
+    assert_eq!(
+        second.to_string(),
+        format!("revision 4, digest {}", second.digest_hex())
+    );
+    assert_eq!(second.digest_hex().len(), 64);
 }
 
 #[test]

@@ -273,12 +273,7 @@ impl PyRegistry {
 }
 
 fn checkpoint_tuple(checkpoint: Checkpoint) -> (u64, String) {
-    let digest = checkpoint
-        .digest()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    (checkpoint.revision(), digest)
+    (checkpoint.revision(), checkpoint.digest_hex())
 }
 
 /// A bulk file (SPEC §6) read and checked against the registries it will go to.

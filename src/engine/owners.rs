@@ -5,8 +5,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::schedule::{instant, millis};
 use super::shared::Layered;
-use crate::model::{PartnerId, Timestamp, Window};
+use crate::model::{PartnerId, Window};
 use foldhash::fast::RandomState;
 
 /// Per instant (Unix milliseconds, `i64::MIN` for the start of time and `i64::MAX` for its
@@ -131,17 +132,10 @@ fn periods(counts: &Coverage) -> Vec<Window> {
     out
 }
 
-fn millis(t: Option<Timestamp>, open: i64) -> i64 {
-    t.map_or(open, Timestamp::as_unix_millis)
-}
-
-fn instant(ms: i64, open: i64) -> Option<Timestamp> {
-    (ms != open).then(|| Timestamp::from_unix_millis(ms))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Timestamp;
 
     fn t(s: i64) -> Timestamp {
         Timestamp::from_unix_seconds(s)

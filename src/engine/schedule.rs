@@ -6,6 +6,17 @@ use smallvec::SmallVec;
 
 use crate::model::{Lifecycle, LifecycleEvent, Timestamp, Window};
 
+/// An instant as Unix milliseconds, `open` standing for an open end (the start or the end of
+/// time): no instant of the range is `i64::MIN` or `i64::MAX`.
+pub(crate) fn millis(t: Option<Timestamp>, open: i64) -> i64 {
+    t.map_or(open, Timestamp::as_unix_millis)
+}
+
+/// The inverse of [`millis`].
+pub(crate) fn instant(ms: i64, open: i64) -> Option<Timestamp> {
+    (ms != open).then(|| Timestamp::from_unix_millis(ms))
+}
+
 /// Whether `t` lies in one of `periods` (sorted and disjoint).
 pub(crate) fn in_periods(periods: &[Window], t: Timestamp) -> bool {
     let i = periods.partition_point(|p| p.until.is_some_and(|until| until <= t));

@@ -9,7 +9,7 @@ use smallvec::SmallVec;
 use super::owners::AlwaysOwners;
 use super::payouts::ExceptionLists;
 use super::positions::Positions;
-use super::schedule::active_periods;
+use super::schedule::{active_periods, instant, millis};
 use super::shared::{Chunked, Layered};
 use crate::definitions::{Definition, Entry, Slot, TermUpdate, Timeline};
 use crate::matching::{Layers, Matcher};
@@ -90,14 +90,6 @@ pub(crate) enum Kind {
     Restricted,
     /// Removed from the registry: matched by nothing, known to nothing.
     Removed,
-}
-
-fn millis(t: Option<Timestamp>, open: i64) -> i64 {
-    t.map_or(open, Timestamp::as_unix_millis)
-}
-
-fn instant(ms: i64, open: i64) -> Option<Timestamp> {
-    (ms != open).then(|| Timestamp::from_unix_millis(ms))
 }
 
 impl CodeRecord {

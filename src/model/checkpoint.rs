@@ -27,12 +27,21 @@ impl Checkpoint {
     pub fn digest(&self) -> [u8; 32] {
         self.digest
     }
+
+    /// The digest in lowercase hexadecimal, as snapshots write it: 64 digits.
+    pub fn digest_hex(&self) -> String {
+        self.digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
 }
 
 /// `revision 8, digest 5f0c…` with the digest in full, in lowercase hexadecimal.
 impl fmt::Display for Checkpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "revision {}, digest ", self.revision)?;
-        self.digest.iter().try_for_each(|b| write!(f, "{b:02x}"))
+        write!(
+            f,
+            "revision {}, digest {}",
+            self.revision,
+            self.digest_hex()
+        )
     }
 }
