@@ -8,6 +8,7 @@
 //!
 //! `BENCH_REPORT_PROFILE=hostile` prints the hostile-input figures alone (the `hostile` key);
 //! `BENCH_REPORT_PROFILE=changes` the order-change figures alone (the `changes` key);
+//! `BENCH_REPORT_PROFILE=restart` the restart figures alone (the `restart` key);
 //! `BENCH_REPORT_PROFILE=timelines` the figures of changes against long histories alone (part
 //! of the `live` key), on the registry of the size asked for.
 //! `BENCH_REPORT_PROFILE=hot|random|miss|regex_hit|regex_near_miss|regex_miss|batch_random|
@@ -233,6 +234,15 @@ fn main() {
         println!(
             "{}",
             serde_json::to_string_pretty(&figures).expect("prints")
+        );
+        return;
+    }
+    if std::env::var("BENCH_REPORT_PROFILE").as_deref() == Ok("restart") {
+        // The restart figures alone (the `restart` key), on the registry of this size.
+        let registry = workload::registry(&exact, &regex);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&restart_figures(&registry)).expect("prints")
         );
         return;
     }
