@@ -321,7 +321,7 @@ proptest! {
         changes in prop::collection::vec(change_spec(), 0..6),
         orders in prop::collection::vec(order(), 1..4),
     ) {
-        let (mut registry, _) = build(&program);
+        let mut registry = build(&program);
         let before = registry.clone();
         let mut batch: Vec<Change> = changes.iter().map(|c| c.change()).collect();
         batch.push(Change::Transfer { code: CodeId(12_345), to: PartnerId(1), at: Timestamp::UNIX_EPOCH });
@@ -355,7 +355,7 @@ proptest! {
         steps in prop::collection::vec(prop::collection::vec(change_spec(), 1..4), 1..5),
         orders in prop::collection::vec(order(), 1..4),
     ) {
-        let (mut registry, _) = build(&program);
+        let mut registry = build(&program);
         let mut engine = registry.compile().unwrap();
         for step in &steps {
             // Some changes fail (unknown ids, duplicates): the engine must follow what stuck.
@@ -568,7 +568,7 @@ proptest! {
         ),
         orders in prop::collection::vec(order(), 1..4),
     ) {
-        let (mut registry, _) = build(&program);
+        let mut registry = build(&program);
         let mut engine = registry.compile().unwrap();
         for (step, copy) in &steps {
             registry = match copy {

@@ -54,7 +54,7 @@ proptest! {
         default_bps in 0u32..20_000,
         list_payout in 0u64..1_000,
     ) {
-        let (mut registry, _) = build(&program);
+        let mut registry = build(&program);
         let mut settings = registry.settings().clone();
         settings.payout = Payout::PercentBps(default_bps);
         let mut priced = Registry::new(settings);

@@ -242,24 +242,34 @@ fn to_code(id: u64, spec: &CodeSpec, from: Option<i64>, until: Option<i64>) -> C
     }
 }
 
-/// Registers what the registry accepts, one definition at a time (rejections are fine: the
-/// reference mirrors what was accepted).
-pub(crate) fn build(program: &Program) -> (Registry, Vec<(PartnerId, Window)>) {
+/// Registers what the registry accepts, one change at a time (rejections are fine), and the
+/// reference's own record of what was accepted.
+pub(crate) fn recorded(program: &Program) -> (Registry, Reference) {
     let mut registry = Registry::new(program.settings.clone());
-    for (id, (spec, from, until)) in program.codes.iter().enumerate() {
-        let _ = registry.add(to_code(id as u64, spec, *from, *until));
+    let mut reference = Reference::new(program.settings.clone());
+    let codes = program.codes.iter().enumerate();
+    let adds = codes.map(|(id, (spec, from, until))| Change::Add {
+        code: to_code(id as u64, spec, *from, *until),
+    });
+    let contracts = program
+        .contracts
+        .iter()
+        .map(|&(partner, from, until)| Change::SetContract {
+            partner: PartnerId(partner),
+            contract: window(from, until).into(),
+        });
+    let changes = program.changes.iter().map(ChangeSpec::change);
+    for change in adds.chain(changes).chain(contracts) {
+        if registry.apply([change.clone()]).is_ok() {
+            reference.record(&change);
+        }
     }
-    for change in &program.changes {
-        let _ = registry.apply([change.change()]);
-    }
-    for &(partner, from, until) in &program.contracts {
-        let _ = registry.set_contract(PartnerId(partner), window(from, until));
-    }
-    let contracts = registry
-        .contracts()
-        .map(|(partner, contract)| (partner, contract.window))
-        .collect();
-    (registry, contracts)
+    (registry, reference)
+}
+
+/// The registry of [`recorded`] alone.
+pub(crate) fn build(program: &Program) -> Registry {
+    recorded(program).0
 }
 
 pub(crate) fn attribute(
@@ -288,9 +298,8 @@ proptest! {
 
     #[test]
     fn engine_agrees_with_the_naive_reference(program in program(), orders in prop::collection::vec(order(), 1..6)) {
-        let (registry, contracts) = build(&program);
+        let (registry, reference) = recorded(&program);
         let engine = registry.compile().unwrap();
-        let reference = Reference::new(&registry, &contracts);
         for order in &orders {
             let clicks = clicks_of(order);
             let texts: Vec<&str> = order.codes.iter().map(|&i| ENTERED[i]).collect();
@@ -310,7 +319,7 @@ proptest! {
         let mut catalog = Catalog::new();
         let mut engines = Vec::new();
         for (program, spec) in programs.iter().enumerate() {
-            let (mut registry, _) = build(spec);
+            let mut registry = build(spec);
             let engine = registry.compile().unwrap();
             for change in &changes {
                 let _ = registry.apply([change.change()]);
@@ -354,7 +363,7 @@ proptest! {
 
     #[test]
     fn click_input_order_does_not_matter(program in program(), order in order(), seed in any::<u64>()) {
-        let (registry, _) = build(&program);
+        let registry = build(&program);
         let engine = registry.compile().unwrap();
         // Distinct instants: ties are the one place the input order legitimately decides.
         let mut clicks: Vec<Click> = clicks_of(&order);
@@ -378,7 +387,7 @@ proptest! {
         spec in code_spec(),
         after in any::<bool>(),
     ) {
-        let (mut registry, _) = build(&program);
+        let mut registry = build(&program);
         let clicks = clicks_of(&order);
         let before = attribute(&registry.compile().unwrap(), &order, &clicks);
         // A schedule that ends at or before the order, or starts after it.
@@ -398,7 +407,7 @@ proptest! {
         clicks in prop::collection::vec((any::<u64>(), any::<i64>()), 0..4),
         at in any::<i64>(),
     ) {
-        let (registry, _) = build(&program);
+        let registry = build(&program);
         let engine = registry.compile().unwrap();
         let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
         let clicks: Vec<Click> = clicks.iter().map(|&(p, t)| Click::new(PartnerId(p), Timestamp::from_unix_millis(t))).collect();
@@ -408,7 +417,7 @@ proptest! {
 
     #[test]
     fn a_failed_batch_leaves_the_registry_unchanged(program in program(), extra in prop::collection::vec((code_spec(), bound(), bound()), 1..6)) {
-        let (mut registry, _) = build(&program);
+        let mut registry = build(&program);
         let ids_before: Vec<CodeId> = registry.codes().map(|c| c.id()).collect();
         // A blank last row guarantees at least one failure, whatever the others do.
         let mut batch: Vec<Code> = extra.iter().enumerate()
@@ -420,7 +429,7 @@ proptest! {
         let ids_after: Vec<CodeId> = registry.codes().map(|c| c.id()).collect();
         prop_assert_eq!(ids_before, ids_after);
         // The registry still accepts what it accepted before, so its indexes were undone too.
-        let (fresh, _) = build(&program);
+        let fresh = build(&program);
         let order = Order { at: 5, codes: (0..ENTERED.len()).collect(), clicks: vec![] };
         prop_assert_eq!(
             attribute(&registry.compile().unwrap(), &order, &[]),

@@ -1,28 +1,35 @@
-//! A naive reference implementation of SPEC §4–§5: a linear scan over every code, each regex
-//! compiled on its own with the `regex` crate, states recomputed from the raw events. It shares
-//! no code with the engine beyond the public definition types, so agreement means something.
+//! A naive reference implementation of SPEC §4–§5 and of the payout of §7: a linear scan over
+//! every code, each regex compiled on its own with the `regex` crate, states recomputed from
+//! the raw events. It keeps its own record of what was registered, from the changes a test
+//! says the registry accepted, and shares no code with the engine or the registry beyond the
+//! public definition types, so agreement means something: a registry that recorded a change
+//! wrongly disagrees with it.
 
 use std::collections::HashMap;
 
 use promo_attribution::{
     AlwaysOwnerClicks, Change, ClickWinner, Code, CodeHit, CodeId, CodeState, CodeTracking,
-    Contracts, Conversion, CreditPolicy, Decision, InvalidReason, Lifecycle, MatchMode, NotChosen,
-    OtherMatch, Outcome, PartnerId, RegexAnchoring, Registry, Settings, Timestamp, UnmetPolicy,
-    Via,
+    Contract, Contracts, Conversion, CreditPolicy, Decision, ExceptionList, InvalidReason,
+    Lifecycle, MatchMode, NotChosen, OtherMatch, Outcome, PartnerId, Payout, PayoutRule,
+    PayoutSource, RegexAnchoring, Settings, Timestamp, UnmetPolicy, Via,
 };
 
-/// A registered code, its events in time order, and its regex compiled alone.
+/// A registered code, its events in the order they were applied, and its regex compiled alone.
 type Entry = (Code, Vec<(Timestamp, Lifecycle)>, Option<regex::Regex>);
 
-/// A change of owner or policy, as the history recorded it, in the order applied.
+/// A change of owner or policy, in the order applied.
 type TermChange = (CodeId, Timestamp, Option<PartnerId>, Option<CreditPolicy>);
+
+/// An exception list: its codes trimmed and folded, its expression compiled alone.
+type List = (Vec<String>, Option<regex::Regex>, Payout);
 
 pub(crate) struct Reference {
     settings: Settings,
-    /// Registration order.
+    /// Registration order; removed codes are gone.
     codes: Vec<Entry>,
     term_changes: Vec<TermChange>,
-    contracts: HashMap<PartnerId, promo_attribution::Window>,
+    contracts: HashMap<PartnerId, Contract>,
+    lists: Vec<List>,
 }
 
 /// What the reference decides: the parts of a [`Decision`] it can check.
@@ -35,6 +42,8 @@ pub(crate) struct Expected {
     /// In the order [`Decision::other_matches`] promises.
     pub(crate) others: Vec<OtherMatch>,
     pub(crate) others_left_out: usize,
+    pub(crate) payout: u64,
+    pub(crate) payout_rule: Option<PayoutRule>,
 }
 
 impl Expected {
@@ -46,6 +55,8 @@ impl Expected {
             entered: decision.entered().to_vec(),
             others: decision.other_matches().to_vec(),
             others_left_out: decision.other_matches_left_out(),
+            payout: decision.payout(),
+            payout_rule: decision.payout_rule(),
         }
     }
 }
@@ -67,23 +78,47 @@ fn lower(text: &str) -> String {
         .collect()
 }
 
+/// `bps` basis points of `amount`, rounded half to even, in exact arithmetic.
+fn percent(amount: u64, bps: u32) -> u64 {
+    let product = u128::from(amount) * u128::from(bps);
+    let (quotient, remainder) = (product / 10_000, product % 10_000);
+    let up = remainder > 5_000 || (remainder == 5_000 && quotient % 2 == 1);
+    u64::try_from(quotient + u128::from(up)).unwrap_or(u64::MAX)
+}
+
 impl Reference {
-    /// Mirrors a registry that accepted these codes, events and contracts.
-    pub(crate) fn new(
-        registry: &Registry,
-        contracts: &[(PartnerId, promo_attribution::Window)],
-    ) -> Self {
-        let settings = registry.settings().clone();
-        let codes = registry
-            .codes()
-            .map(|code| {
-                let events = registry
-                    .events(code.id())
-                    .map(|evs| evs.map(|e| (e.at, e.action)).collect())
-                    .unwrap_or_default();
-                let compiled = match code {
+    /// A program with these settings and nothing registered.
+    pub(crate) fn new(settings: Settings) -> Self {
+        Reference {
+            settings,
+            codes: Vec::new(),
+            term_changes: Vec::new(),
+            contracts: HashMap::new(),
+            lists: Vec::new(),
+        }
+    }
+
+    fn position(&self, id: CodeId) -> usize {
+        self.codes
+            .iter()
+            .position(|(code, _, _)| code.id() == id)
+            .unwrap_or_else(|| panic!("the registry accepted a change of code {id}, unknown here"))
+    }
+
+    /// Records a change the registry accepted (a batch's changes one after another).
+    pub(crate) fn record(&mut self, change: &Change) {
+        match change {
+            Change::Add { code } => {
+                // SPEC §3: a code is registered with its text trimmed.
+                let mut code = code.clone();
+                match &mut code {
+                    Code::Tracking(t) => t.text = t.text.trim().to_owned(),
+                    Code::Restricted(r) => r.text = r.text.trim().to_owned(),
+                    other => panic!("a code of an unknown kind: {other:?}"),
+                }
+                let compiled = match &code {
                     Code::Tracking(t) if t.match_mode == MatchMode::Regex => {
-                        let pattern = match settings.regex_anchoring {
+                        let pattern = match self.settings.regex_anchoring {
                             RegexAnchoring::WholeCode => format!("^(?:{})$", t.text),
                             _ => t.text.clone(),
                         };
@@ -91,24 +126,94 @@ impl Reference {
                     }
                     _ => None,
                 };
-                (code.clone(), events, compiled)
-            })
-            .collect();
-        let contracts = contracts.iter().copied().collect();
-        let term_changes = registry
-            .history()
+                self.codes.push((code, Vec::new(), compiled));
+            }
+            Change::Expire { code, at } => {
+                let i = self.position(*code);
+                self.codes[i].1.push((*at, Lifecycle::Expire));
+            }
+            Change::Reactivate { code, at } => {
+                let i = self.position(*code);
+                self.codes[i].1.push((*at, Lifecycle::Reactivate));
+            }
+            Change::Transfer { code, to, at } => {
+                self.term_changes.push((*code, *at, Some(*to), None));
+            }
+            Change::SetCredit { code, credit, at } => {
+                self.term_changes.push((*code, *at, None, Some(*credit)));
+            }
+            Change::SetWindow { code, window } => {
+                let i = self.position(*code);
+                match &mut self.codes[i].0 {
+                    Code::Tracking(t) => t.window = *window,
+                    Code::Restricted(r) => r.window = *window,
+                    other => panic!("a code of an unknown kind: {other:?}"),
+                }
+            }
+            Change::Remove { code, .. } => {
+                let i = self.position(*code);
+                self.codes.remove(i);
+            }
+            Change::SetContract { partner, contract } => {
+                self.contracts.insert(*partner, *contract);
+            }
+            Change::RemoveContract { partner } => {
+                self.contracts.remove(partner);
+            }
+            Change::AddExceptionList { list } => self.lists.push(Self::list(list)),
+            // Informational: deals and labels never change a decision.
+            _ => {}
+        }
+    }
+
+    fn list(list: &ExceptionList) -> List {
+        let codes = list
+            .code_texts()
             .iter()
-            .filter_map(|entry| match entry.change() {
-                Change::Transfer { code, to, at } => Some((code, at, Some(to), None)),
-                Change::SetCredit { code, credit, at } => Some((code, at, None, Some(credit))),
-                _ => None,
-            })
+            .map(|code| lower(code.trim()))
             .collect();
-        Reference {
-            settings,
-            codes,
-            term_changes,
-            contracts,
+        let expression = list
+            .expression()
+            .map(|expression| regex::Regex::new(expression).unwrap());
+        (codes, expression, list.payout())
+    }
+
+    /// Rule 9: the first exception list naming a judged entered code (an expression list
+    /// through its capture), else the partner's contract rate, else the program's.
+    fn payout_rule(&self, partner: PartnerId, judged: &[&str]) -> PayoutRule {
+        let texts = || {
+            judged
+                .iter()
+                .map(|raw| raw.trim())
+                .filter(|t| !t.is_empty() && t.len() <= promo_attribution::MAX_CODE_LEN)
+        };
+        for (position, (codes, expression, payout)) in self.lists.iter().enumerate() {
+            let names = |text: &str| codes.contains(&lower(text));
+            let applies = match expression {
+                None => texts().any(names),
+                Some(regex) => texts().any(|text| {
+                    regex
+                        .captures(text)
+                        .and_then(|c| c.get(1))
+                        .is_some_and(|group| names(group.as_str()))
+                }),
+            };
+            if applies {
+                return PayoutRule {
+                    source: PayoutSource::ExceptionList(position),
+                    payout: *payout,
+                };
+            }
+        }
+        match self.contracts.get(&partner).and_then(|c| c.payout) {
+            Some(payout) => PayoutRule {
+                source: PayoutSource::Contract,
+                payout,
+            },
+            None => PayoutRule {
+                source: PayoutSource::Program,
+                payout: self.settings.payout,
+            },
         }
     }
 
@@ -142,10 +247,14 @@ impl Reference {
         if window.until.is_some_and(|until| t >= until) {
             return CodeState::Expired;
         }
-        let manually_expired = events
-            .iter()
-            .rfind(|(at, _)| *at <= t)
-            .is_some_and(|(_, action)| *action == Lifecycle::Expire);
+        // The latest event at or before t; of those at one instant, the one applied last.
+        let mut last: Option<(Timestamp, Lifecycle)> = None;
+        for &(at, action) in events {
+            if at <= t && last.is_none_or(|(latest, _)| latest <= at) {
+                last = Some((at, action));
+            }
+        }
+        let manually_expired = last.is_some_and(|(_, action)| action == Lifecycle::Expire);
         if manually_expired {
             CodeState::Expired
         } else {
@@ -331,7 +440,7 @@ impl Reference {
         }
         if let Outcome::Credited { partner, .. } = outcome {
             let active = match self.contracts.get(&partner) {
-                Some(w) => w.contains(at),
+                Some(contract) => contract.window.contains(at),
                 None => s.contracts == Contracts::Optional,
             };
             if restricted {
@@ -346,6 +455,20 @@ impl Reference {
                 };
             }
         }
+        let (payout, payout_rule) = match outcome {
+            Outcome::Credited { partner, .. } => {
+                let judged = &conversion.codes.iter().collect::<Vec<_>>();
+                let judged = &judged[..judged.len().min(s.max_entered_codes)];
+                let rule = self.payout_rule(partner, judged);
+                let payout = match rule.payout {
+                    Payout::Fixed(fixed) => fixed,
+                    Payout::PercentBps(bps) => percent(conversion.amount, bps),
+                    other => panic!("a payout of an unknown kind: {other:?}"),
+                };
+                (payout, Some(rule))
+            }
+            _ => (0, None),
+        };
         let others_left_out = others.len().saturating_sub(s.max_other_matches);
         let others: Vec<OtherMatch> = others
             .into_iter()
@@ -363,6 +486,8 @@ impl Reference {
             entered,
             others,
             others_left_out,
+            payout,
+            payout_rule,
         }
     }
 }

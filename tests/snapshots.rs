@@ -41,13 +41,22 @@ proptest! {
         program in program(),
         orders in prop::collection::vec(order(), 1..4),
     ) {
-        let (registry, _) = build(&program);
+        let registry = build(&program);
         let bytes = registry.to_bytes();
         let trusted = Registry::from_bytes(&bytes).unwrap();
         let validated = Registry::from_bytes_validated(&bytes).unwrap();
         prop_assert_eq!(contents(&trusted), contents(&registry));
         prop_assert_eq!(contents(&validated), contents(&registry));
-        prop_assert_eq!(trusted.to_bytes(), bytes);
+        prop_assert_eq!(trusted.to_bytes(), bytes.clone());
+        prop_assert_eq!(validated.to_bytes(), bytes.clone());
+        // Through JSON too: the history shares each code still as added, as the original's
+        // does, so the binary snapshot is the same bytes.
+        #[cfg(feature = "serde")]
+        {
+            let json = serde_json::to_string(&registry).unwrap();
+            let json: Registry = serde_json::from_str(&json).unwrap();
+            prop_assert_eq!(json.to_bytes(), bytes.clone());
+        }
         let (engine, back) = (registry.compile().unwrap(), trusted.compile().unwrap());
         for order in &orders {
             let clicks = clicks_of(order);
@@ -70,7 +79,7 @@ proptest! {
         flip in any::<prop::sample::Index>(),
         bit in 0u8..8,
     ) {
-        let (registry, _) = build(&program);
+        let registry = build(&program);
         let bytes = registry.to_bytes();
         let cut = cut.index(bytes.len());
         let err = Registry::from_bytes(&bytes[..cut]).unwrap_err();

@@ -5,9 +5,9 @@
 
 use arbitrary::Arbitrary;
 use promo_attribution::{
-    AlwaysOwnerClicks, Change, Click, ClickWinner, Code, CodeId, CodeTracking, Contracts,
-    Conversion, CreditPolicy, PartnerId, RegexAnchoring, Registry, Settings, Timestamp,
-    UnmetPolicy, Window,
+    AlwaysOwnerClicks, Change, Click, ClickWinner, Code, CodeId, CodeTracking, Contract, Contracts,
+    Conversion, CreditPolicy, ExceptionList, PartnerId, Payout, RegexAnchoring, Registry, Settings,
+    Timestamp, UnmetPolicy, Window,
 };
 
 pub const TEXTS: &[&str] = &[
@@ -85,6 +85,50 @@ pub enum ChangeSpec {
     Transfer(u8, u8, u8),
     Remove(u8, u8),
     SetWindow(u8, Option<u8>, Option<u8>),
+    SetCredit(u8, u8, u8),
+}
+
+/// A payout: a fixed amount or basis points, small enough that amounts stay readable.
+#[derive(Arbitrary, Debug, Clone, Copy)]
+pub enum PayoutSpec {
+    Fixed(u8),
+    PercentBps(u16),
+}
+
+impl PayoutSpec {
+    pub fn payout(self) -> Payout {
+        match self {
+            PayoutSpec::Fixed(cents) => Payout::Fixed(u64::from(cents) * 25),
+            PayoutSpec::PercentBps(bps) => Payout::PercentBps(u32::from(bps % 12_000)),
+        }
+    }
+}
+
+/// Match expressions with one capture group each, over the entered texts' alphabet.
+pub const EXPRESSIONS: &[&str] = &["^([AB]+)-", "(A)", "^(.*)$", "([ÉA]B?)", "(?i)^(a)"];
+
+/// An exception list: codes named among the texts, maybe through an expression.
+#[derive(Arbitrary, Debug, Clone)]
+pub struct ListSpec {
+    pub codes: Vec<u8>,
+    pub expression: Option<u8>,
+    pub payout: PayoutSpec,
+}
+
+impl ListSpec {
+    pub fn list(&self, name: usize) -> ExceptionList {
+        let codes = self
+            .codes
+            .iter()
+            .take(4)
+            .map(|&c| TEXTS[c as usize % TEXTS.len()]);
+        let mut list =
+            ExceptionList::new(format!("list {name}"), self.payout.payout()).codes(codes);
+        if let Some(e) = self.expression {
+            list = list.match_expression(EXPRESSIONS[e as usize % EXPRESSIONS.len()]);
+        }
+        list
+    }
 }
 
 #[derive(Arbitrary, Debug, Clone)]
@@ -100,6 +144,7 @@ pub struct OrderSpec {
     pub at: u8,
     pub codes: Vec<u8>,
     pub clicks: Vec<(u8, u8)>,
+    pub amount: u32,
 }
 
 pub fn instant(step: u8) -> Timestamp {
@@ -114,7 +159,7 @@ fn policy(p: u8) -> CreditPolicy {
     ][p as usize % 3]
 }
 
-fn partner(p: u8) -> PartnerId {
+pub fn partner(p: u8) -> PartnerId {
     PartnerId(u64::from(p % 4) + 1)
 }
 
@@ -140,6 +185,9 @@ pub fn settings(bits: u16) -> Settings {
     s.contracts = [Contracts::Optional, Contracts::Required][pick(5, 2)];
     s.regex_anchoring = [RegexAnchoring::WholeCode, RegexAnchoring::Search][pick(6, 2)];
     s.lookback = std::time::Duration::from_secs(u64::from((bits >> 7) % 8) * 15);
+    // Mostly the defaults, which no order here reaches; sometimes limits that bite.
+    s.max_entered_codes = [s.max_entered_codes, s.max_entered_codes, 1, 2][pick(10, 4)];
+    s.max_other_matches = [s.max_other_matches, s.max_other_matches, 0, 1][pick(12, 4)];
     s
 }
 
@@ -222,6 +270,11 @@ pub fn change(spec: &ChangeSpec, n: u64) -> Change {
             code: id(c),
             window: window(from, until),
         },
+        ChangeSpec::SetCredit(c, p, at) => Change::SetCredit {
+            code: id(c),
+            credit: policy(p),
+            at: instant(at),
+        },
     }
 }
 
@@ -251,4 +304,12 @@ pub fn conversion<'a>(
     Conversion::new(instant(order.at))
         .codes(codes)
         .clicks(clicks)
+        .amount(u64::from(order.amount))
+}
+
+/// A contract over a window, maybe with its own rate.
+pub fn contract(from: Option<u8>, until: Option<u8>, payout: Option<PayoutSpec>) -> Contract {
+    let mut contract = Contract::new(window(from, until));
+    contract.payout = payout.map(PayoutSpec::payout);
+    contract
 }

@@ -2,7 +2,6 @@
 //! the compact binary form) write and read, and the two ways of reading one back — through
 //! every registration rule, or trusting a snapshot whose checksum held.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::history::{History, HistoryEntry, Recorded};
@@ -64,12 +63,13 @@ pub(crate) enum Check {
 impl Store {
     /// The registry as plain data.
     pub(crate) fn to_image(&self) -> Image {
-        let position_of_definition: HashMap<*const Definition, usize> = self
-            .entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (Arc::as_ptr(&e.definition), i))
-            .collect();
+        // An added code still as added is written as its position: the same definition, or
+        // (after a change that left it as it was) an equal one.
+        let position_as_added = |added: &Definition| {
+            let position = *self.by_id.get(&added.code.id())?;
+            let now = &self.entries[position].definition;
+            (std::ptr::eq(&**now, added) || now.code == added.code).then_some(position)
+        };
         let mut contracts: Vec<(PartnerId, Contract)> =
             self.contracts.iter().map(|(&p, &c)| (p, c)).collect();
         contracts.sort_by_key(|(partner, _)| *partner);
@@ -99,12 +99,10 @@ impl Store {
                 .map(|entry| ImageEntry {
                     revision: entry.revision(),
                     change: match entry.recorded() {
-                        Recorded::Added(definition) => {
-                            match position_of_definition.get(&Arc::as_ptr(definition)) {
-                                Some(&position) => ImageChange::AddOf(position),
-                                None => ImageChange::Change(entry.change()),
-                            }
-                        }
+                        Recorded::Added(definition) => match position_as_added(definition) {
+                            Some(position) => ImageChange::AddOf(position),
+                            None => ImageChange::Change(entry.change()),
+                        },
                         Recorded::Other(change) => ImageChange::Change((**change).clone()),
                     },
                     note: entry.note().map(Arc::from),
@@ -246,11 +244,25 @@ impl Restore {
                     return Err(Error::snapshot(why));
                 }
             },
+            ImageChange::Change(Change::Add { code }) => match self.registered_as(&code) {
+                Some(definition) => Recorded::Added(definition),
+                None => Recorded::Other(Box::new(Change::Add { code })),
+            },
             ImageChange::Change(change) => Recorded::Other(Box::new(change)),
         };
         self.history
             .push(HistoryEntry::new(revision, recorded, note));
         Ok(())
+    }
+
+    /// The definition of the code `code` added, if it is still as added: a JSON snapshot
+    /// writes both in full, and the history shares it, as the registry written did (a
+    /// registry read back from JSON held every code twice, and wrote a longer binary snapshot
+    /// than the one it was read from). The binary form says so itself, by position.
+    fn registered_as(&self, code: &Code) -> Option<Arc<Definition>> {
+        let position = *self.store.by_id.get(&code.id())?;
+        let entry = &self.store.entries[position];
+        (entry.definition.code == *code).then(|| Arc::clone(&entry.definition))
     }
 
     /// The registry, at `revision`, of the lineage of the registry the snapshot was taken of
