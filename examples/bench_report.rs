@@ -8,6 +8,7 @@
 //!
 //! `BENCH_REPORT_PROFILE=hostile` prints the hostile-input figures alone (the `hostile` key);
 //! `BENCH_REPORT_PROFILE=changes` the order-change figures alone (the `changes` key);
+//! `BENCH_REPORT_PROFILE=generate` the generated-code figures alone (the `generate` key);
 //! `BENCH_REPORT_PROFILE=restart` the restart figures alone (the `restart` key);
 //! `BENCH_REPORT_PROFILE=timelines` the figures of changes against long histories alone (part
 //! of the `live` key), on the registry of the size asked for.
@@ -33,6 +34,9 @@ mod hostile;
 
 #[path = "support/timelines.rs"]
 mod timelines;
+
+#[path = "support/generate.rs"]
+mod generate;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
@@ -231,6 +235,18 @@ fn main() {
         let registry = workload::registry(&exact, &regex);
         let engine = registry.compile().expect("compiles");
         let figures = timelines::figures(&registry, &engine, CodeId(7), at);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&figures).expect("prints")
+        );
+        return;
+    }
+    if std::env::var("BENCH_REPORT_PROFILE").as_deref() == Ok("generate") {
+        // The generated-code figures alone (the `generate` key), on the registry of this size.
+        let registry = workload::registry(&exact, &regex);
+        let engine = registry.compile().expect("compiles");
+        let small = workload::registry(&exact[..exact.len().min(10_000)], &regex);
+        let figures = generate::figures(&registry, &engine, &small);
         println!(
             "{}",
             serde_json::to_string_pretty(&figures).expect("prints")
@@ -482,8 +498,11 @@ fn main() {
     ) {
         live.extend(more);
     }
-    drop(engine);
     phase(started, "timed live changes");
+    let small = workload::registry(&exact[..exact.len().min(10_000)], &regex);
+    let generated = generate::figures(&registry, &engine, &small);
+    drop((small, engine));
+    phase(started, "timed generated codes");
     let restart = restart_figures(&registry);
     phase(started, "timed a restart");
     let bulk = bulk_figures(&exact);
@@ -566,6 +585,7 @@ fn main() {
         "batch": batch,
         "live": live,
         "restart": restart,
+        "generate": generated,
         "bulk": bulk,
         "hostile": hostile,
         "changes": changes,

@@ -227,12 +227,13 @@ pub use crate::leaks::{LeakAlert, LeakMonitor, LeakThresholds};
 pub use crate::model::{
     Action, AlwaysOwnerClicks, Attribution, Availability, BulkError, Change, Checkpoint, Clawback,
     Click, ClickWinner, Code, CodeHit, CodeId, CodeState, CodeTracking, Collision, Conflict,
-    Contract, Contracts, Conversion, CreditPolicy, Decision, EnteredCodes, EnteredCodesIter, Error,
-    ErrorKind, ExceptionList, InvalidReason, Lifecycle, LifecycleEvent, MAX_CODE_LEN,
-    MAX_LABEL_LEN, MAX_NOTE_LEN, MAX_REGEX_SIZE, MatchMode, MemoryUsage, NotChosen, OrderChange,
-    OtherMatch, Outcome, PartnerId, Payout, PayoutRule, PayoutSource, ProgramId, RefreshPlan,
-    RegexAnchoring, RestrictedCode, Settings, Sighting, SightingCheck, Terms, Timestamp,
-    TrackingCode, UnmetPolicy, Via, Violation, Window,
+    Contract, Contracts, Conversion, CreditPolicy, DEFAULT_ALPHABET, Decision, EnteredCodes,
+    EnteredCodesIter, Error, ErrorKind, ExceptionList, GenerateRequest, Generated, InvalidReason,
+    Lifecycle, LifecycleEvent, MAX_CODE_LEN, MAX_LABEL_LEN, MAX_NOTE_LEN, MAX_RANDOM_RUN,
+    MAX_REGEX_SIZE, MatchMode, MemoryUsage, NotChosen, OrderChange, OtherMatch, Outcome, PartnerId,
+    Payout, PayoutRule, PayoutSource, ProgramId, RefreshPlan, RegexAnchoring, RestrictedCode,
+    Settings, Sighting, SightingCheck, Template, Terms, Timestamp, TrackingCode, UnmetPolicy, Via,
+    Violation, Window,
 };
 pub use crate::monitor::{Found, PageScanner};
 #[cfg(feature = "serde")]

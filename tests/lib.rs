@@ -9,6 +9,7 @@ mod attribution;
 mod changes;
 mod checkpoints;
 mod conflicts;
+mod generate;
 mod hostile;
 mod live;
 mod matching;

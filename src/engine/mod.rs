@@ -13,6 +13,7 @@ mod compile;
 mod conflicts;
 mod decide;
 mod diagnostics;
+mod generate;
 mod owners;
 mod payouts;
 mod positions;
@@ -28,8 +29,8 @@ use smallvec::SmallVec;
 use crate::definitions::{Source, Touched};
 use crate::model::{
     Attribution, Availability, Code, CodeHit, CodeId, CodeState, Conflict, Conversion, Decision,
-    Error, MemoryUsage, PartnerId, Settings, Sighting, SightingCheck, Terms, Timestamp, Violation,
-    Window,
+    Error, GenerateRequest, Generated, MemoryUsage, PartnerId, Settings, Sighting, SightingCheck,
+    Terms, Timestamp, Violation, Window,
 };
 use state::State;
 
@@ -356,6 +357,46 @@ impl Engine {
         window: Window,
     ) -> Result<Availability, Error> {
         conflicts::check_available(&self.state, text, partner, window)
+    }
+
+    /// Generates `request.count` codes for `request.partner` from a template (SPEC §11), each
+    /// one [`check_available`](Engine::check_available) accepts for the partner and the
+    /// request's window — no exact or restricted code with the same text ignoring case whose
+    /// schedule overlaps it, no other owner's regex code matching it, prefix or none — and no
+    /// two equal ignoring case. The same engine revision, template and seed give the same
+    /// codes. To register them as well, in one batch, see
+    /// [`Registry::add_generated`](crate::Registry::add_generated).
+    ///
+    /// A random template gets at most 16 draws per code asked plus 64; it fails with
+    /// [`NamespaceExhausted`](crate::ErrorKind::NamespaceExhausted) when they run out, or at
+    /// once when it spells fewer texts than asked. A vanity template tries its base, then two
+    /// texts of the base and two random characters, for each code, and fails the same way,
+    /// naming the base, when all three are taken. An invalid window is
+    /// [`InvalidWindow`](crate::ErrorKind::InvalidWindow).
+    ///
+    /// ```
+    /// use promo_attribution::{Code, CodeId, GenerateRequest, PartnerId, Registry, Template};
+    ///
+    /// let mut registry = Registry::default();
+    /// registry.add(Code::tracking(CodeId(1), "BOB15", PartnerId(7)))?;
+    /// registry.add(Code::tracking(CodeId(2), r"^BOB-\d+$", PartnerId(8)).regex())?;
+    /// let engine = registry.compile()?;
+    ///
+    /// let request = GenerateRequest::new(PartnerId(9), Template::parse("BOB-{6}")?, 3).seed(42);
+    /// let generated = engine.generate(&request)?;
+    /// assert_eq!(generated.texts().len(), 3);
+    /// assert_eq!(engine.generate(&request)?, generated); // reproducible
+    /// for text in generated.texts() {
+    ///     assert!(text.starts_with("BOB-") && text.len() == 10);
+    ///     assert!(engine.check_available(text, PartnerId(9), request.window)?.is_available());
+    /// }
+    /// // The vanity base is taken: two random characters are appended.
+    /// let vanity = GenerateRequest::new(PartnerId(9), Template::vanity("bob15")?, 1);
+    /// assert_eq!(engine.generate(&vanity)?.texts()[0].len(), 7);
+    /// # Ok::<(), promo_attribution::Error>(())
+    /// ```
+    pub fn generate(&self, request: &GenerateRequest) -> Result<Generated, Error> {
+        generate::generate(&self.state, request)
     }
 
     /// The overlaps among the registered codes a brand should know about, without failing:

@@ -88,6 +88,11 @@ pub enum ErrorKind {
     /// A revision the registry has not reached yet was named: a
     /// [`checkpoint`](crate::Registry::checkpoint) past the registry's revision.
     UnknownRevision,
+    /// A template of generated codes does not parse, or spells codes no registry would take.
+    InvalidTemplate,
+    /// A template cannot yield the codes asked: its space is smaller than the count, the
+    /// draws ran out, or a vanity base stays taken (SPEC §11).
+    NamespaceExhausted,
     /// Reading or writing a bulk file failed in the reader or writer the host gave:
     /// [`Error::io_kind`] says how, the message says what it reported.
     Io,
@@ -124,6 +129,8 @@ impl ErrorKind {
             ErrorKind::CapacityExceeded => "capacity_exceeded",
             ErrorKind::TextTooLong => "text_too_long",
             ErrorKind::UnknownRevision => "unknown_revision",
+            ErrorKind::InvalidTemplate => "invalid_template",
+            ErrorKind::NamespaceExhausted => "namespace_exhausted",
             ErrorKind::Io => "io",
         }
     }
@@ -241,6 +248,10 @@ pub(crate) enum Reason {
     },
     #[error("revision {named} is past the registry's revision {revision}")]
     UnknownRevision { named: u64, revision: u64 },
+    #[error("template {template}: {why}")]
+    InvalidTemplate { template: Excerpt, why: String },
+    #[error("namespace exhausted: {0}")]
+    NamespaceExhausted(String),
     #[error("window {0} does not end after it starts")]
     InvalidWindow(Box<str>),
     #[error("no code with this id is registered")]
@@ -320,6 +331,8 @@ impl Reason {
             Reason::CapacityExceeded(_) => ErrorKind::CapacityExceeded,
             Reason::TextTooLong { .. } => ErrorKind::TextTooLong,
             Reason::UnknownRevision { .. } => ErrorKind::UnknownRevision,
+            Reason::InvalidTemplate { .. } => ErrorKind::InvalidTemplate,
+            Reason::NamespaceExhausted(_) => ErrorKind::NamespaceExhausted,
             Reason::InvalidWindow(_) => ErrorKind::InvalidWindow,
             Reason::UnknownCode | Reason::RemovedCode => ErrorKind::UnknownCode,
             Reason::NotATrackingCode(_) => ErrorKind::NotATrackingCode,
@@ -491,6 +504,18 @@ impl Error {
     }
 
     /// A revision past the registry's was named.
+    pub(crate) fn template(template: &str, why: &str) -> Error {
+        let template = Excerpt::new(template);
+        Error::text(Reason::InvalidTemplate {
+            template,
+            why: why.to_owned(),
+        })
+    }
+
+    pub(crate) fn exhausted(why: String) -> Error {
+        Error::text(Reason::NamespaceExhausted(why))
+    }
+
     pub(crate) fn unknown_revision(named: u64, revision: u64) -> Error {
         Error::new(Subject::None, Reason::UnknownRevision { named, revision })
     }

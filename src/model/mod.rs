@@ -22,6 +22,7 @@ mod refresh_plan;
 mod serde_millis;
 mod settings;
 mod sighting;
+mod template;
 mod time;
 
 pub use action::{
@@ -50,6 +51,8 @@ pub use settings::{
     UnmetPolicy,
 };
 pub use sighting::{Sighting, SightingCheck, Violation};
+pub use template::{DEFAULT_ALPHABET, GenerateRequest, Generated, MAX_RANDOM_RUN, Template};
+pub(crate) use template::{VANITY_SUFFIX, VANITY_TRIES};
 pub use time::{Timestamp, Window};
 
 pub(crate) use action::{delta, payout_on};

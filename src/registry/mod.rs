@@ -4,6 +4,7 @@ mod apply;
 mod checkpoint;
 mod codec;
 mod digest;
+mod generate;
 mod history;
 mod image;
 mod lineage;
