@@ -17,6 +17,7 @@ mod memory;
 mod order;
 mod order_change;
 mod payout;
+mod reason;
 mod refresh_plan;
 #[cfg(feature = "serde")]
 mod serde_millis;
