@@ -7,7 +7,7 @@ use super::excerpt::Excerpt;
 use super::ids::CodeId;
 use super::limits::{MAX_CODE_LEN, MAX_REGEX_SIZE};
 
-/// What went wrong, for callers that branch on the kind of an [`Error`].
+/// What went wrong, for callers that branch on the kind of an [`Error`](crate::Error).
 ///
 /// The [`Display`](fmt::Display) of the error carries the specifics (which code, which row, which
 /// byte of a pattern); `as_str` gives the stable snake_case name used by the conformance vectors.
@@ -92,7 +92,7 @@ pub enum ErrorKind {
     /// draws ran out, or a vanity base stays taken (SPEC §11).
     NamespaceExhausted,
     /// Reading or writing a bulk file failed in the reader or writer the host gave:
-    /// [`Error::io_kind`] says how, the message says what it reported.
+    /// [`Error::io_kind`](crate::Error::io_kind) says how, the message says what it reported.
     Io,
 }
 
