@@ -86,6 +86,20 @@ class Engine:
         """A pyarrow Table or RecordBatch in, the same kind out (see the package docs).
         `threads`: how many threads share the work (every core by default); the output is
         the same whatever it is."""
+    def generate(
+        self,
+        partner: int,
+        template: str,
+        count: int,
+        *,
+        seed: int = ...,
+        starts_at: Optional[Instant] = ...,
+        ends_at: Optional[Instant] = ...,
+        alphabet: Optional[str] = ...,
+    ) -> List[str]:
+        """`count` codes for `partner` from `template` ("BOB-{6}", or a vanity base "BOB15"),
+        free of every registered code and distinct ignoring case; reproducible for the same
+        revision, template and seed. Raises `namespace_exhausted` when it cannot."""
     def __len__(self) -> int: ...
 
 class Catalog:
@@ -172,6 +186,23 @@ class Registry:
     def from_bytes(data: bytes, *, validate: bool = ...) -> "Registry": ...
     def compile(self) -> Engine: ...
     def refresh(self, engine: Engine) -> Engine: ...
+    def add_generated(
+        self,
+        engine: Engine,
+        partner: int,
+        template: str,
+        count: int,
+        first_id: int,
+        *,
+        seed: int = ...,
+        note: str = ...,
+        starts_at: Optional[Instant] = ...,
+        ends_at: Optional[Instant] = ...,
+        alphabet: Optional[str] = ...,
+        credit: Literal["always", "if_involved", "if_winner"] = ...,
+    ) -> List[Tuple[int, str]]:
+        """Generates as `Engine.generate` does, against this registry as it is, and registers
+        the codes in one batch (ids from `first_id`), with `note` in the history."""
     def refresh_plan(
         self, engine: Engine
     ) -> Literal[

@@ -11,6 +11,8 @@ use crate::action::{PyAction, read_changes};
 use crate::arrow::{self, Program, Programs};
 use crate::capsule;
 use crate::convert::{instant, outcome_parts, payout_source_name};
+use crate::errors::OrRaise;
+use crate::generate;
 
 /// A compiled, immutable engine: attributes orders. Safe to share between threads; the
 /// attribution of Arrow data runs without the GIL.
@@ -104,6 +106,31 @@ impl PyEngine {
             })
         })?;
         capsule::to_pyarrow(py, out, data)
+    }
+
+    /// `count` codes for `partner` from `template` (`"BOB-{6}"`, or a vanity base `"BOB15"`),
+    /// each free of every registered code for the schedule given and distinct ignoring case;
+    /// the same engine revision, template and seed give the same codes. Raises
+    /// `namespace_exhausted` when the template cannot yield them.
+    #[pyo3(signature = (partner, template, count, *, seed=0, starts_at=None, ends_at=None, alphabet=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn generate(
+        &self,
+        py: Python<'_>,
+        partner: u64,
+        template: &str,
+        count: usize,
+        seed: u64,
+        starts_at: Option<&Bound<'_, PyAny>>,
+        ends_at: Option<&Bound<'_, PyAny>>,
+        alphabet: Option<&str>,
+    ) -> PyResult<Vec<String>> {
+        let request = generate::request(
+            partner, template, count, seed, starts_at, ends_at, alphabet, "always",
+        )?;
+        let engine = &self.inner;
+        let generated = py.detach(|| engine.generate(&request)).or_raise()?;
+        Ok(generated.into_texts())
     }
 
     /// The registry revision this engine reflects.

@@ -13,6 +13,7 @@ mod changes;
 mod convert;
 mod engine;
 mod errors;
+mod generate;
 mod registry;
 mod table;
 

@@ -12,6 +12,7 @@ use pyo3::types::{PyBytes, PyDict};
 use crate::convert::{credit_policy, instant, optional_instant, settings};
 use crate::engine::PyEngine;
 use crate::errors::{OrRaise, to_py};
+use crate::generate;
 
 /// The registry of one program: codes, restricted codes, contracts, exception lists, and every
 /// change made to them, validated as they come.
@@ -252,6 +253,40 @@ impl PyRegistry {
     /// (or by a full compile: `refresh_plan` says which, beforehand).
     fn refresh(&self, engine: &PyEngine) -> PyResult<PyEngine> {
         Ok(PyEngine::new(self.inner.refresh(&engine.inner).or_raise()?))
+    }
+
+    /// Generates `count` codes for `partner` from `template`, as `Engine.generate` does
+    /// against this registry as it is (`engine` is brought up to date first), and registers
+    /// them in one batch with `note` in the history, ids `first_id` onwards; returns
+    /// `(id, code)` pairs. Nothing is registered when it raises.
+    #[pyo3(signature = (engine, partner, template, count, first_id, *, seed=0, note="generated",
+        starts_at=None, ends_at=None, alphabet=None, credit="always"))]
+    #[allow(clippy::too_many_arguments)]
+    fn add_generated(
+        &mut self,
+        engine: &PyEngine,
+        partner: u64,
+        template: &str,
+        count: usize,
+        first_id: u64,
+        seed: u64,
+        note: &str,
+        starts_at: Option<&Bound<'_, PyAny>>,
+        ends_at: Option<&Bound<'_, PyAny>>,
+        alphabet: Option<&str>,
+        credit: &str,
+    ) -> PyResult<Vec<(u64, String)>> {
+        let request = generate::request(
+            partner, template, count, seed, starts_at, ends_at, alphabet, credit,
+        )?;
+        let codes = self
+            .inner
+            .add_generated(&engine.inner, &request, CodeId(first_id), note)
+            .or_raise()?;
+        Ok(codes
+            .iter()
+            .map(|c| (c.id().0, c.text().to_owned()))
+            .collect())
     }
 
     /// How `refresh` would bring `engine` up to date: `"incremental"` (at the cost of the
