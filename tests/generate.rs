@@ -195,7 +195,7 @@ fn templates_say_what_is_wrong_with_them() {
     let long = format!("{}{{32}}", "X".repeat(230));
     let err = Template::parse(&long).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidTemplate);
-    let message = "(234 bytes): its longest code would be refused: code is 262 bytes long, the limit is 256 bytes";
+    let message = "(234 bytes): a code it spells would be refused: code is 262 bytes long, the limit is 256 bytes";
     assert!(err.to_string().ends_with(message), "{err}");
     let err = Template::parse("B{3}")
         .unwrap()
@@ -206,6 +206,12 @@ fn templates_say_what_is_wrong_with_them() {
         "template \"B{3}\": the alphabet holds 'b' and 'B', one character ignoring case"
     );
     assert_eq!(Template::parse(" P-{8} ").unwrap().to_string(), "P-{8}");
+    // A vanity base is given alone first: it must be a code by itself.
+    let err = Template::vanity("  ").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "template \"\": a code it spells would be refused: code is empty after trimming white space"
+    );
 }
 
 #[test]
