@@ -253,6 +253,26 @@ fn exhaustion_and_taken_vanity_bases_are_errors_that_name_the_template() {
 }
 
 #[test]
+fn ids_past_the_largest_are_refused_before_anything_is_generated() {
+    let mut registry = Registry::default();
+    let engine = registry.compile().unwrap();
+    let request = GenerateRequest::new(PARTNER, Template::parse("P{4}").unwrap(), 3);
+    let err = registry
+        .add_generated(&engine, &request, CodeId(u64::MAX - 1), "x")
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidValue);
+    assert_eq!(
+        err.to_string(),
+        format!("ids from {} for 3 codes pass the largest id", u64::MAX - 1)
+    );
+    let codes = registry
+        .add_generated(&engine, &request, CodeId(u64::MAX - 2), "x")
+        .unwrap();
+    assert_eq!(codes.last().unwrap().id(), CodeId(u64::MAX));
+    assert_eq!(registry.len(), 3);
+}
+
+#[test]
 fn a_half_full_space_takes_about_two_draws_per_code() {
     // Half of the 961 texts of P{2} taken by another owner's exact codes.
     let mut registry = Registry::default();

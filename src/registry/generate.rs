@@ -3,7 +3,7 @@
 
 use super::Registry;
 use crate::engine::Engine;
-use crate::model::{BulkError, Change, Code, CodeId, Error, GenerateRequest};
+use crate::model::{BulkError, Change, Code, CodeId, Error, GenerateRequest, Reason};
 
 impl Registry {
     /// Generates the codes `request` asks for ([`Engine::generate`]) and adds them in one
@@ -14,7 +14,8 @@ impl Registry {
     /// it is. All or nothing: a generation that fails, or an id already taken, adds nothing.
     /// The error is the generation's ([`InvalidWindow`](crate::ErrorKind::InvalidWindow),
     /// [`NamespaceExhausted`](crate::ErrorKind::NamespaceExhausted)) or the first code the
-    /// batch rejected, with its row ([`DuplicateId`](crate::ErrorKind::DuplicateId)).
+    /// batch rejected, with its row ([`DuplicateId`](crate::ErrorKind::DuplicateId)); ids that
+    /// would pass `u64::MAX` are [`InvalidValue`](crate::ErrorKind::InvalidValue).
     ///
     /// ```
     /// use promo_attribution::{Code, CodeId, GenerateRequest, PartnerId, Registry, Template};
@@ -42,9 +43,19 @@ impl Registry {
         first_id: CodeId,
         note: impl Into<String>,
     ) -> Result<Vec<Code>, Error> {
+        let last = u64::try_from(request.count.saturating_sub(1))
+            .ok()
+            .and_then(|more| first_id.0.checked_add(more));
+        if last.is_none() {
+            let why = format!(
+                "ids from {first_id} for {} codes pass the largest id",
+                request.count
+            );
+            return Err(Error::text(Reason::InvalidValue(why)));
+        }
         let engine = self.refresh(engine)?;
         let texts = engine.generate(request)?.into_texts();
-        let codes: Vec<Code> = (first_id.0..)
+        let codes: Vec<Code> = (first_id.0..=last.unwrap_or(first_id.0))
             .zip(texts)
             .map(|(id, text)| {
                 Code::tracking(CodeId(id), text, request.partner)
@@ -64,5 +75,5 @@ impl Registry {
 fn first_rejected(rejected: BulkError) -> Error {
     let summary = rejected.to_string();
     let first = rejected.into_errors().into_iter().next();
-    first.unwrap_or_else(|| Error::exhausted(summary))
+    first.unwrap_or_else(|| Error::text(Reason::InvalidValue(summary)))
 }
