@@ -204,3 +204,19 @@ fn a_failing_writer_is_an_io_error_with_its_source() {
     assert_eq!(err.to_string(), "writing failed: disk full");
     assert_eq!(err.io_kind(), Some(std::io::ErrorKind::Other));
 }
+
+#[test]
+fn instants_move_by_durations_and_saturate() {
+    use std::time::Duration;
+    let t = Timestamp::from_unix_seconds(100);
+    assert_eq!(
+        t + Duration::from_millis(1_500),
+        Timestamp::from_unix_millis(101_500)
+    );
+    assert_eq!(
+        t - Duration::from_secs(200),
+        Timestamp::from_unix_seconds(-100)
+    );
+    assert_eq!(Timestamp::MIN - Duration::from_secs(1), Timestamp::MIN);
+    assert_eq!(Timestamp::MAX + Duration::MAX, Timestamp::MAX);
+}

@@ -181,6 +181,36 @@ impl fmt::Debug for Timestamp {
     }
 }
 
+/// `t + d` is [`t.saturating_add(d)`](Timestamp::saturating_add): past [`Timestamp::MAX`] is
+/// `MAX`, so a lookback or a lock delay never panics.
+///
+/// ```
+/// use std::time::Duration;
+/// use promo_attribution::Timestamp;
+///
+/// let t: Timestamp = "2026-03-10T12:00:00Z".parse()?;
+/// assert_eq!((t + Duration::from_secs(86_400)).to_string(), "2026-03-11T12:00:00Z");
+/// assert_eq!((t - Duration::from_secs(3_600)).to_string(), "2026-03-10T11:00:00Z");
+/// assert_eq!(Timestamp::MAX + Duration::from_secs(1), Timestamp::MAX);
+/// # Ok::<(), promo_attribution::Error>(())
+/// ```
+impl std::ops::Add<Duration> for Timestamp {
+    type Output = Timestamp;
+
+    fn add(self, d: Duration) -> Timestamp {
+        self.saturating_add(d)
+    }
+}
+
+/// `t - d` is [`t.saturating_sub(d)`](Timestamp::saturating_sub).
+impl std::ops::Sub<Duration> for Timestamp {
+    type Output = Timestamp;
+
+    fn sub(self, d: Duration) -> Timestamp {
+        self.saturating_sub(d)
+    }
+}
+
 impl FromStr for Timestamp {
     type Err = Error;
 
