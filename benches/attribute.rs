@@ -1,8 +1,8 @@
 //! `attribute()` against naive baselines in the same groups.
 //!
 //! ```text
-//! cargo bench --bench attribute                 # everything, about 10 minutes
-//! cargo bench --bench attribute -- exact_100k   # one group
+//! cargo bench -p promo-attribution-benches                        # everything, about 10 minutes
+//! cargo bench -p promo-attribution-benches -- exact_100k          # one group
 //! ```
 //!
 //! Registries and inputs come from `support/workload.rs` (fixed seeds) and are built outside

@@ -1,7 +1,7 @@
 //! A host that keeps its engine up to date while orders flow.
 //!
 //! ```text
-//! cargo run --release --example live
+//! cargo run --release -p live
 //! ```
 //!
 //! Four threads attribute orders against the current engine, stamping every decision with the
