@@ -113,11 +113,7 @@ pub(crate) struct Program {
 }
 
 fn policy() -> impl Strategy<Value = CreditPolicy> {
-    prop_oneof![
-        Just(CreditPolicy::Always),
-        Just(CreditPolicy::IfInvolved),
-        Just(CreditPolicy::IfWinner)
-    ]
+    prop::sample::select(&CreditPolicy::ALL[..])
 }
 
 fn settings() -> impl Strategy<Value = Settings> {

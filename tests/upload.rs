@@ -587,11 +587,11 @@ mod round_trip {
             "A,B|\"C\"",
         ];
         prop_oneof![
-            4 => (text(), any::<u64>(), 0u8..3, proptest::option::of(any::<u64>()), any::<i32>())
+            4 => (text(), any::<u64>(), 0..CreditPolicy::ALL.len() as u8, proptest::option::of(any::<u64>()), any::<i32>())
                 .prop_map(|(text, owner, credit, deal, priority)| Spec::Tracking {
                     text, regex: false, owner, credit, deal, priority
                 }),
-            1 => (proptest::sample::select(PATTERNS), any::<u64>(), 0u8..3, any::<i32>())
+            1 => (proptest::sample::select(PATTERNS), any::<u64>(), 0..CreditPolicy::ALL.len() as u8, any::<i32>())
                 .prop_map(|(p, owner, credit, priority)| Spec::Tracking {
                     text: p.to_owned(), regex: true, owner, credit, deal: None, priority
                 }),
@@ -631,11 +631,7 @@ mod round_trip {
                     deal,
                     priority,
                 } => {
-                    let credit = [
-                        CreditPolicy::Always,
-                        CreditPolicy::IfInvolved,
-                        CreditPolicy::IfWinner,
-                    ][credit as usize];
+                    let credit = CreditPolicy::ALL[usize::from(credit)];
                     let mut code = Code::tracking(id, text, PartnerId(owner))
                         .credit(credit)
                         .window(window)

@@ -152,11 +152,7 @@ pub fn instant(step: u8) -> Timestamp {
 }
 
 fn policy(p: u8) -> CreditPolicy {
-    [
-        CreditPolicy::Always,
-        CreditPolicy::IfInvolved,
-        CreditPolicy::IfWinner,
-    ][p as usize % 3]
+    CreditPolicy::ALL[p as usize % CreditPolicy::ALL.len()]
 }
 
 pub fn partner(p: u8) -> PartnerId {

@@ -6,6 +6,8 @@ from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Sequen
 Instant = Union[str, datetime]
 """An RFC 3339 string or a time-zone-aware datetime; millisecond resolution."""
 CreditPolicy = Literal["always", "if_involved", "if_winner"]
+CREDIT_POLICIES: Tuple[str, ...]
+"""Every credit policy's name, as the crate declares them."""
 PayoutSpec = Dict[str, int]
 """``{"fixed": minor_units}`` or ``{"percent_bps": basis_points}``."""
 Click = Tuple[int, Instant]

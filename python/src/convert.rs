@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use promo_attribution::actions::PayoutRule;
 use promo_attribution::{
-    AlwaysOwnerClicks, Clawback, ClickWinner, CodeTracking, Contracts, CreditPolicy, Outcome,
-    Payout, PayoutSource, RegexAnchoring, Settings, Timestamp, UnmetPolicy, Via,
+    AlwaysOwnerClicks, Clawback, CodeTracking, Contracts, CreditPolicy, Outcome, Payout,
+    PayoutSource, Settings, Timestamp, Via,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
@@ -44,24 +44,14 @@ pub(crate) fn optional_instant(value: Option<&Bound<'_, PyAny>>) -> PyResult<Opt
     }
 }
 
-fn bad_name(what: &str, got: &str, expected: &str) -> PyErr {
-    other(
-        "invalid_value",
-        format!("{got:?} is not a valid {what}: expected {expected}"),
-    )
+pub(crate) fn credit_policy(name: &str) -> PyResult<CreditPolicy> {
+    named(name)
 }
 
-pub(crate) fn credit_policy(name: &str) -> PyResult<CreditPolicy> {
-    match name {
-        "always" => Ok(CreditPolicy::Always),
-        "if_involved" => Ok(CreditPolicy::IfInvolved),
-        "if_winner" => Ok(CreditPolicy::IfWinner),
-        _ => Err(bad_name(
-            "credit policy",
-            name,
-            "always, if_involved or if_winner",
-        )),
-    }
+/// A value of one of the crate's closed sets, by its stable name; the error lists the names.
+fn named<T: std::str::FromStr<Err = promo_attribution::Error>>(name: &str) -> PyResult<T> {
+    name.parse()
+        .map_err(|e: promo_attribution::Error| other("invalid_value", e.to_string()))
 }
 
 /// A payout from `{"fixed": minor_units}` or `{"percent_bps": basis_points}`.
@@ -104,32 +94,12 @@ pub(crate) fn settings(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Settings>
                     CodeTracking::Disabled
                 }
             }
-            "click_winner" => {
-                let name: String = value.extract()?;
-                settings.click_winner = match name.as_str() {
-                    "last_click" => ClickWinner::LastClick,
-                    "first_click" => ClickWinner::FirstClick,
-                    _ => return Err(bad_name("click winner", &name, "last_click or first_click")),
-                }
-            }
+            "click_winner" => settings.click_winner = named(&value.extract::<String>()?)?,
             "lookback_days" => {
                 let days: u64 = value.extract()?;
                 settings.lookback = Duration::from_secs(days.saturating_mul(86_400));
             }
-            "unmet_policy" => {
-                let name: String = value.extract()?;
-                settings.unmet_policy = match name.as_str() {
-                    "invalidate" => UnmetPolicy::Invalidate,
-                    "fall_back_to_clicks" => UnmetPolicy::FallBackToClicks,
-                    _ => {
-                        return Err(bad_name(
-                            "unmet policy",
-                            &name,
-                            "invalidate or fall_back_to_clicks",
-                        ));
-                    }
-                }
-            }
+            "unmet_policy" => settings.unmet_policy = named(&value.extract::<String>()?)?,
             "suppress_always_owner_clicks" => {
                 settings.always_owner_clicks = if flag(&value)? {
                     AlwaysOwnerClicks::Ignore
@@ -145,12 +115,7 @@ pub(crate) fn settings(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Settings>
                 }
             }
             "regex_anchoring" => {
-                let name: String = value.extract()?;
-                settings.regex_anchoring = match name.as_str() {
-                    "whole_code" => RegexAnchoring::WholeCode,
-                    "search" => RegexAnchoring::Search,
-                    _ => return Err(bad_name("regex anchoring", &name, "whole_code or search")),
-                }
+                settings.regex_anchoring = named(&value.extract::<String>()?)?;
             }
             "payout" => settings.payout = payout(&value)?,
             "lock_after_days" => {

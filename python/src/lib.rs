@@ -25,6 +25,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "PromoAttributionError",
         m.py().get_type::<errors::PromoAttributionError>(),
     )?;
+    // The names the binding takes, from the crate's own declaration: the stubs' `Literal` is
+    // checked against it by a test.
+    m.add(
+        "CREDIT_POLICIES",
+        promo_attribution::CreditPolicy::ALL.map(promo_attribution::CreditPolicy::as_str),
+    )?;
     m.add_class::<registry::PyRegistry>()?;
     m.add_class::<registry::PyUpload>()?;
     m.add_class::<engine::PyEngine>()?;

@@ -63,6 +63,7 @@ def test_errors_carry_their_kind_and_code():
     with pytest.raises(pa.PromoAttributionError) as info:
         r.add_tracking(14, "X", 2, credit="sometimes")
     assert info.value.kind == "invalid_value"
+    assert "expected one of always, if_involved, if_winner" in str(info.value)
     with pytest.raises(pa.PromoAttributionError) as info:
         r.compile().attribute(datetime(2026, 3, 10), ["bob15"])
     assert info.value.kind == "invalid_timestamp"
@@ -174,3 +175,17 @@ def test_performance_report_counts_by_code_and_partner():
     assert by_code[None]["actions"] == 1
     assert report.by_partner()[3]["credited"] == 2
     assert report.total()["actions"] == 3
+
+
+def test_the_stubs_name_every_credit_policy_the_crate_declares():
+    from pathlib import Path
+
+    from promo_attribution import _native
+
+    stubs = (Path(_native.__file__).parent / "_native.pyi").read_text()
+    line = next(l for l in stubs.splitlines() if l.startswith("CreditPolicy = Literal["))
+    spelled = tuple(name.strip(' "') for name in line[line.index("[") + 1 : line.rindex("]")].split(","))
+    assert spelled == tuple(_native.CREDIT_POLICIES)
+    r = pa.Registry()
+    for i, name in enumerate(_native.CREDIT_POLICIES):
+        r.add_tracking(100 + i, f"P{i}", 1, credit=name)

@@ -165,26 +165,54 @@ const fn column(
 /// `Program Id`; both name the same column.
 pub(super) const PROGRAM_ALIAS: &str = "Campaign Id";
 
-/// The values of `Type`, `Credit Rule` and `Match Mode`: read ignoring ASCII case, written as
-/// here.
-pub(super) const TYPES: [(&str, Kind); 2] = [
-    ("TRACKING", Kind::Tracking),
-    ("RESTRICTED", Kind::Restricted),
-];
-pub(super) const CREDIT_RULES: [(&str, CreditPolicy); 3] = [
-    ("ALWAYS", CreditPolicy::Always),
-    ("INVOLVED", CreditPolicy::IfInvolved),
-    ("WINNER", CreditPolicy::IfWinner),
-];
-pub(super) const MATCH_MODES: [(&str, MatchMode); 2] =
-    [("LI", MatchMode::Exact), ("RE", MatchMode::Regex)];
+/// A closed set the file spells in words (`Type`, `Credit Rule`, `Match Mode`): each value's
+/// word in one exhaustive match, read ignoring ASCII case, written as here.
+pub(super) trait Word: Copy + PartialEq + 'static {
+    const ALL: &'static [Self];
 
-/// The word a table writes for `value`.
-fn word<T: PartialEq>(table: &[(&'static str, T)], value: &T) -> &'static str {
-    table
-        .iter()
-        .find(|(_, v)| v == value)
-        .map_or("", |(word, _)| word)
+    fn word(self) -> &'static str;
+
+    /// The value `text` spells, ignoring ASCII case.
+    fn read(text: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|value| value.word().eq_ignore_ascii_case(text))
+    }
+}
+
+impl Word for Kind {
+    const ALL: &'static [Kind] = &[Kind::Tracking, Kind::Restricted];
+
+    fn word(self) -> &'static str {
+        match self {
+            Kind::Tracking => "TRACKING",
+            Kind::Restricted => "RESTRICTED",
+        }
+    }
+}
+
+impl Word for CreditPolicy {
+    const ALL: &'static [CreditPolicy] = &CreditPolicy::ALL;
+
+    fn word(self) -> &'static str {
+        match self {
+            CreditPolicy::Always => "ALWAYS",
+            CreditPolicy::IfInvolved => "INVOLVED",
+            CreditPolicy::IfWinner => "WINNER",
+        }
+    }
+}
+
+impl Word for MatchMode {
+    const ALL: &'static [MatchMode] = &MatchMode::ALL;
+
+    fn word(self) -> &'static str {
+        match self {
+            MatchMode::Exact => "LI",
+            MatchMode::Regex => "RE",
+        }
+    }
 }
 
 impl Col {
@@ -253,16 +281,12 @@ pub(super) fn cell(col: Col, program: ProgramId, code: &Code) -> String {
         Col::ProgramId => program.to_string(),
         Col::MediaId => tracking.map(|t| t.owner.to_string()).unwrap_or_default(),
         Col::Type => match tracking {
-            Some(_) => word(&TYPES, &Kind::Tracking),
-            None => word(&TYPES, &Kind::Restricted),
+            Some(_) => Kind::Tracking.word(),
+            None => Kind::Restricted.word(),
         }
         .to_owned(),
-        Col::CreditRule => tracking
-            .map_or("", |t| word(&CREDIT_RULES, &t.credit))
-            .to_owned(),
-        Col::MatchMode => tracking
-            .map_or("", |t| word(&MATCH_MODES, &t.match_mode))
-            .to_owned(),
+        Col::CreditRule => tracking.map_or("", |t| t.credit.word()).to_owned(),
+        Col::MatchMode => tracking.map_or("", |t| t.match_mode.word()).to_owned(),
         Col::DealId => tracking
             .and_then(|t| t.deal)
             .map(|d| d.to_string())
@@ -427,12 +451,16 @@ mod tests {
     }
 
     #[test]
-    fn word_tables_write_what_they_read() {
-        for (text, policy) in CREDIT_RULES {
-            assert_eq!(word(&CREDIT_RULES, &policy), text);
+    fn words_read_back_as_what_they_write() {
+        fn check<T: Word + std::fmt::Debug>() {
+            for &value in T::ALL {
+                assert_eq!(T::read(value.word()), Some(value));
+                assert_eq!(T::read(&value.word().to_lowercase()), Some(value));
+            }
+            assert_eq!(T::read("SOMETIMES"), None);
         }
-        for (text, mode) in MATCH_MODES {
-            assert_eq!(word(&MATCH_MODES, &mode), text);
-        }
+        check::<Kind>();
+        check::<CreditPolicy>();
+        check::<MatchMode>();
     }
 }

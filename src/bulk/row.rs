@@ -5,7 +5,7 @@ use csv::StringRecord;
 use jiff::fmt::temporal::Pieces;
 use jiff::tz::TimeZone;
 
-use super::columns::{COLUMNS, CREDIT_RULES, Col, Header, Kind, MATCH_MODES, Need, TYPES};
+use super::columns::{COLUMNS, Col, Header, Kind, Need, Word};
 use crate::model::{
     Code, CodeId, EXCERPT_CHARS, Error, Excerpt, PartnerId, ProgramId, Reason, Timestamp, Window,
 };
@@ -81,14 +81,14 @@ fn read_fields(
     let header = row.header;
     let value = |col| header.value(record, col);
     let kind = match value(Col::Type) {
-        Some(v) => match_word(row, Col::Type, v, &TYPES),
+        Some(v) => match_word(row, Col::Type, v),
         None => None,
     };
     // What each column needs for this row's type; the Type column itself says which. A blank
     // Promo Code is left to the registry, which reports it as an empty code.
     for column in COLUMNS.iter().filter(|c| c.col != Col::PromoCode) {
         let (need, type_name) = match kind {
-            Some(kind) => (column.need(kind), type_word(kind)),
+            Some(kind) => (column.need(kind), kind.word()),
             None if column.required_in_every_file() => (Need::Required, ""),
             None => continue,
         };
@@ -124,10 +124,8 @@ fn read_fields(
     let code: Code = match kind? {
         Kind::Tracking => {
             let owner = value(Col::MediaId).and_then(|v| number::<u64>(row, Col::MediaId, v));
-            let credit = value(Col::CreditRule)
-                .and_then(|v| match_word(row, Col::CreditRule, v, &CREDIT_RULES));
-            let mode = value(Col::MatchMode)
-                .and_then(|v| match_word(row, Col::MatchMode, v, &MATCH_MODES));
+            let credit = value(Col::CreditRule).and_then(|v| match_word(row, Col::CreditRule, v));
+            let mode = value(Col::MatchMode).and_then(|v| match_word(row, Col::MatchMode, v));
             let deal = value(Col::DealId).and_then(|v| number::<u64>(row, Col::DealId, v));
             let priority = value(Col::Priority).and_then(|v| number::<i32>(row, Col::Priority, v));
             let mut code = Code::tracking(id.unwrap_or(CodeId(0)), text, PartnerId(owner?))
@@ -153,13 +151,6 @@ fn read_fields(
     })
 }
 
-fn type_word(kind: Kind) -> &'static str {
-    TYPES
-        .iter()
-        .find(|(_, k)| *k == kind)
-        .map_or("", |(word, _)| word)
-}
-
 fn number<T: std::str::FromStr>(row: &mut RowErrors<'_>, col: Col, value: &str) -> Option<T> {
     let parsed = value.parse().ok();
     if parsed.is_none() {
@@ -174,21 +165,13 @@ fn number<T: std::str::FromStr>(row: &mut RowErrors<'_>, col: Col, value: &str) 
 }
 
 /// Matches an enum value, ignoring ASCII case: `always` is as clear as `ALWAYS`.
-fn match_word<T: Copy>(
-    row: &mut RowErrors<'_>,
-    col: Col,
-    value: &str,
-    words: &[(&str, T)],
-) -> Option<T> {
-    let found = words
-        .iter()
-        .find(|(word, _)| word.eq_ignore_ascii_case(value))
-        .map(|&(_, v)| v);
+fn match_word<T: Word>(row: &mut RowErrors<'_>, col: Col, value: &str) -> Option<T> {
+    let found = T::read(value);
     if found.is_none() {
         let mut expected = String::new();
-        for (i, (word, _)) in words.iter().enumerate() {
+        for (i, word) in T::ALL.iter().map(|v| v.word()).enumerate() {
             if i > 0 {
-                expected.push_str(if i + 1 == words.len() { " or " } else { ", " });
+                expected.push_str(if i + 1 == T::ALL.len() { " or " } else { ", " });
             }
             expected.push_str(word);
         }

@@ -1,6 +1,7 @@
 //! Code definitions: what a host hands to a [`Registry`](crate::Registry), and the manual
 //! lifecycle actions recorded against them.
 
+use super::closed::closed_set;
 use super::error::Reason;
 use super::ids::{CodeId, PartnerId};
 use super::limits::MAX_CODE_LEN;
@@ -33,23 +34,22 @@ pub(crate) fn check_len(what: &'static str, text: &str, limit: usize) -> Result<
     Ok(())
 }
 
-/// When a tracking code credits its owner (the reference's credit rule).
-///
-/// Policies are ordered by strength, `Always` > `IfInvolved` > `IfWinner`: when several entered
-/// codes could credit, the strongest wins.
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum CreditPolicy {
-    /// Always credit the owner (reference `ALWAYS`). The default.
-    #[default]
-    Always,
-    /// Credit the owner only when the owner had a qualifying click on the path (reference
-    /// `INVOLVED`).
-    IfInvolved,
-    /// Credit the owner only when the owner had the winning click (reference `WINNER`).
-    IfWinner,
+closed_set! {
+    /// When a tracking code credits its owner (the reference's credit rule).
+    ///
+    /// Policies are ordered by strength, `Always` > `IfInvolved` > `IfWinner`: when several
+    /// entered codes could credit, the strongest wins.
+    #[derive(Default)]
+    pub enum CreditPolicy as "credit policy" {
+        /// Always credit the owner (reference `ALWAYS`). The default.
+        #[default]
+        Always = "always",
+        /// Credit the owner only when the owner had a qualifying click on the path (reference
+        /// `INVOLVED`).
+        IfInvolved = "if_involved",
+        /// Credit the owner only when the owner had the winning click (reference `WINNER`).
+        IfWinner = "if_winner",
+    }
 }
 
 impl CreditPolicy {
@@ -61,30 +61,21 @@ impl CreditPolicy {
             CreditPolicy::IfWinner => 0,
         }
     }
-
-    /// The stable snake_case name: `always`, `if_involved`, `if_winner`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CreditPolicy::Always => "always",
-            CreditPolicy::IfInvolved => "if_involved",
-            CreditPolicy::IfWinner => "if_winner",
-        }
-    }
 }
 
-/// How a tracking code's text is compared with what the customer typed.
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum MatchMode {
-    /// The whole entered code equals the text, ignoring case (Unicode simple case folding).
-    /// Reference `LI`. The default.
-    #[default]
-    Exact,
-    /// The text is a regex in Rust `regex` syntax, case-sensitive unless it says `(?i)`.
-    /// Reference `RE`. See [`RegexAnchoring`](crate::RegexAnchoring) for what it must match.
-    Regex,
+closed_set! {
+    /// How a tracking code's text is compared with what the customer typed.
+    #[derive(Default)]
+    pub enum MatchMode as "match mode" {
+        /// The whole entered code equals the text, ignoring case (Unicode simple case
+        /// folding). Reference `LI`. The default.
+        #[default]
+        Exact = "exact",
+        /// The text is a regex in Rust `regex` syntax, case-sensitive unless it says `(?i)`.
+        /// Reference `RE`. See [`RegexAnchoring`](crate::RegexAnchoring) for what it must
+        /// match.
+        Regex = "regex",
+    }
 }
 
 /// A code definition: a tracking code assigned to a partner, or a restricted code.
@@ -366,16 +357,14 @@ impl From<RestrictedCode> for Code {
     }
 }
 
-/// A manual lifecycle action on a code (the reference's Expire and Reactivate buttons).
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum Lifecycle {
-    /// From this instant on, the code is expired, whatever its schedule says.
-    Expire,
-    /// From this instant on, a manual expiry no longer applies; the schedule still does.
-    Reactivate,
+closed_set! {
+    /// A manual lifecycle action on a code (the reference's Expire and Reactivate buttons).
+    pub enum Lifecycle as "lifecycle action" {
+        /// From this instant on, the code is expired, whatever its schedule says.
+        Expire = "expire",
+        /// From this instant on, a manual expiry no longer applies; the schedule still does.
+        Reactivate = "reactivate",
+    }
 }
 
 /// A timestamped lifecycle action. Events are kept, not applied as overwrites, so that an order

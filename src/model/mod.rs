@@ -6,6 +6,7 @@ mod batch_error;
 mod cell;
 mod change;
 mod checkpoint;
+pub(crate) mod closed;
 mod code;
 mod conflict;
 mod decision;

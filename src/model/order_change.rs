@@ -2,83 +2,29 @@
 //! cancellations, each at an instant.
 
 use std::fmt;
-use std::str::FromStr;
 
+use super::closed::closed_set;
 use super::error::{Error, Reason};
 use super::excerpt::Excerpt;
 use super::time::Timestamp;
 
-/// Why an order was cancelled.
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum CancelReason {
-    /// The goods came back.
-    Returned,
-    /// The order was fraudulent.
-    Fraud,
-    /// The order duplicates another.
-    Duplicate,
-    /// A test order.
-    TestOrder,
-    /// The customer cancelled before fulfilment.
-    CustomerCancelled,
-    /// Any other reason.
-    Other,
-}
-
-impl CancelReason {
-    /// Every reason, in declaration order.
-    pub const ALL: [CancelReason; 6] = [
-        CancelReason::Returned,
-        CancelReason::Fraud,
-        CancelReason::Duplicate,
-        CancelReason::TestOrder,
-        CancelReason::CustomerCancelled,
-        CancelReason::Other,
-    ];
-
-    /// The stable snake_case name: `returned`, `fraud`, `duplicate`, `test_order`,
-    /// `customer_cancelled`, `other`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            CancelReason::Returned => "returned",
-            CancelReason::Fraud => "fraud",
-            CancelReason::Duplicate => "duplicate",
-            CancelReason::TestOrder => "test_order",
-            CancelReason::CustomerCancelled => "customer_cancelled",
-            CancelReason::Other => "other",
-        }
+closed_set! {
+    /// Why an order was cancelled.
+    #[derive(PartialOrd, Ord)]
+    pub enum CancelReason as "cancel reason" {
+        /// The goods came back.
+        Returned = "returned",
+        /// The order was fraudulent.
+        Fraud = "fraud",
+        /// The order duplicates another.
+        Duplicate = "duplicate",
+        /// A test order.
+        TestOrder = "test_order",
+        /// The customer cancelled before fulfilment.
+        CustomerCancelled = "customer_cancelled",
+        /// Any other reason.
+        Other = "other",
     }
-}
-
-impl fmt::Display for CancelReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for CancelReason {
-    type Err = Error;
-
-    /// The snake_case name, exactly.
-    fn from_str(s: &str) -> Result<CancelReason, Error> {
-        CancelReason::ALL
-            .into_iter()
-            .find(|reason| reason.as_str() == s)
-            .ok_or_else(|| {
-                Error::bulk(Reason::InvalidValue(format!(
-                    "unknown cancel reason {}: expected one of {}",
-                    Excerpt::from(s),
-                    names(CancelReason::ALL.map(CancelReason::as_str)),
-                )))
-            })
-    }
-}
-
-fn names<const N: usize>(names: [&str; N]) -> String {
-    names.join(", ")
 }
 
 /// A change to an order after its decision, at an instant.
@@ -193,7 +139,7 @@ impl OrderChange {
                 return Err(Error::bulk(Reason::InvalidValue(format!(
                     "unknown change kind {}: expected one of {}",
                     Excerpt::from(other),
-                    names(OrderChangeKind::NAMES),
+                    OrderChangeKind::NAMES.join(", "),
                 ))));
             }
         };

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::closed::closed_set;
 use super::payout::Payout;
 
 /// The settings of one program (a brand's partner programme). Every field defaults to the
@@ -101,117 +102,97 @@ impl Default for Settings {
     }
 }
 
-/// Whether a program tracks promo codes at all.
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum CodeTracking {
-    /// Entered codes credit, invalidate and restrict as the rules say. The default.
-    #[default]
-    Enabled,
-    /// Entered codes neither credit, invalidate nor restrict: clicks alone decide. The
-    /// diagnostics still say what each code hit, and exception lists still price the sale.
-    Disabled,
+closed_set! {
+    /// Whether a program tracks promo codes at all.
+    #[derive(Default)]
+    pub enum CodeTracking as "code tracking" {
+        /// Entered codes credit, invalidate and restrict as the rules say. The default.
+        #[default]
+        Enabled = "enabled",
+        /// Entered codes neither credit, invalidate nor restrict: clicks alone decide. The
+        /// diagnostics still say what each code hit, and exception lists still price the sale.
+        Disabled = "disabled",
+    }
 }
 
-/// Whether the clicks of a partner who owns an [`Always`](crate::CreditPolicy::Always) code
-/// count towards the click winner.
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum AlwaysOwnerClicks {
-    /// Every qualifying click counts. The default.
-    #[default]
-    Count,
-    /// The clicks of a partner who owns an `Always` code active at the conversion's instant are
-    /// ignored, as the reference stops tracking them: the code already credits that partner.
-    /// Only with [`CodeTracking::Enabled`].
-    Ignore,
+closed_set! {
+    /// Whether the clicks of a partner who owns an [`Always`](crate::CreditPolicy::Always) code
+    /// count towards the click winner.
+    #[derive(Default)]
+    pub enum AlwaysOwnerClicks as "always-owner clicks setting" {
+        /// Every qualifying click counts. The default.
+        #[default]
+        Count = "count",
+        /// The clicks of a partner who owns an `Always` code active at the conversion's instant are
+        /// ignored, as the reference stops tracking them: the code already credits that partner.
+        /// Only with [`CodeTracking::Enabled`].
+        Ignore = "ignore",
+    }
 }
 
-/// Whether a partner needs a registered contract to be paid.
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum Contracts {
-    /// A partner without a contract is active; one with a contract is active inside its window.
-    /// The default.
-    #[default]
-    Optional,
-    /// A partner without a contract is not active: its credited sales are invalid with
-    /// [`PartnerNotActive`](crate::InvalidReason::PartnerNotActive).
-    Required,
+closed_set! {
+    /// Whether a partner needs a registered contract to be paid.
+    #[derive(Default)]
+    pub enum Contracts as "contracts setting" {
+        /// A partner without a contract is active; one with a contract is active inside its window.
+        /// The default.
+        #[default]
+        Optional = "optional",
+        /// A partner without a contract is not active: its credited sales are invalid with
+        /// [`PartnerNotActive`](crate::InvalidReason::PartnerNotActive).
+        Required = "required",
+    }
 }
 
-/// Which qualifying click wins when clicks alone decide.
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum ClickWinner {
-    /// The latest click (ties: the one later in the input). The default.
-    #[default]
-    LastClick,
-    /// The earliest click (ties: the one earlier in the input).
-    FirstClick,
+closed_set! {
+    /// Which qualifying click wins when clicks alone decide.
+    #[derive(Default)]
+    pub enum ClickWinner as "click winner" {
+        /// The latest click (ties: the one later in the input). The default.
+        #[default]
+        LastClick = "last_click",
+        /// The earliest click (ties: the one earlier in the input).
+        FirstClick = "first_click",
+    }
 }
 
-/// What to do when codes matched but none of them may credit its owner.
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum UnmetPolicy {
-    /// The click winner's sale used a code assigned to someone else: it is
-    /// [`Invalid`](crate::Outcome::Invalid) with
-    /// [`CodeOwnedByOtherPartner`](crate::InvalidReason::CodeOwnedByOtherPartner); with no
-    /// click winner the order is unattributed. The default.
-    #[default]
-    Invalidate,
-    /// Ignore the codes and credit the click winner.
-    FallBackToClicks,
+closed_set! {
+    /// What to do when codes matched but none of them may credit its owner.
+    #[derive(Default)]
+    pub enum UnmetPolicy as "unmet policy" {
+        /// The click winner's sale used a code assigned to someone else: it is
+        /// [`Invalid`](crate::Outcome::Invalid) with
+        /// [`CodeOwnedByOtherPartner`](crate::InvalidReason::CodeOwnedByOtherPartner); with no
+        /// click winner the order is unattributed. The default.
+        #[default]
+        Invalidate = "invalidate",
+        /// Ignore the codes and credit the click winner.
+        FallBackToClicks = "fall_back_to_clicks",
+    }
 }
 
-/// What part of an entered code a regex code must match.
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum RegexAnchoring {
-    /// The pattern must match the whole entered code, as if wrapped in `^(?:…)$`; the
-    /// reference's recipes `^(SUMMER).*` and `^.*(SUMMER)$` work unchanged. The default.
-    #[default]
-    WholeCode,
-    /// A match anywhere in the entered code is enough.
-    Search,
+closed_set! {
+    /// What part of an entered code a regex code must match.
+    #[derive(Default)]
+    pub enum RegexAnchoring as "regex anchoring" {
+        /// The pattern must match the whole entered code, as if wrapped in `^(?:…)$`; the
+        /// reference's recipes `^(SUMMER).*` and `^.*(SUMMER)$` work unchanged. The default.
+        #[default]
+        WholeCode = "whole_code",
+        /// A match anywhere in the entered code is enough.
+        Search = "search",
+    }
 }
 
-/// Whether an action's changes still apply once it has locked.
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum Clawback {
-    /// A change at or after the lock is rejected: the action is final. The default.
-    #[default]
-    Disabled,
-    /// A change at or after the lock still applies, marked as after the lock: what was paid
-    /// is clawed back.
-    Enabled,
-}
-
-impl Clawback {
-    /// Both values, in declaration order.
-    pub const ALL: [Clawback; 2] = [Clawback::Disabled, Clawback::Enabled];
-
-    /// The stable snake_case name: `disabled`, `enabled`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Clawback::Disabled => "disabled",
-            Clawback::Enabled => "enabled",
-        }
+closed_set! {
+    /// Whether an action's changes still apply once it has locked.
+    #[derive(Default)]
+    pub enum Clawback as "clawback setting" {
+        /// A change at or after the lock is rejected: the action is final. The default.
+        #[default]
+        Disabled = "disabled",
+        /// A change at or after the lock still applies, marked as after the lock: what was paid
+        /// is clawed back.
+        Enabled = "enabled",
     }
 }

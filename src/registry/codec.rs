@@ -10,50 +10,28 @@ use super::history::HistoryEntry;
 use super::image::{Check, Image, ImageChange, ImageCode, ImageEntry, Restore};
 use super::lineage::Stretch;
 use super::store::Store;
-use super::wire::{Reader, Writer, credit_tag};
+use super::tags::Tagged;
+use super::wire::{Reader, Writer};
 use crate::definitions::{TermChange, TermUpdate};
 use crate::model::{
-    AlwaysOwnerClicks, Change, Checkpoint, Clawback, ClickWinner, CodeId, CodeTracking, Contracts,
-    CreditPolicy, Error, Lifecycle, LifecycleEvent, PartnerId, RegexAnchoring, Settings,
-    UnmetPolicy,
+    Change, Checkpoint, CodeId, CreditPolicy, Error, LifecycleEvent, PartnerId, Settings,
 };
 
 pub(super) fn write_image(out: &mut Writer, image: &Image) {
     let s = &image.settings;
-    out.u8(match s.tracking {
-        CodeTracking::Enabled => 0,
-        CodeTracking::Disabled => 1,
-    });
-    out.u8(match s.click_winner {
-        ClickWinner::LastClick => 0,
-        ClickWinner::FirstClick => 1,
-    });
+    out.tagged(s.tracking);
+    out.tagged(s.click_winner);
     out.u64(u64::try_from(s.lookback.as_millis()).unwrap_or(u64::MAX));
-    out.u8(match s.unmet_policy {
-        UnmetPolicy::Invalidate => 0,
-        UnmetPolicy::FallBackToClicks => 1,
-    });
-    out.u8(match s.always_owner_clicks {
-        AlwaysOwnerClicks::Count => 0,
-        AlwaysOwnerClicks::Ignore => 1,
-    });
-    out.u8(match s.contracts {
-        Contracts::Optional => 0,
-        Contracts::Required => 1,
-    });
-    out.u8(match s.regex_anchoring {
-        RegexAnchoring::WholeCode => 0,
-        RegexAnchoring::Search => 1,
-    });
+    out.tagged(s.unmet_policy);
+    out.tagged(s.always_owner_clicks);
+    out.tagged(s.contracts);
+    out.tagged(s.regex_anchoring);
     out.payout(s.payout);
     // Format 2.
     out.opt(s.lock_after, |out, after| {
         out.u64(u64::try_from(after.as_millis()).unwrap_or(u64::MAX));
     });
-    out.u8(match s.clawback {
-        Clawback::Disabled => 0,
-        Clawback::Enabled => 1,
-    });
+    out.tagged(s.clawback);
     // Format 3.
     out.u64(s.max_entered_codes as u64);
     out.u64(s.max_other_matches as u64);
@@ -65,10 +43,7 @@ pub(super) fn write_image(out: &mut Writer, image: &Image) {
         out.len(c.events.len());
         for e in &c.events {
             out.instant(e.at);
-            out.u8(match e.action {
-                Lifecycle::Expire => 0,
-                Lifecycle::Reactivate => 1,
-            });
+            out.tagged(e.action);
         }
         out.len(c.term_changes.len());
         for t in &c.term_changes {
@@ -80,7 +55,8 @@ pub(super) fn write_image(out: &mut Writer, image: &Image) {
                 }
                 TermUpdate::Credit(credit) => {
                     out.u8(1);
-                    out.uint(u64::from(credit_tag(credit)));
+                    // A full integer here, where the code itself has a byte: format 1 wrote so.
+                    out.uint(u64::from(credit.tag()));
                 }
             }
         }
@@ -153,7 +129,7 @@ fn write_change(out: &mut Writer, change: &Change) {
         Change::SetCredit { code, credit, at } => {
             out.u8(5);
             out.uint(code.0);
-            out.u8(credit_tag(*credit));
+            out.tagged(*credit);
             out.instant(*at);
         }
         Change::SetWindow { code, window } => {
@@ -195,19 +171,19 @@ fn write_change(out: &mut Writer, change: &Change) {
 /// Reads a registry written in `format`, part after part, into `check`'s kind of restore.
 pub(super) fn read_registry(r: &mut Reader<'_>, format: u32, check: Check) -> Result<Store, Error> {
     let mut settings = Settings {
-        tracking: r.tag(&[CodeTracking::Enabled, CodeTracking::Disabled])?,
-        click_winner: r.tag(&[ClickWinner::LastClick, ClickWinner::FirstClick])?,
+        tracking: r.tagged()?,
+        click_winner: r.tagged()?,
         lookback: std::time::Duration::from_millis(r.u64()?),
-        unmet_policy: r.tag(&[UnmetPolicy::Invalidate, UnmetPolicy::FallBackToClicks])?,
-        always_owner_clicks: r.tag(&[AlwaysOwnerClicks::Count, AlwaysOwnerClicks::Ignore])?,
-        contracts: r.tag(&[Contracts::Optional, Contracts::Required])?,
-        regex_anchoring: r.tag(&[RegexAnchoring::WholeCode, RegexAnchoring::Search])?,
+        unmet_policy: r.tagged()?,
+        always_owner_clicks: r.tagged()?,
+        contracts: r.tagged()?,
+        regex_anchoring: r.tagged()?,
         payout: r.payout()?,
         ..Settings::default()
     };
     if format >= 2 {
         settings.lock_after = r.opt(|r| Ok(std::time::Duration::from_millis(r.u64()?)))?;
-        settings.clawback = r.tag(&[Clawback::Disabled, Clawback::Enabled])?;
+        settings.clawback = r.tagged()?;
     }
     if format >= 3 {
         // A limit above what this machine can count is no limit.
@@ -224,7 +200,7 @@ pub(super) fn read_registry(r: &mut Reader<'_>, format: u32, check: Check) -> Re
             .map(|_| {
                 Ok(LifecycleEvent {
                     at: r.instant()?,
-                    action: r.tag(&[Lifecycle::Expire, Lifecycle::Reactivate])?,
+                    action: r.tagged()?,
                 })
             })
             .collect::<Result<Vec<_>, Error>>()?;
@@ -234,14 +210,8 @@ pub(super) fn read_registry(r: &mut Reader<'_>, format: u32, check: Check) -> Re
                 let update = match r.u8()? {
                     0 => TermUpdate::Owner(PartnerId(r.uint()?)),
                     1 => {
-                        let tag = r.uint()?;
-                        let credit = [
-                            CreditPolicy::Always,
-                            CreditPolicy::IfInvolved,
-                            CreditPolicy::IfWinner,
-                        ];
-                        let credit = usize::try_from(tag).ok().and_then(|t| credit.get(t));
-                        TermUpdate::Credit(*credit.ok_or_else(|| r.bad("an unknown policy"))?)
+                        let credit = u8::try_from(r.uint()?).ok().and_then(CreditPolicy::of_tag);
+                        TermUpdate::Credit(credit.ok_or_else(|| r.bad("an unknown credit policy"))?)
                     }
                     _ => return Err(r.bad("an unknown change of terms")),
                 };
@@ -323,7 +293,7 @@ fn read_change(r: &mut Reader<'_>) -> Result<ImageChange, Error> {
         },
         5 => Change::SetCredit {
             code: CodeId(r.uint()?),
-            credit: r.credit()?,
+            credit: r.tagged()?,
             at: r.instant()?,
         },
         6 => Change::SetWindow {

@@ -11,6 +11,7 @@ mod lineage;
 mod refresh;
 mod snapshot;
 mod store;
+mod tags;
 mod validate;
 mod wire;
 

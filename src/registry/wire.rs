@@ -2,9 +2,9 @@
 //! values and the small structures every part of a registry is made of. The layout of the whole
 //! is `codec`'s.
 
+use super::tags::Tagged;
 use crate::model::{
-    Code, CodeId, Contract, CreditPolicy, Error, ExceptionList, MatchMode, PartnerId, Payout,
-    Timestamp, Window,
+    Code, CodeId, Contract, Error, ExceptionList, MatchMode, PartnerId, Payout, Timestamp, Window,
 };
 
 pub(super) struct Writer(Vec<u8>);
@@ -60,6 +60,10 @@ impl Writer {
         self.uint(s.len() as u64);
         self.0.extend_from_slice(s.as_bytes());
     }
+    /// A value of a closed set, as its tag.
+    pub(super) fn tagged<T: Tagged>(&mut self, value: T) {
+        self.u8(value.tag());
+    }
     pub(super) fn opt<T>(&mut self, v: Option<T>, write: impl FnOnce(&mut Self, T)) {
         match v {
             None => self.u8(0),
@@ -104,7 +108,7 @@ impl Writer {
                 self.window(t.window);
                 self.opt(t.label.as_deref(), Writer::str);
                 self.uint(t.owner.0);
-                self.u8(credit_tag(t.credit));
+                self.tagged(t.credit);
                 self.opt(t.deal, Writer::uint);
                 self.uint(zigzag(t.priority));
             }
@@ -131,14 +135,6 @@ impl Writer {
 /// A signed integer as an unsigned one that is small when its magnitude is: 0, -1, 1, -2, …
 pub(super) fn zigzag(v: i32) -> u64 {
     u64::from(((v << 1) ^ (v >> 31)) as u32)
-}
-
-pub(super) fn credit_tag(credit: CreditPolicy) -> u8 {
-    match credit {
-        CreditPolicy::Always => 0,
-        CreditPolicy::IfInvolved => 1,
-        CreditPolicy::IfWinner => 2,
-    }
 }
 
 pub(super) struct Reader<'b> {
@@ -266,6 +262,11 @@ impl<'b> Reader<'b> {
             .copied()
             .ok_or_else(|| self.bad("an unknown tag"))
     }
+    /// A value of a closed set, from its tag.
+    pub(super) fn tagged<T: Tagged>(&mut self) -> Result<T, Error> {
+        let tag = self.u8()?;
+        T::of_tag(tag).ok_or_else(|| self.bad(&format!("an unknown {} tag {tag}", T::WHAT)))
+    }
     pub(super) fn instant(&mut self) -> Result<Timestamp, Error> {
         let ms = i64::from_le_bytes(self.array()?);
         Timestamp::try_from_unix_millis(ms).ok_or_else(|| self.bad("an instant out of range"))
@@ -290,13 +291,6 @@ impl<'b> Reader<'b> {
         contract.payout = payout;
         Ok(contract)
     }
-    pub(super) fn credit(&mut self) -> Result<CreditPolicy, Error> {
-        self.tag(&[
-            CreditPolicy::Always,
-            CreditPolicy::IfInvolved,
-            CreditPolicy::IfWinner,
-        ])
-    }
     pub(super) fn code(&mut self) -> Result<Code, Error> {
         let kind = self.u8()?;
         let id = CodeId(self.uint()?);
@@ -307,7 +301,7 @@ impl<'b> Reader<'b> {
             0 | 1 => {
                 let owner = PartnerId(self.uint()?);
                 let mut code = Code::tracking(id, text, owner)
-                    .credit(self.credit()?)
+                    .credit(self.tagged()?)
                     .window(window);
                 if kind == 1 {
                     code = code.regex();

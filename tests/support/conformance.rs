@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use promo_attribution::actions::{ChangeResult, OrderChange};
 use promo_attribution::{
-    AlwaysOwnerClicks, Change, Clawback, Click, ClickWinner, Code, CodeHit, CodeId, CodeTracking,
-    Contract, Contracts, Conversion, CreditPolicy, Decision, Engine, ExceptionList, Outcome,
-    PartnerId, Payout, RegexAnchoring, Registry, Settings, Timestamp, UnmetPolicy, Via, Window,
+    AlwaysOwnerClicks, Change, Clawback, Click, Code, CodeHit, CodeId, CodeTracking, Contract,
+    Contracts, Conversion, CreditPolicy, Decision, Engine, ExceptionList, Outcome, PartnerId,
+    Payout, Registry, Settings, Timestamp, Via, Window,
 };
 use serde_json::{Map, Value};
 
@@ -166,21 +166,13 @@ fn settings(case: &Obj) -> Result<Settings, String> {
         };
     }
     if let Some(v) = string(obj, "click_winner")? {
-        settings.click_winner = match v {
-            "last_click" => ClickWinner::LastClick,
-            "first_click" => ClickWinner::FirstClick,
-            other => return Err(format!("unknown click_winner {other:?}")),
-        };
+        settings.click_winner = named(v)?;
     }
     if let Some(days) = uint(obj, "lookback_days")? {
         settings.lookback = Duration::from_secs(days.saturating_mul(86_400));
     }
     if let Some(v) = string(obj, "unmet_policy")? {
-        settings.unmet_policy = match v {
-            "invalidate" => UnmetPolicy::Invalidate,
-            "fall_back_to_clicks" => UnmetPolicy::FallBackToClicks,
-            other => return Err(format!("unknown unmet_policy {other:?}")),
-        };
+        settings.unmet_policy = named(v)?;
     }
     if let Some(suppress) = boolean(obj, "suppress_always_owner_clicks")? {
         settings.always_owner_clicks = if suppress {
@@ -197,11 +189,7 @@ fn settings(case: &Obj) -> Result<Settings, String> {
         };
     }
     if let Some(v) = string(obj, "regex_anchoring")? {
-        settings.regex_anchoring = match v {
-            "whole_code" => RegexAnchoring::WholeCode,
-            "search" => RegexAnchoring::Search,
-            other => return Err(format!("unknown regex_anchoring {other:?}")),
-        };
+        settings.regex_anchoring = named(v)?;
     }
     if let Some(value) = obj.get("payout") {
         settings.payout = payout(value)?;
@@ -431,12 +419,13 @@ fn event(value: &Value) -> Result<Change, String> {
 }
 
 fn credit_policy(word: &str) -> Result<CreditPolicy, String> {
-    match word {
-        "always" => Ok(CreditPolicy::Always),
-        "if_involved" => Ok(CreditPolicy::IfInvolved),
-        "if_winner" => Ok(CreditPolicy::IfWinner),
-        other => Err(format!("unknown credit {other:?}")),
-    }
+    named(word)
+}
+
+/// A value of one of the crate's closed sets, by its stable name.
+fn named<T: std::str::FromStr<Err = promo_attribution::Error>>(word: &str) -> Result<T, String> {
+    word.parse()
+        .map_err(|e: promo_attribution::Error| e.to_string())
 }
 
 fn run_case(value: &Value) -> Result<(), String> {

@@ -486,9 +486,8 @@ impl Row {
             "add" => {
                 let owner = PartnerId(self.partner.ok_or("an add without its owner")? as u64);
                 let credit = match self.credit.as_deref() {
-                    Some("if_involved") => CreditPolicy::IfInvolved,
-                    Some("if_winner") => CreditPolicy::IfWinner,
-                    _ => CreditPolicy::Always,
+                    None => CreditPolicy::default(),
+                    Some(name) => name.parse::<CreditPolicy>()?,
                 };
                 let text = self.text.ok_or("an add without its text")?;
                 let mut tracking = Code::tracking(code, text, owner)
