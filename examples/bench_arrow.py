@@ -21,6 +21,7 @@ import, so its figures come from a child process each (same data, same seed). Ne
 """
 
 import argparse
+from datetime import timedelta
 import json
 import os
 import random
@@ -122,7 +123,7 @@ def main() -> None:
         print(json.dumps({"ns": ns, "matched": matched}))
         return
 
-    registry = promo.Registry(payout={"percent_bps": 1000}, lock_after_days=30)
+    registry = promo.Registry(payout={"percent_bps": 1000}, lock_after=timedelta(days=30))
     started = time.perf_counter()
     for i, text in enumerate(texts):
         registry.add_tracking(i, text, 1 + i % 1000)

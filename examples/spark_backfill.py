@@ -146,7 +146,7 @@ def program_settings(args: argparse.Namespace) -> Dict[str, object]:
     if args.payout_bps is not None:
         settings["payout"] = {"percent_bps": args.payout_bps}
     if args.lock_after_days is not None:
-        settings["lock_after_days"] = args.lock_after_days
+        settings["lock_after"] = timedelta(days=args.lock_after_days)
     return settings
 
 

@@ -1,6 +1,6 @@
 """Type stubs of the native module (the Rust crate's bindings)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Tuple, Union
 
 Instant = Union[str, datetime]
@@ -126,16 +126,16 @@ class Registry:
     def __init__(
         self,
         *,
-        tracking_enabled: bool = ...,
+        tracking: Literal["enabled", "disabled"] = ...,
         click_winner: Literal["last_click", "first_click"] = ...,
-        lookback_days: int = ...,
+        lookback: timedelta = ...,
         unmet_policy: Literal["invalidate", "fall_back_to_clicks"] = ...,
-        suppress_always_owner_clicks: bool = ...,
-        require_contracts: bool = ...,
+        always_owner_clicks: Literal["count", "ignore"] = ...,
+        contracts: Literal["optional", "required"] = ...,
         regex_anchoring: Literal["whole_code", "search"] = ...,
         payout: PayoutSpec = ...,
-        lock_after_days: Optional[int] = ...,
-        clawback: bool = ...,
+        lock_after: Optional[timedelta] = ...,
+        clawback: Literal["disabled", "enabled"] = ...,
         max_entered_codes: int = ...,
         max_other_matches: int = ...,
     ) -> None: ...

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import timedelta
 from typing import Any, Dict, List
 
 from . import PromoAttributionError, Registry
@@ -34,10 +35,33 @@ def _only(obj: Dict[str, Any], what: str, known: set) -> None:
             raise Unsupported(f"unsupported field {key!r} in {what}")
 
 
+def _crate_settings(vector: Dict[str, Any]) -> Dict[str, Any]:
+    """The settings of a vector (FORMAT.md: flags and whole days) as the registry takes them:
+    the crate's names, closed sets by name, durations as timedeltas."""
+    flags = {
+        "tracking_enabled": ("tracking", "enabled", "disabled"),
+        "suppress_always_owner_clicks": ("always_owner_clicks", "ignore", "count"),
+        "require_contracts": ("contracts", "required", "optional"),
+        "clawback": ("clawback", "enabled", "disabled"),
+    }
+    settings: Dict[str, Any] = {}
+    for key, value in vector.items():
+        if key in flags:
+            name, on, off = flags[key]
+            settings[name] = on if value else off
+        elif key == "lookback_days":
+            settings["lookback"] = timedelta(days=value)
+        elif key == "lock_after_days":
+            settings["lock_after"] = None if value is None else timedelta(days=value)
+        else:
+            settings[key] = value
+    return settings
+
+
 def _build(case: Dict[str, Any]) -> Registry:
     settings = case.get("settings", {})
     _only(settings, "settings", _SETTINGS)
-    registry = Registry(**settings)
+    registry = Registry(**_crate_settings(settings))
     for code in case.get("codes", []):
         _only(code, "a code", _CODE_KEYS)
         kind = code.get("kind", "tracking")

@@ -4,10 +4,7 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 use promo_attribution::actions::PayoutRule;
-use promo_attribution::{
-    AlwaysOwnerClicks, Clawback, CodeTracking, Contracts, CreditPolicy, Outcome, Payout,
-    PayoutSource, Settings, Timestamp, Via,
-};
+use promo_attribution::{CreditPolicy, Outcome, Payout, PayoutSource, Settings, Timestamp, Via};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
@@ -76,8 +73,25 @@ pub(crate) fn payout(value: &Bound<'_, PyAny>) -> PyResult<Payout> {
     ))
 }
 
-/// Program settings from keyword arguments named as in the conformance format; a missing key
-/// takes the crate's default, an unknown one is an error.
+/// The keyword arguments a registry takes: the crate's `Settings` fields, by the same names.
+const SETTINGS: [&str; 12] = [
+    "tracking",
+    "click_winner",
+    "lookback",
+    "unmet_policy",
+    "always_owner_clicks",
+    "contracts",
+    "regex_anchoring",
+    "payout",
+    "lock_after",
+    "clawback",
+    "max_entered_codes",
+    "max_other_matches",
+];
+
+/// Program settings from keyword arguments named and valued as the crate's `Settings`: each
+/// closed set by its stable name (`tracking="disabled"`), durations as `timedelta`s. A missing
+/// key takes the crate's default; an unknown one is an error that lists the keys.
 pub(crate) fn settings(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Settings> {
     let mut settings = Settings::default();
     let Some(kwargs) = kwargs else {
@@ -85,59 +99,47 @@ pub(crate) fn settings(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Settings>
     };
     for (key, value) in kwargs.iter() {
         let key: String = key.extract()?;
-        let flag = |v: &Bound<'_, PyAny>| v.extract::<bool>();
+        let name = || value.extract::<String>();
         match key.as_str() {
-            "tracking_enabled" => {
-                settings.tracking = if flag(&value)? {
-                    CodeTracking::Enabled
-                } else {
-                    CodeTracking::Disabled
-                }
-            }
-            "click_winner" => settings.click_winner = named(&value.extract::<String>()?)?,
-            "lookback_days" => {
-                let days: u64 = value.extract()?;
-                settings.lookback = Duration::from_secs(days.saturating_mul(86_400));
-            }
-            "unmet_policy" => settings.unmet_policy = named(&value.extract::<String>()?)?,
-            "suppress_always_owner_clicks" => {
-                settings.always_owner_clicks = if flag(&value)? {
-                    AlwaysOwnerClicks::Ignore
-                } else {
-                    AlwaysOwnerClicks::Count
-                }
-            }
-            "require_contracts" => {
-                settings.contracts = if flag(&value)? {
-                    Contracts::Required
-                } else {
-                    Contracts::Optional
-                }
-            }
-            "regex_anchoring" => {
-                settings.regex_anchoring = named(&value.extract::<String>()?)?;
-            }
+            "tracking" => settings.tracking = named(&name()?)?,
+            "click_winner" => settings.click_winner = named(&name()?)?,
+            "lookback" => settings.lookback = duration(&key, &value)?,
+            "unmet_policy" => settings.unmet_policy = named(&name()?)?,
+            "always_owner_clicks" => settings.always_owner_clicks = named(&name()?)?,
+            "contracts" => settings.contracts = named(&name()?)?,
+            "regex_anchoring" => settings.regex_anchoring = named(&name()?)?,
             "payout" => settings.payout = payout(&value)?,
-            "lock_after_days" => {
-                let days: Option<u64> = value.extract()?;
-                settings.lock_after =
-                    days.map(|days| Duration::from_secs(days.saturating_mul(86_400)));
-            }
-            "clawback" => {
-                settings.clawback = if flag(&value)? {
-                    Clawback::Enabled
+            "lock_after" => {
+                settings.lock_after = if value.is_none() {
+                    None
                 } else {
-                    Clawback::Disabled
-                }
+                    Some(duration(&key, &value)?)
+                };
             }
+            "clawback" => settings.clawback = named(&name()?)?,
             "max_entered_codes" => settings.max_entered_codes = value.extract()?,
             "max_other_matches" => settings.max_other_matches = value.extract()?,
             _ => {
-                return Err(other("invalid_value", format!("unknown setting {key:?}")));
+                let why = format!(
+                    "unknown setting {key:?}: the settings are {}",
+                    SETTINGS.join(", ")
+                );
+                return Err(other("invalid_value", why));
             }
         }
     }
     Ok(settings)
+}
+
+/// A non-negative `datetime.timedelta`, the setting `key`'s value.
+fn duration(key: &str, value: &Bound<'_, PyAny>) -> PyResult<Duration> {
+    value.extract::<Duration>().map_err(|_| {
+        let why = format!(
+            "{key} is a non-negative datetime.timedelta, got {}",
+            value.repr().map_or_else(|_| "?".into(), |r| r.to_string())
+        );
+        other("invalid_value", why)
+    })
 }
 
 /// The names an outcome is told by in Python and in Arrow: outcome, partner, via, reason.

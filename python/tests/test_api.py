@@ -1,6 +1,6 @@
 """The Python API: registries, engines, errors, snapshots, bulk files, reports."""
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -10,7 +10,7 @@ AT = "2026-03-10T12:00:00Z"
 
 
 def registry() -> pa.Registry:
-    r = pa.Registry(lookback_days=30)
+    r = pa.Registry(lookback=timedelta(days=30))
     r.add_tracking(10, "BOB15", 1, credit="if_involved")
     r.add_tracking(11, r"^SUMMER\d+$", 3, regex=True, credit="always")
     r.add_restricted(12, "STAFF50", ends_at="2027-01-01T00:00:00Z")
@@ -189,3 +189,33 @@ def test_the_stubs_name_every_credit_policy_the_crate_declares():
     r = pa.Registry()
     for i, name in enumerate(_native.CREDIT_POLICIES):
         r.add_tracking(100 + i, f"P{i}", 1, credit=name)
+
+
+def test_settings_are_the_crates_names_and_values():
+    r = pa.Registry(
+        tracking="enabled",
+        click_winner="first_click",
+        lookback=timedelta(hours=36),
+        unmet_policy="fall_back_to_clicks",
+        always_owner_clicks="ignore",
+        contracts="optional",
+        regex_anchoring="search",
+        lock_after=None,
+        clawback="disabled",
+    )
+    r.add_tracking(10, "BOB15", 1, credit="if_winner")
+    engine = r.compile()
+    # The first click wins; one 36 hours before the order is inside the lookback, a later one
+    # from another partner does not beat it.
+    d = engine.attribute(AT, ["BOB15"], [(1, "2026-03-09T00:00:00Z"), (2, "2026-03-10T11:00:00Z")])
+    assert (d.outcome, d.partner_id) == ("credited", 1)
+    with pytest.raises(pa.PromoAttributionError) as info:
+        pa.Registry(lookback_days=30)
+    assert info.value.kind == "invalid_value"
+    assert "the settings are tracking, click_winner, lookback" in str(info.value)
+    with pytest.raises(pa.PromoAttributionError) as info:
+        pa.Registry(contracts="sometimes")
+    assert "expected one of optional, required" in str(info.value)
+    with pytest.raises(pa.PromoAttributionError) as info:
+        pa.Registry(lookback=30)
+    assert "lookback is a non-negative datetime.timedelta" in str(info.value)

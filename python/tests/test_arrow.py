@@ -1,7 +1,7 @@
 """attribute_arrow: the same decisions as attribute, columns as documented, bad rows named."""
 
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pyarrow as pa
 import pytest
@@ -13,7 +13,7 @@ CLICK = pa.struct([("partner_id", pa.int64()), ("at", TS)])
 
 
 def make_registry() -> promo.Registry:
-    r = promo.Registry(lookback_days=30, payout={"percent_bps": 500}, lock_after_days=45)
+    r = promo.Registry(lookback=timedelta(days=30), payout={"percent_bps": 500}, lock_after=timedelta(days=45))
     for i in range(200):
         r.add_tracking(i, f"CODE{i}", 1 + i % 7, credit=["always", "if_involved", "if_winner"][i % 3])
     r.add_tracking(1000, r"^SUMMER\d+$", 9, regex=True)

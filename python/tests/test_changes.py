@@ -14,7 +14,7 @@ T0 = datetime(2026, 3, 10, 12, tzinfo=timezone.utc)
 
 
 def engine(**settings):
-    r = promo.Registry(payout={"percent_bps": 1000}, lock_after_days=30, **settings)
+    r = promo.Registry(payout={"percent_bps": 1000}, lock_after=timedelta(days=30), **settings)
     r.add_tracking(10, "SAVE10", 1)
     r.set_contract(2, payout={"fixed": 700})
     r.add_tracking(20, "BOB15", 2)
@@ -44,7 +44,7 @@ def test_a_decision_carries_its_action_and_judges_its_changes():
 
 
 def test_a_stored_action_judges_as_the_decision_did():
-    d = engine(clawback=True).attribute(T0, ["BOB15"], amount=10_000)
+    d = engine(clawback="enabled").attribute(T0, ["BOB15"], amount=10_000)
     a = d.action
     stored = promo.Action(a.at, a.amount, a.payout_rule, a.payout_rate, a.payout_source,
                           a.lock_at, a.clawback)
