@@ -16,11 +16,12 @@ The orders file has the columns ``order_id`` (string or long), ``program_id`` (l
 timestamp>>) and ``amount`` (long, minor units).
 
 ``--compare CODES_B.csv`` is a what-if: every order is attributed under both files, and only
-the orders whose outcome, partner, code or payout differ are written, with both sides
-(``a_*`` and ``b_*``). ``--check`` attributes the same orders in this process, without Spark,
-and fails unless both give the same rows. ``--generate N`` first writes a sample codes file and
-N orders to the given paths (and, with ``--changes``, a changes file). ``local[2]`` runs the
-same code a cluster runs.
+the orders whose outcome, partner, via, code, reason or payout differ are written, with both
+sides (``a_*`` and ``b_*``). ``--check`` attributes the same orders in this process, without
+Spark, and fails unless both give the same rows. ``--generate N`` first writes a sample codes
+file and N orders to the given paths (with ``--compare``, the what-if file too: the same codes,
+every ``WINNER`` exact code made ``ALWAYS``; with ``--changes``, a changes file). ``local[2]``
+runs the same code a cluster runs.
 
 ``--changes CHANGES.parquet`` follows the money after the decision (SPEC §10): the changes
 (``order_id``, ``at``, ``kind`` ``refund``/``restate``/``cancel``, ``amount``, ``reason``) are
@@ -77,9 +78,10 @@ CHANGES_SCHEMA = pa.schema([
 SETTLED_COLUMNS = ["order_id", "partner_id", "amount", "payout", "delta", "state", "reason"]
 SETTLED_DDL = ("order_id string, partner_id long, amount long, payout long, delta long, "
                "state string, reason string")
-SIDE = ["outcome", "partner_id", "code_id", "payout"]
+SIDE = ["outcome", "partner_id", "via", "code_id", "reason", "payout"]
+TEXT_COLUMNS = {"outcome", "via", "reason"}
 COMPARE_DDL = "order_id string, program_id long, " + ", ".join(
-    f"{side}_{c} {'string' if c == 'outcome' else 'long'}" for side in "ab" for c in SIDE)
+    f"{side}_{c} {'string' if c in TEXT_COLUMNS else 'long'}" for side in "ab" for c in SIDE)
 
 
 def registries_from(path: str, settings: Dict[str, object]) -> Dict[int, promo.Registry]:
@@ -379,6 +381,18 @@ def generate(codes_path: str, orders_path: str, count: int, seed: int = 7) -> No
     pq.write_table(pa.table(columns, schema=ORDERS_SCHEMA), orders_path, row_group_size=1 << 20)
 
 
+def generate_what_if(codes_path: str, what_if_path: str) -> None:
+    """The codes of `codes_path`, every exact code that credits only the click winner made to
+    credit always: the what-if of a brand that pays its codes whatever the clicks say."""
+    with open(codes_path, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    changed = [line.replace(",WINNER,LI,", ",ALWAYS,LI,") for line in lines]
+    if changed == lines:
+        raise SystemExit(f"{codes_path} has no WINNER exact code to change")
+    with open(what_if_path, "w", encoding="utf-8") as f:
+        f.write("\n".join(changed) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--codes", required=True)
@@ -397,6 +411,8 @@ def main() -> None:
         parser.error("--changes and --compare are separate runs")
     if args.generate is not None:
         generate(args.codes, args.orders, args.generate)
+        if args.compare:
+            generate_what_if(args.codes, args.compare)
         if args.changes:
             generate_changes(args.orders, args.changes)
     run_spark(args)
