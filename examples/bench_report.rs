@@ -45,8 +45,9 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
+use promo_attribution::monitoring::PageScanner;
 use promo_attribution::{
-    Change, Code, CodeId, Conversion, Engine, PageScanner, PartnerId, Registry, Timestamp, Window,
+    Change, Code, CodeId, Conversion, Engine, PartnerId, Registry, Timestamp, Window,
 };
 use serde_json::{Value, json};
 use workload::{RegexCode, Rng, Texts};
@@ -644,8 +645,10 @@ fn batch_figures(
 /// order by order into one results buffer, as a host's batch job would. The baseline reads the
 /// same changes and actions and sums them, in the same run.
 fn changes_figures(at: Timestamp) -> Value {
+    use promo_attribution::actions::{Action, PayoutRule};
     use promo_attribution::actions::{CancelReason, ChangeResult, OrderChange};
-    use promo_attribution::{Action, Clawback, Payout, PayoutRule, PayoutSource};
+    use promo_attribution::settings::Clawback;
+    use promo_attribution::{Payout, PayoutSource};
 
     const ACTIONS: usize = 1_000_000;
     const DAY_MS: i64 = 86_400_000;
@@ -1018,14 +1021,14 @@ fn median_of(mut samples: Vec<f64>) -> f64 {
 #[cfg(feature = "csv")]
 fn bulk_figures(exact: &[String]) -> Value {
     let registry = workload::registry(exact, &[]);
-    let file = promo_attribution::export_csv([(promo_attribution::ProgramId(1), &registry)])
+    let file = promo_attribution::bulk::export_csv([(promo_attribution::ProgramId(1), &registry)])
         .expect("the registry exports");
     drop(registry);
     let empty = Registry::default();
     reset_peak();
     let base = live_bytes();
     let start = Instant::now();
-    let upload = promo_attribution::Upload::review(&file, |_| Some(&empty));
+    let upload = promo_attribution::bulk::Upload::review(&file, |_| Some(&empty));
     let review = start.elapsed();
     let peak = peak_bytes() - base;
     let rows = upload.rows().len();

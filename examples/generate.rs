@@ -18,10 +18,9 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use promo_attribution::{
-    CodeId, Engine, GenerateRequest, PartnerId, ProgramId, Registry, Template, Timestamp, Upload,
-    Window, export_csv,
-};
+use promo_attribution::bulk::{Upload, export_csv};
+use promo_attribution::generate::{GenerateRequest, Template};
+use promo_attribution::{CodeId, Engine, PartnerId, ProgramId, Registry, Timestamp, Window};
 
 struct Args {
     partner: PartnerId,

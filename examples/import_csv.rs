@@ -12,7 +12,8 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use promo_attribution::{Code, ProgramId, Registry, Upload};
+use promo_attribution::bulk::Upload;
+use promo_attribution::{Code, ProgramId, Registry};
 
 fn main() -> ExitCode {
     let Some(path) = std::env::args().nth(1) else {

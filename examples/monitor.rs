@@ -11,10 +11,10 @@
 
 use std::error::Error;
 
-use promo_attribution::{
-    CodeHit, CodeId, Conversion, LeakAlert, LeakMonitor, LeakThresholds, PageScanner, PartnerId,
-    Sighting,
-};
+use promo_attribution::decision::CodeHit;
+use promo_attribution::monitoring::{PageScanner, Sighting};
+use promo_attribution::reports::{LeakAlert, LeakMonitor, LeakThresholds};
+use promo_attribution::{CodeId, Conversion, PartnerId};
 
 #[path = "support/demo.rs"]
 mod demo;

@@ -11,9 +11,8 @@
 use std::error::Error;
 use std::process::ExitCode;
 
-use promo_attribution::{
-    ActionRow, CodeId, Conversion, Engine, InvalidReason, PerformanceReport, Stats,
-};
+use promo_attribution::reports::{ActionRow, PerformanceReport, Stats};
+use promo_attribution::{CodeId, Conversion, Engine, InvalidReason};
 
 #[path = "support/demo.rs"]
 mod demo;

@@ -36,8 +36,8 @@
 //! ```
 //!
 //! [`Decision::action`]: crate::Decision::action
-//! [`PerformanceReport::add_settled`]: crate::PerformanceReport::add_settled
-//! [`ActionRow::settled`]: crate::ActionRow::settled
+//! [`PerformanceReport::add_settled`]: crate::reports::PerformanceReport::add_settled
+//! [`ActionRow::settled`]: crate::reports::ActionRow::settled
 
 pub use crate::model::{
     Action, ActionState, Applied, CancelReason, ChangeResult, Clawback, Judgement, OrderChange,

@@ -36,7 +36,8 @@ impl Action {
     ///
     /// ```
     /// use promo_attribution::actions::{Action, ActionState, CancelReason, OrderChange};
-    /// use promo_attribution::{Payout, PayoutRule, PayoutSource, Timestamp};
+    /// use promo_attribution::{Payout, PayoutSource, Timestamp};
+    /// use promo_attribution::actions::PayoutRule;
     ///
     /// let t = |s: &str| s.parse::<Timestamp>();
     /// let rule = PayoutRule { source: PayoutSource::Program, payout: Payout::PercentBps(1_000) };

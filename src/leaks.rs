@@ -231,13 +231,13 @@ impl CodeUsage {
 /// the code at the conversion's instant, and its uses per UTC day; and the unknown codes
 /// entered per UTC hour. A code handed to another partner is reported under the owner of its
 /// latest use. Like a
-/// [`PerformanceReport`](crate::PerformanceReport), monitors **merge** (associatively,
+/// [`PerformanceReport`](crate::reports::PerformanceReport), monitors **merge** (associatively,
 /// commutatively), so they can be kept per shard or per day and combined;
 /// [`alerts`](LeakMonitor::alerts) judges the combined counts.
 ///
 /// ```
-/// use promo_attribution::{Code, CodeId, Conversion, LeakAlert, LeakMonitor, LeakThresholds,
-///     PartnerId, Registry, Timestamp};
+/// use promo_attribution::{Code, CodeId, Conversion, PartnerId, Registry, Timestamp};
+/// use promo_attribution::reports::{LeakAlert, LeakMonitor, LeakThresholds};
 ///
 /// let mut registry = Registry::default();
 /// registry.add(Code::tracking(CodeId(10), "JANE15", PartnerId(1)))?;

@@ -32,25 +32,25 @@ decision, so late orders and replays of last month are judged as they would have
   while it fits, checked one by one past it. [`Engine::memory_usage`]
   says what it holds; `BENCHMARKS.md` what it costs at 1,000,000 codes.
 - [`Conversion`] in (its codes as [`EnteredCodes`]: `&str`s or `String`s, borrowed), [`Decision`]
-  out: an [`Outcome`] plus, for every entered code, what it hit ([`CodeHit`]), and the codes
-  that matched but lost ([`OtherMatch`]).
+  out: an [`Outcome`] plus, for every entered code, what it hit ([`CodeHit`](crate::decision::CodeHit)), and the codes
+  that matched but lost ([`OtherMatch`](crate::decision::OtherMatch)).
 - Payouts: the program's default [`Payout`] in [`Settings::payout`], a partner's own rate in
   its [`Contract`], and [`ExceptionList`]s of codes that pay differently (`$0` included). A
   credited [`Decision`] carries its [`payout`](Decision::payout) and the rule that set it
   ([`PayoutSource`]); money is integer minor units, never floating point.
-- Reports: [`PerformanceReport`] (performance by promo code and by partner, [`Stats`]) and
-  [`LeakMonitor`] (leak indicators, [`LeakAlert`] under [`LeakThresholds`]) are fed one
+- Reports: [`PerformanceReport`](crate::reports::PerformanceReport) (performance by promo code and by partner, [`Stats`](crate::reports::Stats)) and
+  [`LeakMonitor`](crate::reports::LeakMonitor) (leak indicators, [`LeakAlert`](crate::reports::LeakAlert) under [`LeakThresholds`](crate::reports::LeakThresholds)) are fed one
   conversion at a time and **merge** associatively and commutatively, so a host can keep them
-  per shard, thread or day and combine them; [`ActionRow`] is one flat row per conversion.
+  per shard, thread or day and combine them; [`ActionRow`](crate::reports::ActionRow) is one flat row per conversion.
 - Monitoring: [`Engine::check_sighting`] says whether a code seen promoted somewhere is a
-  [`Violation`]; [`PageScanner`] finds every registered code in a page of text.
+  [`Violation`](crate::monitoring::Violation); [`PageScanner`](crate::monitoring::PageScanner) finds every registered code in a page of text.
 - Code requests and conflicts: [`Engine::check_available`] says whether a partner may be given
-  a new code and what it would collide with ([`Collision`]); [`Engine::conflicts`] lists the
-  overlaps among registered codes a brand should know about ([`Conflict`]), each with an
+  a new code and what it would collide with ([`Collision`](crate::conflicts::Collision)); [`Engine::conflicts`] lists the
+  overlaps among registered codes a brand should know about ([`Conflict`](crate::conflicts::Conflict)), each with an
   example text, deciding regex overlaps exactly on their automata.
-- Bulk files (feature `csv`): [`Upload::review`] parses and validates a whole CSV file against
+- Bulk files (feature `csv`): [`Upload::review`](crate::bulk::Upload::review) parses and validates a whole CSV file against
   the registries of its programs ([`ProgramId`]) and reports every problem with its line and
-  column; [`Upload::apply`] adds every row or none; [`export_csv`] writes the same layout back.
+  column; [`Upload::apply`](crate::bulk::Upload::apply) adds every row or none; [`export_csv`](crate::bulk::export_csv) writes the same layout back.
 - [`Error`] with [`ErrorKind`] from registration and compilation only; `attribute` never fails.
 
 # Examples
@@ -83,8 +83,8 @@ assert_eq!(decision.to_string(), "credited partner 3 via code 20");
 Restricted codes, contracts and lifecycle events:
 
 ```
-use promo_attribution::{Code, CodeHit, CodeId, CodeState, Conversion, InvalidReason, Outcome,
-    PartnerId, Registry, Timestamp, Window};
+use promo_attribution::{Code, CodeId, Conversion, InvalidReason, Outcome, PartnerId, Registry, Timestamp, Window};
+use promo_attribution::decision::{CodeHit, CodeState};
 
 let t = |s: &str| s.parse::<Timestamp>();
 let mut registry = Registry::default();
@@ -144,15 +144,15 @@ assert_eq!(engine.attribute(&order).to_string(), "credited partner 1 via code 10
 
 # Matching and precedence
 
-- Entered codes are trimmed of surrounding white space. Empty or longer than [`MAX_CODE_LEN`]
-  bytes, they match nothing and say so ([`CodeHit::Empty`], [`CodeHit::TooLong`]). Past the
+- Entered codes are trimmed of surrounding white space. Empty or longer than [`MAX_CODE_LEN`](crate::limits::MAX_CODE_LEN)
+  bytes, they match nothing and say so ([`CodeHit::Empty`](crate::decision::CodeHit::Empty), [`CodeHit::TooLong`](crate::decision::CodeHit::TooLong)). Past the
   program's [`Settings::max_entered_codes`] (32 by default), they are not judged at all
-  ([`CodeHit::NotJudged`]).
+  ([`CodeHit::NotJudged`](crate::decision::CodeHit::NotJudged)).
 - Exact codes compare case-insensitively by Unicode *simple* case folding: `save10` is
   `SAVE10`, `STRAẞE` is `straße` (but not `strasse`). Regex codes are case-sensitive unless
   the pattern says `(?i)`.
-- A regex must match the whole entered code ([`RegexAnchoring::WholeCode`], as if wrapped in
-  `^(?:…)$`), or anywhere in it with [`RegexAnchoring::Search`].
+- A regex must match the whole entered code ([`RegexAnchoring::WholeCode`](crate::settings::RegexAnchoring::WholeCode), as if wrapped in
+  `^(?:…)$`), or anywhere in it with [`RegexAnchoring::Search`](crate::settings::RegexAnchoring::Search).
 - A code is active at `t` when `starts_at <= t < ends_at` and no manual expiry is in force at
   `t`. Codes not active at the order's instant never credit; the diagnostics still name them.
 - When several active codes match one entered text: an exact code beats any regex code; among
@@ -165,10 +165,10 @@ The whole decision procedure is spelled out on [`Engine::attribute`].
 # Untrusted input
 
 Orders come from customers, so `attribute` treats everything in them as hostile: entered codes
-longer than [`MAX_CODE_LEN`] bytes are rejected after trimming without being scanned further;
+longer than [`MAX_CODE_LEN`](crate::limits::MAX_CODE_LEN) bytes are rejected after trimming without being scanned further;
 regex matching runs in time linear in the text (no backtracking blow-up: look-around and
 back-references are not supported); every regex code is bounded at registration to
-[`MAX_REGEX_SIZE`] bytes compiled. The cost of an order is linear in its size: the number of
+[`MAX_REGEX_SIZE`](crate::limits::MAX_REGEX_SIZE) bytes compiled. The cost of an order is linear in its size: the number of
 entered codes, their lengths, and the number of clicks.
 
 # Debug builds of your own program
@@ -189,8 +189,8 @@ opt-level = 3
 
 # Crate features
 
-- `csv` (on by default): [`Upload`] reviews and applies files in the reference's bulk-upload
-  layout, and [`export_csv`] writes registries back in it. Brings in the `csv` crate and `jiff`'s
+- `csv` (on by default): [`Upload`](crate::bulk::Upload) reviews and applies files in the reference's bulk-upload
+  layout, and [`export_csv`](crate::bulk::export_csv) writes registries back in it. Brings in the `csv` crate and `jiff`'s
   own copy of the IANA time-zone database (no file is read at run time).
 - `serde` (off by default): `Serialize` and `Deserialize` for definitions, orders, decisions and
   reports, in a stable snake_case shape.
@@ -204,42 +204,40 @@ opt-level = 3
 
 pub mod actions;
 #[cfg(feature = "csv")]
-mod bulk;
+pub mod bulk;
 mod catalog;
 mod changes;
+pub mod conflicts;
+pub mod decision;
 mod definitions;
 mod engine;
+pub mod generate;
+pub mod history;
 mod leaks;
+pub mod limits;
 mod matching;
 mod model;
 mod monitor;
+pub mod monitoring;
 #[cfg(feature = "serde")]
 mod persist;
 mod prefetch;
 mod registry;
 mod report;
+pub mod reports;
+pub mod settings;
 
-#[cfg(feature = "csv")]
-pub use crate::bulk::{Upload, UploadRow, export_csv, export_csv_to};
 pub use crate::catalog::Catalog;
 pub use crate::engine::Engine;
-pub use crate::leaks::{LeakAlert, LeakMonitor, LeakThresholds};
 pub use crate::model::{
-    Action, AlwaysOwnerClicks, Attribution, Availability, BulkError, Change, Checkpoint, Clawback,
-    Click, ClickWinner, Code, CodeHit, CodeId, CodeState, CodeTracking, Collision, Conflict,
-    Contract, Contracts, Conversion, CreditPolicy, DEFAULT_ALPHABET, Decision, EnteredCodes,
-    EnteredCodesIter, Error, ErrorKind, ExceptionList, GenerateRequest, Generated, InvalidReason,
-    Lifecycle, LifecycleEvent, MAX_CODE_LEN, MAX_LABEL_LEN, MAX_NOTE_LEN, MAX_RANDOM_RUN,
-    MAX_REGEX_SIZE, MatchMode, MemoryUsage, NotChosen, OrderChange, OtherMatch, Outcome, PartnerId,
-    Payout, PayoutRule, PayoutSource, ProgramId, RefreshPlan, RegexAnchoring, RestrictedCode,
-    Settings, Sighting, SightingCheck, Template, Terms, Timestamp, TrackingCode, UnmetPolicy, Via,
-    Violation, Window,
+    Attribution, BulkError, Change, Click, Code, CodeId, Contract, Conversion, CreditPolicy,
+    Decision, EnteredCodes, Error, ErrorKind, ExceptionList, InvalidReason, Lifecycle,
+    LifecycleEvent, MatchMode, MemoryUsage, Outcome, PartnerId, Payout, PayoutSource, ProgramId,
+    RestrictedCode, Settings, Terms, Timestamp, TrackingCode, Via, Window,
 };
-pub use crate::monitor::{Found, PageScanner};
 #[cfg(feature = "serde")]
 pub use crate::persist::ConversionRecord;
-pub use crate::registry::{HistoryEntry, Registry};
-pub use crate::report::{ActionRow, PerformanceReport, Stats};
+pub use crate::registry::Registry;
 
 // The README's example is compiled and run as a doctest, so it cannot rot.
 #[cfg(doctest)]

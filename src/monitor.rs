@@ -13,7 +13,7 @@ use crate::model::{CodeHit, Error, MAX_CODE_LEN, PartnerId, Timestamp};
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct Found {
+pub struct PageMatch {
     /// The byte range of the code in the scanned text.
     pub start: usize,
     /// The end of that range (exclusive).
@@ -41,7 +41,9 @@ pub struct Found {
 /// `BENCHMARKS.md` for 1,000,000 codes); build it once and reuse it for many pages.
 ///
 /// ```
-/// use promo_attribution::{Code, CodeHit, CodeId, PageScanner, PartnerId, Registry, Timestamp};
+/// use promo_attribution::{Code, CodeId, PartnerId, Registry, Timestamp};
+/// use promo_attribution::decision::CodeHit;
+/// use promo_attribution::monitoring::PageScanner;
 ///
 /// let mut registry = Registry::default();
 /// registry.add(Code::tracking(CodeId(10), "JANE15", PartnerId(1)))?;
@@ -103,7 +105,7 @@ impl PageScanner {
 
     /// Every registered code in `text`, in order of position, each resolved at `at`. A range
     /// is reported once, with what it hits as an entered code would.
-    pub fn scan(&self, text: &str, at: Timestamp) -> Vec<Found> {
+    pub fn scan(&self, text: &str, at: Timestamp) -> Vec<PageMatch> {
         let mut spans: Vec<(usize, usize)> = Vec::new();
         if let Some(automaton) = &self.exact {
             exact_spans(automaton, text, &mut spans);
@@ -123,7 +125,7 @@ impl PageScanner {
             .into_iter()
             .map(|(start, end)| {
                 let (hit, owner) = self.engine.resolve_text(&text[start..end], at);
-                Found {
+                PageMatch {
                     start,
                     end,
                     hit,

@@ -152,8 +152,10 @@ struct Counted {
 /// totals come out as from one report fed everything.
 ///
 /// ```
-/// use promo_attribution::{Code, CodeId, Conversion, PartnerId, Payout, PerformanceReport,
-///     Registry, Settings, Timestamp};
+/// use promo_attribution::{
+///     Code, CodeId, Conversion, PartnerId, Payout, Registry, Settings, Timestamp,
+/// };
+/// use promo_attribution::reports::PerformanceReport;
 ///
 /// let mut settings = Settings::default();
 /// settings.payout = Payout::PercentBps(1_000);
@@ -213,8 +215,8 @@ impl PerformanceReport {
     ///
     /// ```
     /// use promo_attribution::actions::{CancelReason, OrderChange, Reversal};
-    /// use promo_attribution::{Code, CodeId, Conversion, PartnerId, Payout, PerformanceReport,
-    ///     Registry, Settings};
+    /// use promo_attribution::{Code, CodeId, Conversion, PartnerId, Payout, Registry, Settings};
+    /// use promo_attribution::reports::PerformanceReport;
     ///
     /// let mut settings = Settings::default();
     /// settings.payout = Payout::PercentBps(1_000);
@@ -336,7 +338,8 @@ impl PerformanceReport {
 /// [`fields`](ActionRow::fields) renders it as text in the order of [`ActionRow::HEADER`].
 ///
 /// ```
-/// use promo_attribution::{ActionRow, Code, CodeId, Conversion, PartnerId, Registry, Timestamp};
+/// use promo_attribution::{Code, CodeId, Conversion, PartnerId, Registry, Timestamp};
+/// use promo_attribution::reports::ActionRow;
 ///
 /// let mut registry = Registry::default();
 /// registry.add(Code::tracking(CodeId(10), "SAVE10", PartnerId(1)))?;
@@ -429,7 +432,8 @@ impl ActionRow {
     ///
     /// ```
     /// use promo_attribution::actions::OrderChange;
-    /// use promo_attribution::{ActionRow, Code, CodeId, Conversion, PartnerId, Registry};
+    /// use promo_attribution::{Code, CodeId, Conversion, PartnerId, Registry};
+    /// use promo_attribution::reports::ActionRow;
     ///
     /// let mut registry = Registry::default();
     /// registry.add(Code::tracking(CodeId(10), "SAVE10", PartnerId(1)))?;
@@ -465,7 +469,8 @@ impl ActionRow {
     /// `'`, so taking one off always gives the value back.
     ///
     /// ```
-    /// # use promo_attribution::{ActionRow, Code, CodeId, Conversion, PartnerId, Registry};
+    /// # use promo_attribution::reports::ActionRow;
+    /// # use promo_attribution::{Conversion, Registry};
     /// # let engine = Registry::default().compile()?;
     /// let order = Conversion::new("2026-03-10T12:00:00Z".parse()?)
     ///     .codes(&["=HYPERLINK(\"http://x\")", "A|B"]);

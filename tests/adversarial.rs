@@ -2,9 +2,9 @@
 //! (No timing assertions: sizes are chosen so that a quadratic path would make the suite crawl,
 //! which review and CI notice, without making the suite flaky.)
 
+use promo_attribution::decision::CodeHit;
 use promo_attribution::{
-    Click, Code, CodeHit, CodeId, Conversion, Outcome, PartnerId, Registry, Settings, Timestamp,
-    Via,
+    Click, Code, CodeId, Conversion, Outcome, PartnerId, Registry, Settings, Timestamp, Via,
 };
 
 fn program() -> promo_attribution::Engine {

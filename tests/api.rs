@@ -1,10 +1,12 @@
 //! The public surface itself: thread safety, the sentences types print, and conversions.
 
+use promo_attribution::conflicts::{Availability, Collision, Conflict};
+use promo_attribution::monitoring::{PageScanner, Sighting, SightingCheck, Violation};
+use promo_attribution::reports::{ActionRow, LeakAlert, LeakMonitor, PerformanceReport};
 use promo_attribution::{
-    ActionRow, Attribution, Availability, BulkError, Catalog, Code, CodeId, Collision, Conflict,
-    Conversion, Decision, Engine, EnteredCodes, Error, InvalidReason, LeakAlert, LeakMonitor,
-    MemoryUsage, Outcome, PageScanner, PartnerId, PerformanceReport, Registry, Settings, Sighting,
-    SightingCheck, Timestamp, Via, Violation, Window,
+    Attribution, BulkError, Catalog, Code, CodeId, Conversion, Decision, Engine, EnteredCodes,
+    Error, InvalidReason, MemoryUsage, Outcome, PartnerId, Registry, Settings, Timestamp, Via,
+    Window,
 };
 
 fn assert_thread_safe<T: Send + Sync + std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
@@ -34,7 +36,7 @@ fn public_types_are_send_sync_and_unwind_safe() {
     assert_thread_safe::<SightingCheck>();
     assert_thread_safe::<MemoryUsage>();
     #[cfg(feature = "csv")]
-    assert_thread_safe::<promo_attribution::Upload>();
+    assert_thread_safe::<promo_attribution::bulk::Upload>();
 }
 
 #[test]
@@ -183,7 +185,8 @@ fn what_a_code_request_page_serves_serialises() {
 #[cfg(feature = "csv")]
 #[test]
 fn a_failing_writer_is_an_io_error_with_its_source() {
-    use promo_attribution::{ErrorKind, ProgramId, export_csv_to};
+    use promo_attribution::bulk::export_csv_to;
+    use promo_attribution::{ErrorKind, ProgramId};
 
     struct Broken;
     impl std::io::Write for Broken {

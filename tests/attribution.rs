@@ -2,10 +2,11 @@
 
 use std::time::Duration;
 
+use promo_attribution::decision::{CodeHit, CodeState, NotChosen, OtherMatch};
+use promo_attribution::settings::{AlwaysOwnerClicks, ClickWinner, CodeTracking, RegexAnchoring};
 use promo_attribution::{
-    AlwaysOwnerClicks, Click, ClickWinner, Code, CodeHit, CodeId, CodeState, CodeTracking,
-    Conversion, CreditPolicy, Decision, InvalidReason, NotChosen, OtherMatch, Outcome, PartnerId,
-    RegexAnchoring, Registry, Settings, Timestamp, Via,
+    Click, Code, CodeId, Conversion, CreditPolicy, Decision, InvalidReason, Outcome, PartnerId,
+    Registry, Settings, Timestamp, Via,
 };
 
 fn t(s: &str) -> Timestamp {

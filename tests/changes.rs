@@ -8,9 +8,11 @@ use promo_attribution::actions::{
     Action, ActionState, Applied, CancelReason, ChangeResult, OrderChange, OrderChangeKind,
     PayoutRule, Rejection, Reversal,
 };
+use promo_attribution::reports::PerformanceReport;
+use promo_attribution::settings::Clawback;
 use promo_attribution::{
-    Clawback, Code, CodeId, Contract, Conversion, ExceptionList, PartnerId, Payout, PayoutSource,
-    PerformanceReport, Registry, Settings, Timestamp, Window,
+    Code, CodeId, Contract, Conversion, ExceptionList, PartnerId, Payout, PayoutSource, Registry,
+    Settings, Timestamp, Window,
 };
 use proptest::prelude::*;
 

@@ -1,9 +1,8 @@
 //! Checkpoints: the history folded into a registry's base, revisions going on, engines and
 //! snapshots following.
 
-use promo_attribution::{
-    Code, CodeId, Conversion, ErrorKind, PartnerId, RefreshPlan, Registry, Timestamp,
-};
+use promo_attribution::history::RefreshPlan;
+use promo_attribution::{Code, CodeId, Conversion, ErrorKind, PartnerId, Registry, Timestamp};
 
 fn t(s: &str) -> Timestamp {
     s.parse().unwrap()

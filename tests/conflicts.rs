@@ -1,8 +1,9 @@
 //! Code requests (`check_available`) and the conflict report (SPEC §3 rule 6).
 
+use promo_attribution::conflicts::{Collision, Conflict};
+use promo_attribution::settings::RegexAnchoring;
 use promo_attribution::{
-    Code, CodeId, Collision, Conflict, ErrorKind, PartnerId, RegexAnchoring, Registry, Settings,
-    Timestamp, Window,
+    Code, CodeId, ErrorKind, PartnerId, Registry, Settings, Timestamp, Window,
 };
 use proptest::prelude::*;
 

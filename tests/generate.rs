@@ -2,9 +2,8 @@
 //! whole, over registries of exact codes, restricted codes and regex families of other owners
 //! (prefixless ones included), some of whose schedules end before the window asked.
 
-use promo_attribution::{
-    Code, CodeId, ErrorKind, GenerateRequest, PartnerId, Registry, Template, Timestamp, Window,
-};
+use promo_attribution::generate::{GenerateRequest, Template};
+use promo_attribution::{Code, CodeId, ErrorKind, PartnerId, Registry, Timestamp, Window};
 use proptest::prelude::*;
 
 const PARTNER: PartnerId = PartnerId(1);
@@ -277,7 +276,9 @@ fn a_half_full_space_takes_about_two_draws_per_code() {
     // Half of the 961 texts of P{2} taken by another owner's exact codes.
     let mut registry = Registry::default();
     let texts = {
-        let alphabet: Vec<char> = promo_attribution::DEFAULT_ALPHABET.chars().collect();
+        let alphabet: Vec<char> = promo_attribution::generate::DEFAULT_ALPHABET
+            .chars()
+            .collect();
         let mut texts = Vec::new();
         for a in &alphabet {
             for b in &alphabet {

@@ -2,9 +2,10 @@
 //! and what the crate says about it stays short and unambiguous.
 
 use crate::attribution::{by_click, by_code};
+use promo_attribution::decision::{CodeHit, NotChosen, OtherMatch};
 use promo_attribution::{
-    Click, Code, CodeHit, CodeId, Conversion, ExceptionList, InvalidReason, NotChosen, OtherMatch,
-    Outcome, PartnerId, Payout, Registry, Settings, Timestamp, Via,
+    Click, Code, CodeId, Conversion, ExceptionList, InvalidReason, Outcome, PartnerId, Payout,
+    Registry, Settings, Timestamp, Via,
 };
 
 /// A cell or code of a megabyte.
@@ -55,7 +56,7 @@ fn messages_quote_at_most_a_hundred_characters_of_the_input() {
 #[cfg(feature = "csv")]
 #[test]
 fn bulk_messages_quote_at_most_a_hundred_characters_of_a_cell() {
-    use promo_attribution::Upload;
+    use promo_attribution::bulk::Upload;
     const HEADER: &str = "Promo Code,Program Id,Media Id,Type,Credit Rule,Match Mode,Deal Id,\
                           Active Start Date,Active End Date,Timezone";
     let empty = Registry::default();
@@ -93,7 +94,8 @@ fn runs_as_formula(cell: &str) -> bool {
 #[cfg(feature = "csv")]
 #[test]
 fn downloads_and_rejected_rows_hold_no_formula_and_read_back_unchanged() {
-    use promo_attribution::{ProgramId, Upload, export_csv};
+    use promo_attribution::ProgramId;
+    use promo_attribution::bulk::{Upload, export_csv};
     let texts = [
         "=HYPERLINK(\"http://x\")",
         "-10OFF",
@@ -143,7 +145,8 @@ fn downloads_and_rejected_rows_hold_no_formula_and_read_back_unchanged() {
 
 #[test]
 fn action_rows_hold_no_formula_and_tell_one_code_from_two() {
-    use promo_attribution::{ActionRow, Conversion};
+    use promo_attribution::Conversion;
+    use promo_attribution::reports::ActionRow;
     let engine = Registry::default().compile().unwrap();
     let at: Timestamp = "2026-03-10T12:00:00Z".parse().unwrap();
     let row = |codes: &[&str]| {
@@ -183,7 +186,7 @@ fn family(n: u64) -> Registry {
 /// then a product built for each. Their suffixes tell them apart now.
 #[test]
 fn a_family_of_codes_is_told_apart_without_a_product_per_pair() {
-    use promo_attribution::Conflict;
+    use promo_attribution::conflicts::Conflict;
     let mut registry = family(1_500);
     assert_eq!(registry.compile().unwrap().conflicts(), []);
     // One code that does overlap some of the family: found, and only those.
@@ -207,7 +210,7 @@ fn a_family_of_codes_is_told_apart_without_a_product_per_pair() {
 
 #[test]
 fn past_its_budget_the_conflict_report_lists_what_it_did_not_compare() {
-    use promo_attribution::Conflict;
+    use promo_attribution::conflicts::Conflict;
     let mut registry = Registry::default();
     for i in 0..5u64 {
         registry
@@ -240,7 +243,8 @@ fn past_its_budget_the_conflict_report_lists_what_it_did_not_compare() {
 #[cfg(feature = "csv")]
 #[test]
 fn an_upload_past_the_last_id_says_no_ids_are_left() {
-    use promo_attribution::{ErrorKind, ProgramId, Upload};
+    use promo_attribution::bulk::Upload;
+    use promo_attribution::{ErrorKind, ProgramId};
     let mut registry = Registry::default();
     registry
         .add(Code::tracking(CodeId(u64::MAX), "LAST", PartnerId(1)))
@@ -277,7 +281,8 @@ fn an_upload_past_the_last_id_says_no_ids_are_left() {
 /// whichever spelling of the text each one matched.
 #[test]
 fn check_available_lists_regex_collisions_in_precedence_order() {
-    use promo_attribution::{Collision, Window};
+    use promo_attribution::Window;
+    use promo_attribution::conflicts::Collision;
     let mut registry = Registry::default();
     registry
         .add(Code::tracking(CodeId(1), "^save.*$", PartnerId(1)).regex())
@@ -315,7 +320,7 @@ fn check_available_lists_regex_collisions_in_precedence_order() {
 /// comparisons.
 #[test]
 fn the_leak_monitor_looks_clicks_up_once_per_order() {
-    use promo_attribution::LeakMonitor;
+    use promo_attribution::reports::LeakMonitor;
     // A program that judges every code entered, however many: the monitor's cost is the test.
     let mut settings = Settings::default();
     settings.max_entered_codes = usize::MAX;
@@ -425,7 +430,8 @@ fn lifecycle_events_out_of_order_are_recorded_in_time_order() {
 /// place now, and an engine brought up to date after each one agrees with a fresh compile.
 #[test]
 fn single_events_latest_first_are_recorded_in_place() {
-    use promo_attribution::{CodeState, Lifecycle};
+    use promo_attribution::Lifecycle;
+    use promo_attribution::decision::CodeState;
     let mut registry = Registry::default();
     registry
         .add(Code::tracking(CodeId(1), "SAVE10", PartnerId(1)))
@@ -515,7 +521,8 @@ fn a_chain_of_transfers_refreshes_at_the_cost_of_each() {
 /// compile.
 #[test]
 fn transfers_among_many_always_codes_of_one_owner_move_only_their_spans() {
-    use promo_attribution::{AlwaysOwnerClicks, CreditPolicy};
+    use promo_attribution::CreditPolicy;
+    use promo_attribution::settings::AlwaysOwnerClicks;
     let mut settings = Settings::default();
     settings.always_owner_clicks = AlwaysOwnerClicks::Ignore;
     let mut registry = Registry::new(settings);
@@ -636,7 +643,8 @@ fn codes_added_one_at_a_time_are_indexed_a_few_times_each() {
 #[cfg(feature = "serde")]
 #[test]
 fn a_sub_millisecond_lookback_and_non_finite_thresholds_round_trip_through_serde() {
-    use promo_attribution::{LeakThresholds, Settings};
+    use promo_attribution::Settings;
+    use promo_attribution::reports::LeakThresholds;
     use std::time::Duration;
     let mut settings = Settings::default();
     for lookback in [
@@ -666,7 +674,8 @@ fn a_sub_millisecond_lookback_and_non_finite_thresholds_round_trip_through_serde
 /// effect.
 #[test]
 fn many_exact_codes_sharing_one_text_compile_and_resolve() {
-    use promo_attribution::{CodeHit, Conversion, Window};
+    use promo_attribution::decision::CodeHit;
+    use promo_attribution::{Conversion, Window};
     let day = 86_400;
     let n = 5_000i64;
     let mut registry = Registry::default();
@@ -693,7 +702,7 @@ fn many_exact_codes_sharing_one_text_compile_and_resolve() {
 /// may start, walked at most 200 characters, not 200 overlapping hits per character.
 #[test]
 fn the_page_scanner_walks_nested_codes_once_per_start() {
-    use promo_attribution::PageScanner;
+    use promo_attribution::monitoring::PageScanner;
     let mut registry = Registry::default();
     let codes: Vec<Code> = (1..=200u64)
         .map(|n| Code::tracking(CodeId(n), "A".repeat(n as usize), PartnerId(n)).into())
@@ -718,7 +727,8 @@ fn the_page_scanner_walks_nested_codes_once_per_start() {
 /// lower-cased, was not (`tests/reference.rs` now folds both ways).
 #[test]
 fn final_sigma_matches_an_exact_code_of_capital_sigma() {
-    use promo_attribution::{CodeHit, Conversion};
+    use promo_attribution::Conversion;
+    use promo_attribution::decision::CodeHit;
     let mut registry = Registry::default();
     registry
         .add(Code::tracking(CodeId(1), "ΣΑΛΟΣ", PartnerId(1)))
@@ -852,7 +862,8 @@ fn invalid(partner: u64) -> Outcome {
 /// limits they are refused, naming what is too long, and nothing changes.
 #[test]
 fn labels_names_and_notes_past_their_limits_are_refused_and_change_nothing() {
-    use promo_attribution::{Change, ErrorKind, MAX_LABEL_LEN, MAX_NOTE_LEN};
+    use promo_attribution::limits::{MAX_LABEL_LEN, MAX_NOTE_LEN};
+    use promo_attribution::{Change, ErrorKind};
     let mut registry = Registry::default();
     registry
         .add(Code::tracking(CodeId(1), "BOB15", PartnerId(1)).label("A".repeat(MAX_LABEL_LEN)))

@@ -2,10 +2,13 @@
 //! batches, the history and revisions, and every reader of a code's owner reading it at the
 //! instant in question.
 
+use promo_attribution::conflicts::{Collision, Conflict};
+use promo_attribution::history::RefreshPlan;
+use promo_attribution::monitoring::{PageScanner, Sighting, Violation};
+use promo_attribution::reports::{LeakAlert, LeakMonitor, LeakThresholds};
 use promo_attribution::{
-    Change, Click, Code, CodeId, Collision, Conflict, Conversion, CreditPolicy, ErrorKind,
-    LeakAlert, LeakMonitor, LeakThresholds, PageScanner, PartnerId, RefreshPlan, Registry,
-    Sighting, Timestamp, Violation, Window,
+    Change, Click, Code, CodeId, Conversion, CreditPolicy, ErrorKind, PartnerId, Registry,
+    Timestamp, Window,
 };
 use proptest::prelude::*;
 
@@ -281,7 +284,7 @@ fn the_conflict_report_compares_owners_over_the_shared_schedule() {
 #[test]
 fn suppressed_clicks_follow_the_owner_of_the_always_code() {
     let mut settings = promo_attribution::Settings::default();
-    settings.always_owner_clicks = promo_attribution::AlwaysOwnerClicks::Ignore;
+    settings.always_owner_clicks = promo_attribution::settings::AlwaysOwnerClicks::Ignore;
     let mut r = Registry::new(settings);
     r.add(Code::tracking(CodeId(1), "EMMA", PartnerId(1)))
         .unwrap();

@@ -4,9 +4,9 @@
 
 use std::collections::BTreeSet;
 
+use promo_attribution::settings::RegexAnchoring;
 use promo_attribution::{
-    Code, CodeId, Conversion, Outcome, PartnerId, RegexAnchoring, Registry, Settings, Timestamp,
-    Via,
+    Code, CodeId, Conversion, Outcome, PartnerId, Registry, Settings, Timestamp, Via,
 };
 use proptest::prelude::*;
 

@@ -1,9 +1,8 @@
 //! Monitoring: sightings of codes in the wild, and the page scan against a naive scan.
 
-use promo_attribution::{
-    Code, CodeHit, CodeId, CodeState, PageScanner, PartnerId, Registry, Sighting, Timestamp,
-    Violation,
-};
+use promo_attribution::decision::{CodeHit, CodeState};
+use promo_attribution::monitoring::{PageScanner, Sighting, Violation};
+use promo_attribution::{Code, CodeId, PartnerId, Registry, Timestamp};
 use proptest::prelude::*;
 
 fn t(s: &str) -> Timestamp {
@@ -216,9 +215,9 @@ proptest! {
 }
 
 mod leaks {
+    use promo_attribution::reports::{LeakAlert, LeakMonitor, LeakThresholds};
     use promo_attribution::{
-        Click, Code, CodeId, Conversion, Engine, LeakAlert, LeakMonitor, LeakThresholds, PartnerId,
-        Registry, Timestamp,
+        Click, Code, CodeId, Conversion, Engine, PartnerId, Registry, Timestamp,
     };
     use proptest::prelude::*;
 

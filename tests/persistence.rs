@@ -391,7 +391,7 @@ fn removed_codes_stay_removed_and_keep_their_ids() {
 /// never written is refused.
 #[test]
 fn a_registry_read_back_from_json_refreshes_the_engines_of_the_one_written() {
-    use promo_attribution::RefreshPlan;
+    use promo_attribution::history::RefreshPlan;
     let mut registry = Registry::default();
     registry
         .add(Code::tracking(CodeId(10), "SAVE10", PartnerId(1)))

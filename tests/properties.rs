@@ -2,10 +2,12 @@
 
 use std::time::Duration;
 
+use promo_attribution::settings::{
+    AlwaysOwnerClicks, ClickWinner, CodeTracking, Contracts, RegexAnchoring, UnmetPolicy,
+};
 use promo_attribution::{
-    AlwaysOwnerClicks, Catalog, Change, Click, ClickWinner, Code, CodeId, CodeTracking, Contracts,
-    Conversion, CreditPolicy, Engine, PartnerId, ProgramId, RegexAnchoring, Registry, Settings,
-    Timestamp, UnmetPolicy, Window,
+    Catalog, Change, Click, Code, CodeId, Conversion, CreditPolicy, Engine, PartnerId, ProgramId,
+    Registry, Settings, Timestamp, Window,
 };
 use proptest::prelude::*;
 

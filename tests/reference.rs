@@ -7,11 +7,15 @@
 
 use std::collections::HashMap;
 
+use promo_attribution::actions::PayoutRule;
+use promo_attribution::decision::{CodeHit, CodeState, NotChosen, OtherMatch};
+use promo_attribution::settings::{
+    AlwaysOwnerClicks, ClickWinner, CodeTracking, Contracts, RegexAnchoring, UnmetPolicy,
+};
 use promo_attribution::{
-    AlwaysOwnerClicks, Change, ClickWinner, Code, CodeHit, CodeId, CodeState, CodeTracking,
-    Contract, Contracts, Conversion, CreditPolicy, Decision, ExceptionList, InvalidReason,
-    Lifecycle, MatchMode, NotChosen, OtherMatch, Outcome, PartnerId, Payout, PayoutRule,
-    PayoutSource, RegexAnchoring, Settings, Timestamp, UnmetPolicy, Via,
+    Change, Code, CodeId, Contract, Conversion, CreditPolicy, Decision, ExceptionList,
+    InvalidReason, Lifecycle, MatchMode, Outcome, PartnerId, Payout, PayoutSource, Settings,
+    Timestamp, Via,
 };
 
 /// A registered code, its events in the order they were applied, and its regex compiled alone.
@@ -185,7 +189,7 @@ impl Reference {
             judged
                 .iter()
                 .map(|raw| raw.trim())
-                .filter(|t| !t.is_empty() && t.len() <= promo_attribution::MAX_CODE_LEN)
+                .filter(|t| !t.is_empty() && t.len() <= promo_attribution::limits::MAX_CODE_LEN)
         };
         for (position, (codes, expression, payout)) in self.lists.iter().enumerate() {
             let names = |text: &str| codes.contains(&lower(text));
@@ -317,7 +321,7 @@ impl Reference {
                 entered.push(CodeHit::Empty);
                 continue;
             }
-            if text.len() > promo_attribution::MAX_CODE_LEN {
+            if text.len() > promo_attribution::limits::MAX_CODE_LEN {
                 entered.push(CodeHit::TooLong);
                 continue;
             }

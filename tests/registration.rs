@@ -1,7 +1,8 @@
 //! Registration rules (SPEC §3): what is rejected, with which kind, and what the message names.
 
+use promo_attribution::decision::CodeState;
 use promo_attribution::{
-    Code, CodeId, CodeState, Contract, ErrorKind, PartnerId, Registry, Timestamp, Window,
+    Code, CodeId, Contract, ErrorKind, PartnerId, Registry, Timestamp, Window,
 };
 
 fn t(s: &str) -> Timestamp {

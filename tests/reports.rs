@@ -1,8 +1,9 @@
 //! Reports: merge laws and conservation of counts, on decisions from a real engine.
 
+use promo_attribution::reports::{ActionRow, PerformanceReport};
 use promo_attribution::{
-    ActionRow, Click, Code, CodeId, Contract, Conversion, Decision, Engine, InvalidReason,
-    PartnerId, Payout, PerformanceReport, Registry, Settings, Timestamp, Window,
+    Click, Code, CodeId, Contract, Conversion, Decision, Engine, InvalidReason, PartnerId, Payout,
+    Registry, Settings, Timestamp, Window,
 };
 use proptest::prelude::*;
 

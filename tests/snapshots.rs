@@ -125,7 +125,8 @@ fn another_format_or_no_snapshot_at_all_says_so() {
 /// days with clawback.
 #[test]
 fn a_snapshot_of_the_previous_format_reads_with_default_limits() {
-    use promo_attribution::{Clawback, ClickWinner, Settings};
+    use promo_attribution::Settings;
+    use promo_attribution::settings::{Clawback, ClickWinner};
     let registry = Registry::from_bytes(include_bytes!("data/format2.snapshot")).unwrap();
     let mut expected = Settings::default();
     expected.click_winner = ClickWinner::FirstClick;

@@ -1,9 +1,10 @@
 //! Bulk upload and download (SPEC §6): review, all-or-nothing apply, line and column of every
 //! problem, and the download that uploads back unchanged.
 
+use promo_attribution::bulk::{Upload, export_csv};
 use promo_attribution::{
     Code, CodeId, CreditPolicy, ErrorKind, MatchMode, PartnerId, ProgramId, Registry, Timestamp,
-    Upload, Window, export_csv,
+    Window,
 };
 
 const SAMPLE: &str = include_str!("../examples/data/codes.csv");
@@ -551,9 +552,9 @@ fn the_first_and_last_instants_go_through_a_download_and_back() {
 }
 
 mod round_trip {
+    use promo_attribution::bulk::{Upload, export_csv};
     use promo_attribution::{
-        Code, CodeId, CreditPolicy, PartnerId, ProgramId, Registry, Timestamp, Upload, Window,
-        export_csv,
+        Code, CodeId, CreditPolicy, PartnerId, ProgramId, Registry, Timestamp, Window,
     };
     use proptest::prelude::*;
 

@@ -4,9 +4,8 @@
 
 use std::time::Instant;
 
-use promo_attribution::{
-    Code, CodeId, DEFAULT_ALPHABET, Engine, GenerateRequest, PartnerId, Registry, Template,
-};
+use promo_attribution::generate::{DEFAULT_ALPHABET, GenerateRequest, Template};
+use promo_attribution::{Code, CodeId, Engine, PartnerId, Registry};
 use serde_json::{Value, json};
 
 use super::{median_of, round1};

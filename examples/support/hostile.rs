@@ -4,9 +4,9 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use promo_attribution::{
-    Code, CodeId, Conflict, Conversion, PartnerId, RegexAnchoring, Registry, Settings, Timestamp,
-};
+use promo_attribution::conflicts::Conflict;
+use promo_attribution::settings::RegexAnchoring;
+use promo_attribution::{Code, CodeId, Conversion, PartnerId, Registry, Settings, Timestamp};
 use serde_json::{Value, json};
 
 use super::{live_bytes, median_ns, peak_bytes, reset_peak, round1};

@@ -5,8 +5,9 @@
 
 use std::time::Instant;
 
+use promo_attribution::settings::AlwaysOwnerClicks;
 use promo_attribution::{
-    AlwaysOwnerClicks, Code, CodeId, CreditPolicy, Engine, PartnerId, Registry, Settings, Timestamp,
+    Code, CodeId, CreditPolicy, Engine, PartnerId, Registry, Settings, Timestamp,
 };
 use serde_json::{Value, json};
 

@@ -4,10 +4,12 @@
 #![allow(dead_code)]
 
 use arbitrary::Arbitrary;
+use promo_attribution::settings::{
+    AlwaysOwnerClicks, ClickWinner, CodeTracking, Contracts, RegexAnchoring, UnmetPolicy,
+};
 use promo_attribution::{
-    AlwaysOwnerClicks, Change, Click, ClickWinner, Code, CodeId, CodeTracking, Contract, Contracts,
-    Conversion, CreditPolicy, ExceptionList, PartnerId, Payout, RegexAnchoring, Registry, Settings,
-    Timestamp, UnmetPolicy, Window,
+    Change, Click, Code, CodeId, Contract, Conversion, CreditPolicy, ExceptionList, PartnerId,
+    Payout, Registry, Settings, Timestamp, Window,
 };
 
 pub const TEXTS: &[&str] = &[

@@ -9,7 +9,8 @@
 use std::collections::BTreeMap;
 
 use libfuzzer_sys::fuzz_target;
-use promo_attribution::{ProgramId, Registry, Upload, export_csv};
+use promo_attribution::bulk::{Upload, export_csv};
+use promo_attribution::{ProgramId, Registry};
 
 fuzz_target!(|data: &[u8]| {
     let empty = Registry::default();

@@ -7,8 +7,10 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
+use promo_attribution::actions::{Action, PayoutRule};
 use promo_attribution::actions::{ActionState, ChangeResult, Judgement, OrderChange};
-use promo_attribution::{Action, Clawback, Payout, PayoutRule, PayoutSource, Timestamp};
+use promo_attribution::settings::Clawback;
+use promo_attribution::{Payout, PayoutSource, Timestamp};
 
 #[derive(Arbitrary, Debug)]
 struct Input {

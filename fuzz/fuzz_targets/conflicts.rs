@@ -12,7 +12,9 @@ use std::collections::HashSet;
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use promo_attribution::{Code, CodeId, Conflict, PartnerId, RegexAnchoring, Registry};
+use promo_attribution::conflicts::Conflict;
+use promo_attribution::settings::RegexAnchoring;
+use promo_attribution::{Code, CodeId, PartnerId, Registry};
 
 #[derive(Arbitrary, Debug)]
 struct Input {

@@ -15,7 +15,8 @@ mod common;
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use promo_attribution::{Change, CodeId, PartnerId, RefreshPlan, Registry, Timestamp};
+use promo_attribution::history::RefreshPlan;
+use promo_attribution::{Change, CodeId, PartnerId, Registry, Timestamp};
 
 /// Folds the history through `through`, checking the checkpoint's digest against the entries
 /// it folded.

@@ -8,7 +8,9 @@ mod common;
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use promo_attribution::{CodeHit, Conversion, PageScanner};
+use promo_attribution::Conversion;
+use promo_attribution::decision::CodeHit;
+use promo_attribution::monitoring::PageScanner;
 
 #[derive(Arbitrary, Debug)]
 struct Input {

@@ -7,7 +7,8 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use promo_attribution::{Code, CodeId, ErrorKind, GenerateRequest, PartnerId, Registry, Template};
+use promo_attribution::generate::{GenerateRequest, Template};
+use promo_attribution::{Code, CodeId, ErrorKind, PartnerId, Registry};
 
 #[derive(Arbitrary, Debug)]
 struct Input<'a> {

@@ -11,8 +11,9 @@ use arrow_array::{
     Array, ArrayRef, BooleanArray, Int64Array, RecordBatch, StringArray, new_empty_array,
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use promo_attribution::actions::Action;
 use promo_attribution::{
-    Action, Attribution, Click, Conversion, Error, PartnerId, ProgramId, Settings, Timestamp,
+    Attribution, Click, Conversion, Error, PartnerId, ProgramId, Settings, Timestamp,
 };
 use pyo3::PyResult;
 use pyo3::exceptions::PyValueError;

@@ -1,9 +1,9 @@
 //! `Engine`, `Decision` and `PerformanceReport`.
 
 use promo_attribution::actions::Reversal;
-use promo_attribution::{
-    Click, CodeHit, Conversion, Decision, Engine, PartnerId, PerformanceReport, Stats, Timestamp,
-};
+use promo_attribution::decision::CodeHit;
+use promo_attribution::reports::{PerformanceReport, Stats};
+use promo_attribution::{Click, Conversion, Decision, Engine, PartnerId, Timestamp};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 

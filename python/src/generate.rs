@@ -1,7 +1,8 @@
 //! What `Engine.generate` and `Registry.add_generated` take: a template string (a run such as
 //! `{6}`, or else a vanity base), an optional alphabet, the codes' schedule and a seed.
 
-use promo_attribution::{GenerateRequest, PartnerId, Template, Window};
+use promo_attribution::generate::{GenerateRequest, Template};
+use promo_attribution::{PartnerId, Window};
 use pyo3::prelude::*;
 
 use crate::convert::{credit_policy, optional_instant};

@@ -2,9 +2,10 @@
 
 use std::collections::BTreeMap;
 
+use promo_attribution::bulk::Upload;
+use promo_attribution::history::{Checkpoint, RefreshPlan};
 use promo_attribution::{
-    Checkpoint, Code, CodeId, Contract, ExceptionList, PartnerId, ProgramId, RefreshPlan, Registry,
-    Upload, Window,
+    Code, CodeId, Contract, ExceptionList, PartnerId, ProgramId, Registry, Window,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};

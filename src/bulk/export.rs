@@ -9,7 +9,7 @@ use crate::model::{Code, Error, ProgramId, Reason, neutralise};
 use crate::registry::Registry;
 
 /// Writes the codes of one or more programs as a bulk file, in the column order of
-/// [`Upload`](crate::Upload), one row per code in registration order, and returns it as text.
+/// [`Upload`](crate::bulk::Upload), one row per code in registration order, and returns it as text.
 ///
 /// Every column is written, the crate's own `Code Id`, `Priority` and `Label` included, and
 /// instants are written in UTC (`2026-03-10T12:00:00Z`, the `Timezone` column left blank), so
@@ -19,7 +19,7 @@ use crate::registry::Registry;
 /// A cell that a spreadsheet would run as a formula — one that starts with `=`, `+`, `-`, `@`,
 /// a tab or a carriage return, as a code `-10OFF` or a label `=HYPERLINK(…)` does — is written
 /// after a `'`, which spreadsheets read as "text follows" (one that already starts with `'` and
-/// then one of those gets one more). [`Upload`](crate::Upload) takes exactly one `'` off such a
+/// then one of those gets one more). [`Upload`](crate::bulk::Upload) takes exactly one `'` off such a
 /// cell, so the file still reads back unchanged.
 ///
 /// Fails, naming the code, for what the layout cannot hold: a restricted code without an end
@@ -27,7 +27,8 @@ use crate::registry::Registry;
 /// returned then: the file would be incomplete.
 ///
 /// ```
-/// use promo_attribution::{export_csv, Code, CodeId, PartnerId, ProgramId, Registry, Upload};
+/// use promo_attribution::{Code, CodeId, PartnerId, ProgramId, Registry};
+/// use promo_attribution::bulk::{Upload, export_csv};
 ///
 /// let mut registry = Registry::default();
 /// registry.add(Code::tracking(CodeId(1), "SAVE10", PartnerId(101)).label("Spring, 10%"))?;
@@ -54,7 +55,8 @@ pub fn export_csv<'a>(
 /// ([`Error::io_kind`]) and message; rows already written stay written.
 ///
 /// ```
-/// use promo_attribution::{export_csv_to, Code, CodeId, PartnerId, ProgramId, Registry};
+/// use promo_attribution::{Code, CodeId, PartnerId, ProgramId, Registry};
+/// use promo_attribution::bulk::export_csv_to;
 ///
 /// let mut registry = Registry::default();
 /// registry.add(Code::tracking(CodeId(1), "SAVE10", PartnerId(101)))?;

@@ -94,7 +94,8 @@ impl UploadRow {
 /// # Example
 ///
 /// ```
-/// use promo_attribution::{ErrorKind, ProgramId, Registry, Upload};
+/// use promo_attribution::{ErrorKind, ProgramId, Registry};
+/// use promo_attribution::bulk::Upload;
 ///
 /// let file = "\
 /// Promo Code,Program Id,Media Id,Type,Credit Rule,Match Mode,Active End Date,Timezone
@@ -268,7 +269,8 @@ impl Upload {
     /// (there is no row to hand back then: see [`problems`](Upload::problems)).
     ///
     /// ```
-    /// use promo_attribution::{ProgramId, Registry, Upload};
+    /// use promo_attribution::{ProgramId, Registry};
+    /// use promo_attribution::bulk::Upload;
     ///
     /// let file = "Promo Code,Program Id,Media Id,Type,Credit Rule,Match Mode
     /// SAVE10,7,101,TRACKING,ALWAYS,LI

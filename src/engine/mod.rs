@@ -174,7 +174,7 @@ impl Engine {
     ///
     /// The rules, in order:
     /// 1. Clicks qualify when `at - lookback <= click.at <= at` (and, with
-    ///    [`AlwaysOwnerClicks::Ignore`](crate::AlwaysOwnerClicks::Ignore), are not by a partner
+    ///    [`AlwaysOwnerClicks::Ignore`](crate::settings::AlwaysOwnerClicks::Ignore), are not by a partner
     ///    owning an active `Always` code). They are ordered by instant, then input position; the click winner is the last
     ///    (or first) of them.
     /// 2. With code tracking disabled, codes are ignored and the click winner is credited.
@@ -185,9 +185,9 @@ impl Engine {
     /// 5. Of the satisfied codes, the strongest policy wins, then the first entered: its owner
     ///    is credited via the code.
     /// 6. If codes matched but none is satisfied: with
-    ///    [`UnmetPolicy::Invalidate`](crate::UnmetPolicy::Invalidate) the click winner's sale is
+    ///    [`UnmetPolicy::Invalidate`](crate::settings::UnmetPolicy::Invalidate) the click winner's sale is
     ///    invalid (`CodeOwnedByOtherPartner`), or unattributed without one; with
-    ///    [`UnmetPolicy::FallBackToClicks`](crate::UnmetPolicy::FallBackToClicks) the codes are
+    ///    [`UnmetPolicy::FallBackToClicks`](crate::settings::UnmetPolicy::FallBackToClicks) the codes are
     ///    ignored.
     /// 7. Otherwise the click winner is credited via click, or the order is unattributed.
     /// 8. A credited partner's sale is invalid if an entered code hits an active restricted
@@ -200,7 +200,7 @@ impl Engine {
     ///
     /// An order's cost has a bound the program sets (SPEC §12): the rules judge the first
     /// [`max_entered_codes`](crate::Settings::max_entered_codes) entered codes, the rest are
-    /// reported as [`CodeHit::NotJudged`](crate::CodeHit::NotJudged) and take no part; the
+    /// reported as [`CodeHit::NotJudged`](crate::decision::CodeHit::NotJudged) and take no part; the
     /// decision keeps at most [`max_other_matches`](crate::Settings::max_other_matches) other
     /// matches and counts the rest. The defaults are far above any honest order.
     ///
@@ -237,7 +237,9 @@ impl Engine {
     /// it. Orders of several programs go through a [`Catalog`](crate::Catalog).
     ///
     /// ```
-    /// use promo_attribution::{Code, CodeId, Conversion, Outcome, PartnerId, Registry, Timestamp, Via};
+    /// use promo_attribution::{
+    ///     Code, CodeId, Conversion, Outcome, PartnerId, Registry, Timestamp, Via,
+    /// };
     ///
     /// let mut registry = Registry::default();
     /// registry.add(Code::tracking(CodeId(10), "BOB15", PartnerId(1)))?;
@@ -277,15 +279,16 @@ impl Engine {
     ///
     /// The text resolves as an entered code would at the sighting's instant, and the owner is
     /// the code's owner at that instant. Then, the first that applies: it hits an active
-    /// restricted code → [`Violation::Restricted`](crate::Violation::Restricted); it hits a
+    /// restricted code → [`Violation::Restricted`](crate::monitoring::Violation::Restricted); it hits a
     /// tracking code (active or not) whose owner is not the promoting partner →
-    /// [`Violation::NotAuthorized`](crate::Violation::NotAuthorized); it hits a tracking code
-    /// that is not active → [`Violation::Expired`](crate::Violation::Expired) (the
+    /// [`Violation::NotAuthorized`](crate::monitoring::Violation::NotAuthorized); it hits a tracking code
+    /// that is not active → [`Violation::Expired`](crate::monitoring::Violation::Expired) (the
     /// [`hit`](SightingCheck::hit) carries the state). A code the registry does not know is no
     /// violation: it credits nobody.
     ///
     /// ```
-    /// use promo_attribution::{Code, CodeId, PartnerId, Registry, Sighting, Timestamp, Violation};
+    /// use promo_attribution::{Code, CodeId, PartnerId, Registry, Timestamp};
+    /// use promo_attribution::monitoring::{Sighting, Violation};
     ///
     /// let t = |s: &str| s.parse::<Timestamp>();
     /// let mut registry = Registry::default();
@@ -336,7 +339,8 @@ impl Engine {
     /// (empty after trimming, too long, a control character) or the window is invalid.
     ///
     /// ```
-    /// use promo_attribution::{Code, CodeId, Collision, PartnerId, Registry, Window};
+    /// use promo_attribution::{Code, CodeId, PartnerId, Registry, Window};
+    /// use promo_attribution::conflicts::Collision;
     ///
     /// let mut registry = Registry::default();
     /// registry.add(Code::tracking(CodeId(1), "JANE15", PartnerId(1)))?;
@@ -375,7 +379,8 @@ impl Engine {
     /// [`InvalidWindow`](crate::ErrorKind::InvalidWindow).
     ///
     /// ```
-    /// use promo_attribution::{Code, CodeId, GenerateRequest, PartnerId, Registry, Template};
+    /// use promo_attribution::{Code, CodeId, PartnerId, Registry};
+    /// use promo_attribution::generate::{GenerateRequest, Template};
     ///
     /// let mut registry = Registry::default();
     /// registry.add(Code::tracking(CodeId(1), "BOB15", PartnerId(7)))?;
@@ -410,7 +415,7 @@ impl Engine {
     /// for a shortest text both accept. Pairs whose literal prefixes rule out a shared text
     /// (`^P\d+$` and `^Q\d+$`) are skipped without building anything. A pair the check cannot
     /// decide within its limits is reported as
-    /// [`RegexOverlapUnknown`](crate::Conflict::RegexOverlapUnknown), never guessed.
+    /// [`RegexOverlapUnknown`](crate::conflicts::Conflict::RegexOverlapUnknown), never guessed.
     ///
     /// Exact and restricted codes are checked against every regex code as registered, folded
     /// and upper-cased. The cost is one regex lookup per exact code plus one product per pair
@@ -421,11 +426,12 @@ impl Engine {
     /// The work among regex codes has a budget, [`conflicts_within`](Engine::conflicts_within)
     /// 200,000,000 units (seconds, not minutes, however many codes share a family): when it
     /// runs out, every regex code not yet compared with the codes after it is reported as
-    /// [`RegexOverlapUnchecked`](crate::Conflict::RegexOverlapUnchecked), never dropped.
+    /// [`RegexOverlapUnchecked`](crate::conflicts::Conflict::RegexOverlapUnchecked), never dropped.
     /// Memory stays linear in the number of codes.
     ///
     /// ```
-    /// use promo_attribution::{Code, CodeId, Conflict, PartnerId, Registry, Timestamp};
+    /// use promo_attribution::{Code, CodeId, PartnerId, Registry, Timestamp};
+    /// use promo_attribution::conflicts::Conflict;
     ///
     /// let mut registry = Registry::default();
     /// registry.add(Code::tracking(CodeId(1), r"^P\d+$", PartnerId(1)).regex())?;
@@ -449,10 +455,11 @@ impl Engine {
     /// [`conflicts`](Engine::conflicts) with a work budget of `budget` units among regex
     /// codes: one per pair of codes considered, one per state of a product of two automata
     /// explored. A budget of 0 compares no regex codes and reports each as
-    /// [`RegexOverlapUnchecked`](crate::Conflict::RegexOverlapUnchecked).
+    /// [`RegexOverlapUnchecked`](crate::conflicts::Conflict::RegexOverlapUnchecked).
     ///
     /// ```
-    /// use promo_attribution::{Code, CodeId, Conflict, PartnerId, Registry};
+    /// use promo_attribution::{Code, CodeId, PartnerId, Registry};
+    /// use promo_attribution::conflicts::Conflict;
     ///
     /// let mut registry = Registry::default();
     /// registry.add(Code::tracking(CodeId(1), r"^P\d+$", PartnerId(1)).regex())?;

@@ -44,7 +44,8 @@ pub struct PayoutRule {
 /// never locks.
 ///
 /// ```
-/// use promo_attribution::{Action, OrderChange, Payout, PayoutRule, PayoutSource, Timestamp};
+/// use promo_attribution::{Payout, PayoutSource, Timestamp};
+/// use promo_attribution::actions::{Action, OrderChange, PayoutRule};
 ///
 /// let at: Timestamp = "2026-03-10T12:00:00Z".parse()?;
 /// let rule = PayoutRule { source: PayoutSource::Program, payout: Payout::PercentBps(1_000) };

@@ -72,7 +72,7 @@ closed_set! {
         #[default]
         Exact = "exact",
         /// The text is a regex in Rust `regex` syntax, case-sensitive unless it says `(?i)`.
-        /// Reference `RE`. See [`RegexAnchoring`](crate::RegexAnchoring) for what it must
+        /// Reference `RE`. See [`RegexAnchoring`](crate::settings::RegexAnchoring) for what it must
         /// match.
         Regex = "regex",
     }

@@ -144,7 +144,7 @@ impl InvalidReason {
 pub enum CodeHit {
     /// Nothing left after trimming white space.
     Empty,
-    /// Longer than [`MAX_CODE_LEN`](crate::MAX_CODE_LEN) bytes after trimming; not looked up.
+    /// Longer than [`MAX_CODE_LEN`](crate::limits::MAX_CODE_LEN) bytes after trimming; not looked up.
     TooLong,
     /// Entered past the program's [`max_entered_codes`](crate::Settings::max_entered_codes):
     /// not looked up, and no part of the decision (SPEC §12).

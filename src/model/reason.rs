@@ -80,8 +80,8 @@ pub enum ErrorKind {
     /// the exact codes beyond its library's limits.
     CapacityExceeded,
     /// A text kept for people is longer than its limit: a code's label or an exception list's
-    /// name past [`MAX_LABEL_LEN`](crate::MAX_LABEL_LEN) bytes, a history note past
-    /// [`MAX_NOTE_LEN`](crate::MAX_NOTE_LEN).
+    /// name past [`MAX_LABEL_LEN`](crate::limits::MAX_LABEL_LEN) bytes, a history note past
+    /// [`MAX_NOTE_LEN`](crate::limits::MAX_NOTE_LEN).
     TextTooLong,
     /// A revision the registry has not reached yet was named: a
     /// [`checkpoint`](crate::Registry::checkpoint) past the registry's revision.

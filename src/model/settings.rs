@@ -10,7 +10,8 @@ use super::payout::Payout;
 ///
 /// ```
 /// use std::time::Duration;
-/// use promo_attribution::{ClickWinner, CodeTracking, Payout, Settings};
+/// use promo_attribution::{Payout, Settings};
+/// use promo_attribution::settings::{ClickWinner, CodeTracking};
 ///
 /// let mut settings = Settings::default();
 /// settings.tracking = CodeTracking::Disabled;
@@ -62,12 +63,12 @@ pub struct Settings {
     pub clawback: Clawback,
     /// The most entered codes judged per order (SPEC §12): the customer chooses how many
     /// codes an order carries, the host how much one decision may cost. The codes entered past
-    /// it are not looked up: each is reported as [`CodeHit::NotJudged`](crate::CodeHit::NotJudged)
+    /// it are not looked up: each is reported as [`CodeHit::NotJudged`](crate::decision::CodeHit::NotJudged)
     /// and takes no part in the decision (it neither credits, restricts nor prices the sale).
     /// Default [`DEFAULT_MAX_ENTERED_CODES`](Settings::DEFAULT_MAX_ENTERED_CODES), far above
     /// any honest order.
     pub max_entered_codes: usize,
-    /// The most [`OtherMatch`](crate::OtherMatch) entries a [`Decision`](crate::Decision)
+    /// The most [`OtherMatch`](crate::decision::OtherMatch) entries a [`Decision`](crate::Decision)
     /// keeps (SPEC §12); past it,
     /// [`other_matches_left_out`](crate::Decision::other_matches_left_out) counts the ones left
     /// out. Diagnostics only: the decision is the same either way. Default

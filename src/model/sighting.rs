@@ -11,7 +11,8 @@ use super::time::Timestamp;
 /// at an instant, and who promoted it, when known.
 ///
 /// ```
-/// use promo_attribution::{PartnerId, Sighting, Timestamp};
+/// use promo_attribution::{PartnerId, Timestamp};
+/// use promo_attribution::monitoring::Sighting;
 ///
 /// let seen = Sighting::new("SAVE10", Timestamp::from_unix_seconds(1_773_144_000)).promoted_by(PartnerId(7));
 /// assert_eq!(seen.promoted_by, Some(PartnerId(7)));

@@ -25,7 +25,8 @@ pub(crate) const VANITY_TRIES: usize = 3;
 /// appended, three texts in all (SPEC §11).
 ///
 /// ```
-/// use promo_attribution::{ErrorKind, Template};
+/// use promo_attribution::ErrorKind;
+/// use promo_attribution::generate::Template;
 ///
 /// let template: Template = "BOB-{6}".parse()?;
 /// assert_eq!(template.to_string(), "BOB-{6}");

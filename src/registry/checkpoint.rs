@@ -22,14 +22,15 @@ impl Registry {
     /// made under: see [`history_digest`](Registry::history_digest).
     ///
     /// Engines at a revision before `through` are brought up to date by a full compile
-    /// afterwards ([`RefreshPlan::BeforeCheckpoint`](crate::RefreshPlan::BeforeCheckpoint));
+    /// afterwards ([`RefreshPlan::BeforeCheckpoint`](crate::history::RefreshPlan::BeforeCheckpoint));
     /// engines at `through` or later, incrementally as before. A `through` at or before the
     /// last checkpoint folds nothing and returns that checkpoint; one past the registry's
     /// [`revision`](Registry::revision) is an
     /// [`UnknownRevision`](crate::ErrorKind::UnknownRevision) error, and nothing changes.
     ///
     /// ```
-    /// use promo_attribution::{Code, CodeId, PartnerId, RefreshPlan, Registry};
+    /// use promo_attribution::{Code, CodeId, PartnerId, Registry};
+    /// use promo_attribution::history::RefreshPlan;
     ///
     /// let mut registry = Registry::default();
     /// registry.add(Code::tracking(CodeId(1), "SAVE10", PartnerId(1)))?;

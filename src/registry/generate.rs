@@ -18,7 +18,8 @@ impl Registry {
     /// would pass `u64::MAX` are [`InvalidValue`](crate::ErrorKind::InvalidValue).
     ///
     /// ```
-    /// use promo_attribution::{Code, CodeId, GenerateRequest, PartnerId, Registry, Template};
+    /// use promo_attribution::{Code, CodeId, PartnerId, Registry};
+    /// use promo_attribution::generate::{GenerateRequest, Template};
     ///
     /// let mut registry = Registry::default();
     /// registry.add(Code::tracking(CodeId(1), "SAVE10", PartnerId(1)))?;

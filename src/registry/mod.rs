@@ -199,12 +199,12 @@ impl Registry {
     /// Validates and adds one code. On error nothing changes.
     ///
     /// The code's text is trimmed of surrounding white space first. The checks, in order:
-    /// duplicate id; empty, too long (over [`MAX_CODE_LEN`](crate::MAX_CODE_LEN) bytes) or
+    /// duplicate id; empty, too long (over [`MAX_CODE_LEN`](crate::limits::MAX_CODE_LEN) bytes) or
     /// containing a control character; a window that does not end after it starts; for an exact code, another
     /// exact code (tracking or restricted) with the same case-folded text and an overlapping
     /// schedule; for a regex code, a pattern that does not parse, uses look-around or
     /// back-references, matches the empty string, or compiles to more than
-    /// [`MAX_REGEX_SIZE`](crate::MAX_REGEX_SIZE) bytes.
+    /// [`MAX_REGEX_SIZE`](crate::limits::MAX_REGEX_SIZE) bytes.
     pub fn add(&mut self, code: impl Into<Code>) -> Result<(), Error> {
         self.change(Change::Add { code: code.into() })
     }
@@ -264,7 +264,7 @@ impl Registry {
     }
 
     /// [`apply`](Registry::apply), keeping the host's `note` (who, why) with the changes in the
-    /// history. A note longer than [`MAX_NOTE_LEN`](crate::MAX_NOTE_LEN) bytes is an error
+    /// history. A note longer than [`MAX_NOTE_LEN`](crate::limits::MAX_NOTE_LEN) bytes is an error
     /// ([`TextTooLong`](crate::ErrorKind::TextTooLong)), and nothing is applied.
     pub fn apply_with_note(
         &mut self,
@@ -442,7 +442,7 @@ impl Registry {
     /// added: the first that names an entered code sets the payout. On error nothing changes.
     ///
     /// Each code of the list must be a valid code text (not empty after trimming, at most
-    /// [`MAX_CODE_LEN`](crate::MAX_CODE_LEN) bytes, no control character); a match expression
+    /// [`MAX_CODE_LEN`](crate::limits::MAX_CODE_LEN) bytes, no control character); a match expression
     /// must compile and have exactly one capture group
     /// ([`InvalidMatchExpression`](crate::ErrorKind::InvalidMatchExpression)).
     ///

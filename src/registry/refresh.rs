@@ -53,7 +53,8 @@ impl Registry {
     /// changes costs, nothing more.
     ///
     /// ```
-    /// use promo_attribution::{Code, CodeId, PartnerId, RefreshPlan, Registry};
+    /// use promo_attribution::{Code, CodeId, PartnerId, Registry};
+    /// use promo_attribution::history::RefreshPlan;
     ///
     /// let mut registry = Registry::default();
     /// registry.add(Code::tracking(CodeId(10), "SAVE10", PartnerId(1)))?;

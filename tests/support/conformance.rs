@@ -7,10 +7,11 @@
 use std::time::Duration;
 
 use promo_attribution::actions::{ChangeResult, OrderChange};
+use promo_attribution::decision::CodeHit;
+use promo_attribution::settings::{AlwaysOwnerClicks, Clawback, CodeTracking, Contracts};
 use promo_attribution::{
-    AlwaysOwnerClicks, Change, Clawback, Click, Code, CodeHit, CodeId, CodeTracking, Contract,
-    Contracts, Conversion, CreditPolicy, Decision, Engine, ExceptionList, Outcome, PartnerId,
-    Payout, Registry, Settings, Timestamp, Via, Window,
+    Change, Click, Code, CodeId, Contract, Conversion, CreditPolicy, Decision, Engine,
+    ExceptionList, Outcome, PartnerId, Payout, Registry, Settings, Timestamp, Via, Window,
 };
 use serde_json::{Map, Value};
 
