@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 use promo_attribution::actions::PayoutRule;
-use promo_attribution::{CreditPolicy, Outcome, Payout, PayoutSource, Settings, Timestamp, Via};
+use promo_attribution::{Outcome, Payout, PayoutSource, Settings, Timestamp, Via};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
@@ -41,12 +41,10 @@ pub(crate) fn optional_instant(value: Option<&Bound<'_, PyAny>>) -> PyResult<Opt
     }
 }
 
-pub(crate) fn credit_policy(name: &str) -> PyResult<CreditPolicy> {
-    named(name)
-}
-
 /// A value of one of the crate's closed sets, by its stable name; the error lists the names.
-fn named<T: std::str::FromStr<Err = promo_attribution::Error>>(name: &str) -> PyResult<T> {
+pub(crate) fn named<T: std::str::FromStr<Err = promo_attribution::Error>>(
+    name: &str,
+) -> PyResult<T> {
     name.parse()
         .map_err(|e: promo_attribution::Error| other("invalid_value", e.to_string()))
 }

@@ -2,10 +2,10 @@
 //! `{6}`, or else a vanity base), an optional alphabet, the codes' schedule and a seed.
 
 use promo_attribution::generate::{GenerateRequest, Template};
-use promo_attribution::{PartnerId, Window};
+use promo_attribution::{CreditPolicy, PartnerId, Window};
 use pyo3::prelude::*;
 
-use crate::convert::{credit_policy, optional_instant};
+use crate::convert::{named, optional_instant};
 use crate::errors::OrRaise;
 
 /// The crate's request from the binding's arguments.
@@ -36,5 +36,5 @@ pub(crate) fn request(
     Ok(GenerateRequest::new(PartnerId(partner), parsed, count)
         .window(window)
         .seed(seed)
-        .credit(credit_policy(credit)?))
+        .credit(named::<CreditPolicy>(credit)?))
 }

@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use promo_attribution::bulk::Upload;
 use promo_attribution::history::{Checkpoint, RefreshPlan};
 use promo_attribution::{
-    Code, CodeId, Contract, ExceptionList, PartnerId, ProgramId, Registry, Window,
+    Code, CodeId, Contract, CreditPolicy, ExceptionList, PartnerId, ProgramId, Registry, Window,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
-use crate::convert::{credit_policy, instant, optional_instant, settings};
+use crate::convert::{instant, named, optional_instant, settings};
 use crate::engine::PyEngine;
 use crate::errors::{OrRaise, to_py};
 use crate::generate;
@@ -61,7 +61,7 @@ impl PyRegistry {
         label: Option<String>,
     ) -> PyResult<()> {
         let mut tracking = Code::tracking(CodeId(id), code, PartnerId(owner))
-            .credit(credit_policy(credit)?)
+            .credit(named::<CreditPolicy>(credit)?)
             .priority(priority)
             .window(window(starts_at, ends_at)?);
         if regex {
@@ -113,7 +113,7 @@ impl PyRegistry {
     /// Changes a tracking code's credit policy from `at` on.
     fn set_credit(&mut self, id: u64, credit: &str, at: &Bound<'_, PyAny>) -> PyResult<()> {
         self.inner
-            .set_credit(CodeId(id), credit_policy(credit)?, instant(at)?)
+            .set_credit(CodeId(id), named::<CreditPolicy>(credit)?, instant(at)?)
             .or_raise()
     }
 

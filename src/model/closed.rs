@@ -33,6 +33,9 @@ macro_rules! closed_set {
         }
 
         impl $name {
+            /// What the set is, as errors name it.
+            pub(crate) const WHAT: &'static str = $what;
+
             #[doc = concat!("Every value, in declaration order: ", $("`", $word, "` ",)+ ".")]
             pub const ALL: [$name; [$($word),+].len()] = [$($name::$variant),+];
 
@@ -59,7 +62,7 @@ macro_rules! closed_set {
                     .into_iter()
                     .find(|value| value.as_str() == s)
                     .ok_or_else(|| {
-                        $crate::model::closed::unknown($what, s, &$name::ALL.map($name::as_str))
+                        $crate::model::closed::unknown($name::WHAT, s, &$name::ALL.map($name::as_str))
                     })
             }
         }
@@ -81,7 +84,7 @@ pub(crate) fn unknown(what: &str, given: &str, names: &[&str]) -> Error {
 mod tests {
     use crate::model::{
         AlwaysOwnerClicks, CancelReason, Clawback, ClickWinner, CodeTracking, Contracts,
-        CreditPolicy, ErrorKind, MatchMode, RegexAnchoring, UnmetPolicy,
+        CreditPolicy, ErrorKind, Lifecycle, MatchMode, RegexAnchoring, UnmetPolicy,
     };
 
     /// Each set's names are distinct and read back as their value; anything else is refused
@@ -113,7 +116,8 @@ mod tests {
             UnmetPolicy,
             RegexAnchoring,
             Clawback,
-            CancelReason
+            CancelReason,
+            Lifecycle
         );
     }
 

@@ -25,9 +25,9 @@ pub(super) trait Tagged: Copy + PartialEq + 'static {
 
 /// `impl Tagged for Set { Value => tag, … }`, matching the set exhaustively.
 macro_rules! tags {
-    ($($set:ident as $what:literal { $($value:ident => $tag:literal,)+ })+) => {$(
+    ($($set:ident { $($value:ident => $tag:literal,)+ })+) => {$(
         impl Tagged for $set {
-            const WHAT: &'static str = $what;
+            const WHAT: &'static str = $set::WHAT;
             const ALL: &'static [Self] = &$set::ALL;
 
             fn tag(self) -> u8 {
@@ -40,15 +40,15 @@ macro_rules! tags {
 }
 
 tags! {
-    CreditPolicy as "credit policy" { Always => 0, IfInvolved => 1, IfWinner => 2, }
-    CodeTracking as "code tracking" { Enabled => 0, Disabled => 1, }
-    ClickWinner as "click winner" { LastClick => 0, FirstClick => 1, }
-    UnmetPolicy as "unmet policy" { Invalidate => 0, FallBackToClicks => 1, }
-    AlwaysOwnerClicks as "always-owner clicks" { Count => 0, Ignore => 1, }
-    Contracts as "contracts setting" { Optional => 0, Required => 1, }
-    RegexAnchoring as "regex anchoring" { WholeCode => 0, Search => 1, }
-    Clawback as "clawback" { Disabled => 0, Enabled => 1, }
-    Lifecycle as "lifecycle action" { Expire => 0, Reactivate => 1, }
+    CreditPolicy { Always => 0, IfInvolved => 1, IfWinner => 2, }
+    CodeTracking { Enabled => 0, Disabled => 1, }
+    ClickWinner { LastClick => 0, FirstClick => 1, }
+    UnmetPolicy { Invalidate => 0, FallBackToClicks => 1, }
+    AlwaysOwnerClicks { Count => 0, Ignore => 1, }
+    Contracts { Optional => 0, Required => 1, }
+    RegexAnchoring { WholeCode => 0, Search => 1, }
+    Clawback { Disabled => 0, Enabled => 1, }
+    Lifecycle { Expire => 0, Reactivate => 1, }
 }
 
 #[cfg(test)]
