@@ -198,6 +198,17 @@ fn hand_written_snapshots_take_defaults_and_are_validated() {
     // Each rejected code once: the batch error's summary must not repeat the first.
     assert_eq!(err.matches("duplicate code").count(), 1, "{err}");
 
+    // Registration trims a text; a snapshot never holds one untrimmed, and neither read takes
+    // one (the validated read once trimmed it where the trusted one did not).
+    let untrimmed = r#"{"format": 2, "settings": {}, "codes": [{"code": {"type": "tracking", "id": 3, "text": "SAVE10\r", "owner": 7}}]}"#;
+    let err = serde_json::from_str::<Registry>(untrimmed)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("code 3 has the text \"SAVE10\\r\", with white space around it"),
+        "{err}"
+    );
+
     let bad_instant = r#"{"format": 2, "settings": {}, "codes": [{"code": {"type": "restricted", "id": 1, "text": "X", "window": {"until": "tomorrow"}}}]}"#;
     assert!(serde_json::from_str::<Registry>(bad_instant).is_err());
 }

@@ -165,6 +165,18 @@ impl Restore {
             mut term_changes,
             removed,
         } = code;
+        // Registration trims a text before storing it, so a snapshot never holds white space
+        // around one. Were it taken as it is, the two reads would disagree: the validated one
+        // re-registers (and so trims) the code, the trusted one keeps it whole.
+        if code.text().trim().len() != code.text().len() {
+            let why = format!(
+                "code {} has the text {:?}, with white space around it, which registration \
+                 would have trimmed",
+                code.id(),
+                code.text()
+            );
+            return Err(Error::snapshot(why));
+        }
         let store = &mut self.store;
         let position = store.entries.len();
         match self.check {
