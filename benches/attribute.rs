@@ -5,17 +5,14 @@
 //! cargo bench -p promo-attribution-benches -- exact_100k          # one group
 //! ```
 //!
-//! Registries and inputs come from `support/workload.rs` (fixed seeds) and are built outside
-//! the timed loops; inputs are stored back to back and walked in order; inputs and results go
-//! through `black_box`. The baselines are what a first implementation would write: a
+//! Registries and inputs come from `promo_attribution_testkit::workload` (fixed seeds) and are
+//! built outside the timed loops; inputs are stored back to back and walked in order; inputs
+//! and results go through `black_box`. The baselines are what a first implementation would write: a
 //! `HashMap<String, _>` probed with `to_lowercase()`, and one `RegexSet` over every pattern.
-//! `examples/bench_report.rs` measures the 1,000,000 + 10,000 registry in one process.
+//! The `bench_report` example measures the 1,000,000 + 10,000 registry in one process.
 
 // A generated fixture that fails to build is a bug in the bench: panicking is the report.
 #![allow(clippy::expect_used)]
-
-#[path = "support/workload.rs"]
-mod workload;
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -24,7 +21,7 @@ use criterion::{
     BenchmarkGroup, Criterion, criterion_group, criterion_main, measurement::WallTime,
 };
 use promo_attribution::{Conversion, Engine, Timestamp};
-use workload::{Rng, Texts};
+use promo_attribution_testkit::workload::{self, PackedTexts, Rng};
 
 const QUERIES: usize = 4096;
 
@@ -37,7 +34,7 @@ fn engine_case(
     group: &mut BenchmarkGroup<'_, WallTime>,
     name: &str,
     engine: &Engine,
-    texts: &Texts,
+    texts: &PackedTexts,
 ) {
     let mut i = 0;
     group.bench_function(name, |b| {
@@ -57,10 +54,10 @@ fn exact_group(c: &mut Criterion, n: usize, label: &str) {
         .compile()
         .expect("the generated registry compiles");
     let random = workload::sample(&exact, QUERIES, 1);
-    let hot = Texts::new(exact[..8].iter().cloned().cycle().take(QUERIES));
-    let mixed = Texts::new(workload::mixed_case(&random, 2));
-    let misses = Texts::new(workload::misses(&exact, QUERIES, 3));
-    let random = Texts::new(random);
+    let hot = PackedTexts::new(exact[..8].iter().cloned().cycle().take(QUERIES));
+    let mixed = PackedTexts::new(workload::mixed_case(&random, 2));
+    let misses = PackedTexts::new(workload::misses(&exact, QUERIES, 3));
+    let random = PackedTexts::new(random);
     let naive: HashMap<String, u32> = exact
         .iter()
         .enumerate()
@@ -99,9 +96,9 @@ fn regex_group(c: &mut Criterion, n: usize, label: &str) {
     let picks: Vec<&workload::RegexCode> = (0..QUERIES)
         .map(|_| prefixed[rng.below(prefixed.len())])
         .collect();
-    let hits = Texts::new(picks.iter().map(|r| r.hit.clone()));
-    let near = Texts::new(picks.iter().map(|r| r.near_miss.clone()));
-    let misses = Texts::new(workload::regex_misses(&regex, QUERIES, 5));
+    let hits = PackedTexts::new(picks.iter().map(|r| r.hit.clone()));
+    let near = PackedTexts::new(picks.iter().map(|r| r.near_miss.clone()));
+    let misses = PackedTexts::new(workload::regex_misses(&regex, QUERIES, 5));
     // Raised so that 10k patterns compile; every other setting as a first implementation
     // would leave it.
     let set = regex::RegexSetBuilder::new(regex.iter().map(|r| r.pattern.as_str()))
@@ -129,7 +126,7 @@ fn orders_group(c: &mut Criterion) {
     let engine = workload::registry(&exact, &regex)
         .compile()
         .expect("the generated registry compiles");
-    let texts = Texts::new(
+    let texts = PackedTexts::new(
         workload::sample(&exact, QUERIES / 2, 1)
             .into_iter()
             .chain(workload::misses(&exact, QUERIES / 4, 3))

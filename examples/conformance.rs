@@ -10,8 +10,7 @@
 
 use std::process::ExitCode;
 
-#[path = "../tests/support/conformance.rs"]
-mod conformance;
+use promo_attribution_testkit::conformance;
 
 fn main() -> ExitCode {
     let files: Vec<String> = std::env::args().skip(1).collect();

@@ -16,10 +16,7 @@ use promo_attribution::monitoring::{PageScanner, Sighting};
 use promo_attribution::reports::{LeakAlert, LeakMonitor, LeakThresholds};
 use promo_attribution::{CodeId, Conversion, PartnerId};
 
-#[path = "support/demo.rs"]
-mod demo;
-
-use demo::PlusDays;
+use promo_attribution_testkit::demo::{self, PlusDays};
 
 /// What dealfinder (partner 6) published on Wednesday.
 const PAGE: &str = "\

@@ -21,12 +21,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // The influencer's own code credits her whatever the clicks say.
         Code::tracking(CodeId(10), "EMMA15", INFLUENCER)
             .credit(CreditPolicy::Always)
-            .label("Emma's 15% code")
-            .into(),
+            .label("Emma's 15% code"),
         // A coupon site's code only pays when the site also sent the customer.
-        Code::tracking(CodeId(11), "DEALS20", COUPON_SITE)
-            .credit(CreditPolicy::IfInvolved)
-            .into(),
+        Code::tracking(CodeId(11), "DEALS20", COUPON_SITE).credit(CreditPolicy::IfInvolved),
         // A whole family of seasonal codes for the content site: SUMMER + anything.
         Code::tracking(CodeId(20), r"^SUMMER\d{2,4}$", CONTENT_SITE)
             .regex()
@@ -34,13 +31,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .window(Window::between(
                 t("2026-06-01T00:00:00Z")?,
                 t("2026-09-01T00:00:00Z")?,
-            ))
-            .into(),
-        // The staff discount must never be paid out.
-        Code::restricted(CodeId(30), "STAFF50")
-            .until(t("2027-01-01T00:00:00Z")?)
-            .into(),
+            )),
     ])?;
+    // The staff discount must never be paid out.
+    registry.add(Code::restricted(CodeId(30), "STAFF50").until(t("2027-01-01T00:00:00Z")?))?;
     // The influencer's contract ended in September; her code stays assigned to her.
     registry.set_contract(INFLUENCER, Window::until(t("2026-09-30T00:00:00Z")?))?;
     // The coupon site's code leaked on a forum: expired from mid-July.

@@ -14,10 +14,7 @@ use std::process::ExitCode;
 use promo_attribution::reports::{ActionRow, PerformanceReport, Stats};
 use promo_attribution::{CodeId, Conversion, Engine, InvalidReason};
 
-#[path = "support/demo.rs"]
-mod demo;
-
-use demo::PlusDays;
+use promo_attribution_testkit::demo::{self, PlusDays};
 
 const ORDERS: usize = 20_000;
 const SHARDS: usize = 4;

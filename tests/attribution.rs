@@ -6,12 +6,9 @@ use promo_attribution::decision::{CodeHit, CodeState, NotChosen, OtherMatch};
 use promo_attribution::settings::{AlwaysOwnerClicks, ClickWinner, CodeTracking, RegexAnchoring};
 use promo_attribution::{
     Click, Code, CodeId, Conversion, CreditPolicy, Decision, InvalidReason, Outcome, PartnerId,
-    Registry, Settings, Timestamp, Via,
+    Registry, Settings, Via,
 };
-
-fn t(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
+use promo_attribution_testkit::t;
 
 const AT: &str = "2026-03-10T12:00:00Z";
 

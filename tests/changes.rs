@@ -14,11 +14,8 @@ use promo_attribution::{
     Code, CodeId, Contract, Conversion, ExceptionList, PartnerId, Payout, PayoutSource, Registry,
     Settings, Timestamp, Window,
 };
+use promo_attribution_testkit::t;
 use proptest::prelude::*;
-
-fn t(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
 
 const ORDER: &str = "2026-03-10T12:00:00Z";
 

@@ -2,11 +2,8 @@
 //! snapshots following.
 
 use promo_attribution::history::RefreshPlan;
-use promo_attribution::{Code, CodeId, Conversion, ErrorKind, PartnerId, Registry, Timestamp};
-
-fn t(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
+use promo_attribution::{Code, CodeId, Conversion, ErrorKind, PartnerId, Registry};
+use promo_attribution_testkit::t;
 
 /// A registry of a few codes, changed over several revisions.
 fn registry() -> Registry {
@@ -166,9 +163,8 @@ fn a_checkpointed_snapshot_carries_the_codes_and_not_the_history() {
     let mut registry = Registry::default();
     registry
         .add_all(
-            (0..10_000u64).map(|i| {
-                Code::tracking(CodeId(i), format!("CODE{i:05}"), PartnerId(i % 50)).into()
-            }),
+            (0..10_000u64)
+                .map(|i| Code::tracking(CodeId(i), format!("CODE{i:05}"), PartnerId(i % 50))),
         )
         .unwrap();
     let text: usize = registry.codes().map(|c| c.text().len()).sum();

@@ -2,14 +2,9 @@
 
 use promo_attribution::conflicts::{Collision, Conflict};
 use promo_attribution::settings::RegexAnchoring;
-use promo_attribution::{
-    Code, CodeId, ErrorKind, PartnerId, Registry, Settings, Timestamp, Window,
-};
+use promo_attribution::{Code, CodeId, ErrorKind, PartnerId, Registry, Settings, Window};
+use promo_attribution_testkit::t;
 use proptest::prelude::*;
-
-fn t(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
 
 fn program() -> Registry {
     let mut registry = Registry::default();

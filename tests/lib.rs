@@ -3,7 +3,6 @@
 // Tests assert by unwrapping: a panic is the failure report.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod adversarial;
 mod api;
 mod attribution;
 mod changes;
@@ -18,7 +17,6 @@ mod payouts;
 #[cfg(feature = "serde")]
 mod persistence;
 mod properties;
-mod reference;
 mod registration;
 mod reports;
 mod snapshots;

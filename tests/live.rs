@@ -13,10 +13,7 @@ use promo_attribution::{
 use proptest::prelude::*;
 
 use crate::properties::{attribute, build, change_spec, clicks_of, order, program};
-
-fn t(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
+use promo_attribution_testkit::t;
 
 fn registry() -> Registry {
     let mut registry = Registry::default();
@@ -402,8 +399,7 @@ fn a_refreshed_engine_shares_what_did_not_change() {
     let mut registry = Registry::default();
     registry
         .add_all(
-            (0..5_000)
-                .map(|i| Code::tracking(CodeId(i), format!("CODE{i}"), PartnerId(i % 7)).into()),
+            (0..5_000).map(|i| Code::tracking(CodeId(i), format!("CODE{i}"), PartnerId(i % 7))),
         )
         .unwrap();
     let engine = registry.compile().unwrap();
@@ -542,8 +538,7 @@ fn many_codes_added_since_the_last_compile_make_a_refresh_compile_in_full() {
     let engine = registry.compile().unwrap();
     registry
         .add_all(
-            (0..9_000)
-                .map(|i| Code::tracking(CodeId(100 + i), format!("GEN{i}"), PartnerId(1)).into()),
+            (0..9_000).map(|i| Code::tracking(CodeId(100 + i), format!("GEN{i}"), PartnerId(1))),
         )
         .unwrap();
     assert_eq!(registry.refresh_plan(&engine), RefreshPlan::Compaction);

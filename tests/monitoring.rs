@@ -3,11 +3,8 @@
 use promo_attribution::decision::{CodeHit, CodeState};
 use promo_attribution::monitoring::{PageScanner, Sighting, Violation};
 use promo_attribution::{Code, CodeId, PartnerId, Registry, Timestamp};
+use promo_attribution_testkit::t;
 use proptest::prelude::*;
-
-fn t(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
 
 /// (text, promoted by, hit, owner, violation)
 type Case<'a> = (

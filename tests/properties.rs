@@ -11,7 +11,7 @@ use promo_attribution::{
 };
 use proptest::prelude::*;
 
-use crate::reference::{Expected, Reference};
+use promo_attribution_testkit::reference::{Expected, Reference};
 
 /// Texts drawn from a tiny alphabet so that codes collide, overlap and shadow each other.
 const EXACT_TEXTS: &[&str] = &["A", "B", "AB", "ab", "BA", "É", "é", "AÉ", "ABA", " ab "];

@@ -4,10 +4,7 @@ use promo_attribution::decision::CodeState;
 use promo_attribution::{
     Code, CodeId, Contract, ErrorKind, PartnerId, Registry, Timestamp, Window,
 };
-
-fn t(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
+use promo_attribution_testkit::t;
 
 struct Case {
     name: &'static str,
@@ -318,11 +315,9 @@ fn batch_of_valid_rows_is_added_in_order() {
     let mut registry = Registry::default();
     registry
         .add_all([
-            Code::tracking(CodeId(3), "A", PartnerId(1)).into(),
-            Code::restricted(CodeId(1), "B").into(),
-            Code::tracking(CodeId(2), "^C\\d$", PartnerId(1))
-                .regex()
-                .into(),
+            Code::from(Code::tracking(CodeId(3), "A", PartnerId(1))),
+            Code::from(Code::restricted(CodeId(1), "B")),
+            Code::from(Code::tracking(CodeId(2), "^C\\d$", PartnerId(1)).regex()),
         ])
         .unwrap();
     let ids: Vec<CodeId> = registry.codes().map(|c| c.id()).collect();

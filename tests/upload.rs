@@ -6,16 +6,13 @@ use promo_attribution::{
     Code, CodeId, CreditPolicy, ErrorKind, MatchMode, PartnerId, ProgramId, Registry, Timestamp,
     Window,
 };
+use promo_attribution_testkit::t;
 
 const SAMPLE: &str = include_str!("../examples/data/codes.csv");
 const SEEDED: &str = include_str!("../examples/data/codes_with_errors.csv");
 
 const HEADER: &str = "Promo Code,Program Id,Media Id,Type,Credit Rule,Match Mode,Deal Id,\
                       Active Start Date,Active End Date,Timezone";
-
-fn t(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
 
 fn file(rows: &[&str]) -> String {
     let mut out = format!("{HEADER}\n");

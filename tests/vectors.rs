@@ -5,8 +5,7 @@
 
 use std::path::Path;
 
-#[path = "support/conformance.rs"]
-mod conformance;
+use promo_attribution_testkit::conformance;
 
 /// Every `*.json` under `dir`, subfolders included, sorted.
 fn vectors(dir: &Path) -> Vec<String> {

@@ -27,17 +27,9 @@
 // A fixture that fails to build is a bug in this program: panicking is the report.
 #![allow(clippy::expect_used)]
 
-#[path = "../benches/support/workload.rs"]
-mod workload;
-
-#[path = "support/hostile.rs"]
-mod hostile;
-
-#[path = "support/timelines.rs"]
-mod timelines;
-
-#[path = "support/generate.rs"]
 mod generate;
+mod hostile;
+mod timelines;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
@@ -49,8 +41,8 @@ use promo_attribution::monitoring::PageScanner;
 use promo_attribution::{
     Change, Code, CodeId, Conversion, Engine, PartnerId, Registry, Timestamp, Window,
 };
+use promo_attribution_testkit::workload::{self, PackedTexts, RegexCode, Rng};
 use serde_json::{Value, json};
-use workload::{RegexCode, Rng, Texts};
 
 struct Counting;
 
@@ -133,7 +125,7 @@ fn median_build<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
     (times[runs / 2], last.expect("runs > 0"))
 }
 
-fn attribute_each(engine: &Engine, at: Timestamp, texts: &Texts) -> impl FnMut() {
+fn attribute_each(engine: &Engine, at: Timestamp, texts: &PackedTexts) -> impl FnMut() {
     move || {
         for i in 0..texts.len() {
             let code = [black_box(texts.get(i))];
@@ -311,19 +303,19 @@ fn main() {
 
     phase(started, "registered and compiled everything");
     // Queries.
-    let hot = Texts::new(exact[..8].iter().cloned().cycle().take(QUERIES));
+    let hot = PackedTexts::new(exact[..8].iter().cloned().cycle().take(QUERIES));
     let random_codes = workload::sample(&exact, QUERIES, 1);
-    let random = Texts::new(random_codes.iter().cloned());
-    let mixed = Texts::new(workload::mixed_case(&random_codes, 2));
-    let misses = Texts::new(workload::misses(&exact, QUERIES, 3));
+    let random = PackedTexts::new(random_codes.iter().cloned());
+    let mixed = PackedTexts::new(workload::mixed_case(&random_codes, 2));
+    let misses = PackedTexts::new(workload::misses(&exact, QUERIES, 3));
     let prefixed: Vec<&RegexCode> = regex.iter().filter(|r| r.prefixed).collect();
     let mut rng = Rng(4);
     let picks: Vec<&RegexCode> = (0..QUERIES)
         .map(|_| prefixed[rng.below(prefixed.len())])
         .collect();
-    let regex_hits = Texts::new(picks.iter().map(|r| r.hit.clone()));
-    let regex_near = Texts::new(picks.iter().map(|r| r.near_miss.clone()));
-    let regex_misses = Texts::new(workload::regex_misses(&regex, QUERIES, 5));
+    let regex_hits = PackedTexts::new(picks.iter().map(|r| r.hit.clone()));
+    let regex_near = PackedTexts::new(picks.iter().map(|r| r.near_miss.clone()));
+    let regex_misses = PackedTexts::new(workload::regex_misses(&regex, QUERIES, 5));
 
     if let Ok(kind) = std::env::var("BENCH_REPORT_PROFILE") {
         let kinds = [
@@ -609,12 +601,12 @@ fn main() {
 fn batch_figures(
     engine: &Engine,
     at: Timestamp,
-    random: &Texts,
-    regex_hits: &Texts,
+    random: &PackedTexts,
+    regex_hits: &PackedTexts,
     random_ns: f64,
     regex_hit_ns: f64,
 ) -> Value {
-    let batch_ns = |texts: &Texts| {
+    let batch_ns = |texts: &PackedTexts| {
         let codes: Vec<[&str; 1]> = (0..texts.len()).map(|i| [texts.get(i)]).collect();
         let orders: Vec<Conversion<'_>> = codes
             .iter()
@@ -760,7 +752,7 @@ fn live_figures(
     engine: &Engine,
     n_exact: usize,
     at: Timestamp,
-    random: &Texts,
+    random: &PackedTexts,
     random_ns: f64,
 ) -> Value {
     let mut rng = Rng(11);

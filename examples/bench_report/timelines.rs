@@ -92,7 +92,6 @@ fn owner_transfer_us(n: u64, clicks: AlwaysOwnerClicks, at: Timestamp) -> f64 {
         .add_all((0..n).map(|i| {
             Code::tracking(CodeId(i), format!("OWNED{i}"), PartnerId(1))
                 .credit(CreditPolicy::Always)
-                .into()
         }))
         .expect("the codes are valid");
     let mut engine = registry.compile().expect("compiles");

@@ -1,8 +1,6 @@
 //! What the targets share: registries and orders built from `arbitrary` input over small
 //! alphabets, so that codes collide, overlap and shadow each other as often as they can.
 
-#![allow(dead_code)]
-
 use arbitrary::Arbitrary;
 use promo_attribution::settings::{
     AlwaysOwnerClicks, ClickWinner, CodeTracking, Contracts, RegexAnchoring, UnmetPolicy,

@@ -1,5 +1,6 @@
-//! `attribute` against the crate's naive reference (tests/reference.rs), which keeps its own
-//! record of every change the registry accepted and reads nothing back from it. Registries grow
+//! `attribute` against the crate's naive reference (`promo_attribution_testkit::reference`),
+//! which keeps its own record of every change the registry accepted and reads nothing back
+//! from it. Registries grow
 //! by single changes and by batches — some made to fail, which must leave no trace — with
 //! changes of owner and policy, contracts with and without rates, exception lists (plain and
 //! through an expression) and, sometimes, per-order limits that bite. After every step the
@@ -11,18 +12,12 @@
 
 #![no_main]
 
-#[path = "../common/mod.rs"]
-mod common;
-#[allow(dead_code, unreachable_pub)]
-#[path = "../../tests/reference.rs"]
-mod reference;
-
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use promo_attribution::{
     Change, Click, CodeId, Conversion, Engine, PartnerId, Registry, Timestamp,
 };
-use reference::{Expected, Reference};
+use promo_attribution_testkit::reference::{Expected, Reference};
 
 #[derive(Arbitrary, Debug)]
 enum Item {

@@ -5,9 +5,6 @@
 
 #![no_main]
 
-#[path = "../common/mod.rs"]
-mod common;
-
 use std::collections::HashSet;
 
 use arbitrary::Arbitrary;

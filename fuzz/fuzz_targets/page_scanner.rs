@@ -3,9 +3,6 @@
 
 #![no_main]
 
-#[path = "../common/mod.rs"]
-mod common;
-
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use promo_attribution::Conversion;

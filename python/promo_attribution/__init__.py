@@ -12,6 +12,7 @@ whose ``kind`` names what went wrong.
 
 from __future__ import annotations
 
+from . import _native
 from ._native import (
     Action,
     Catalog,
@@ -41,48 +42,11 @@ __all__ = [
     "FINAL_STATE_COLUMNS",
 ]
 
-#: The columns ``attribute_arrow`` returns, in order.
-OUTPUT_COLUMNS = (
-    "order_id",
-    "outcome",
-    "partner_id",
-    "via",
-    "code_id",
-    "reason",
-    "payout",
-    "revision",
-    # What judging the order's changes later needs (its action): store them with the decision.
-    "at",
-    "amount",
-    "payout_source",
-    "payout_rule",
-    "payout_rate",
-    "lock_at",
-    "clawback",
-)
+#: The columns ``attribute_arrow`` returns, in order (from the code that writes them).
+OUTPUT_COLUMNS: tuple[str, ...] = tuple(_native.OUTPUT_COLUMNS)
 
 #: The first table ``judge_arrow`` returns: one row per change, in input order.
-CHANGE_RESULT_COLUMNS = (
-    "order_id",
-    "at",
-    "kind",
-    "rejected",
-    "amount",
-    "payout",
-    "delta",
-    "state",
-    "reason",
-    "after_lock",
-)
+CHANGE_RESULT_COLUMNS: tuple[str, ...] = tuple(_native.CHANGE_RESULT_COLUMNS)
 
 #: The second table ``judge_arrow`` returns: one row per stored decision, after its changes.
-FINAL_STATE_COLUMNS = (
-    "order_id",
-    "amount",
-    "payout",
-    "delta",
-    "state",
-    "reason",
-    "accepted",
-    "lock_at",
-)
+FINAL_STATE_COLUMNS: tuple[str, ...] = tuple(_native.FINAL_STATE_COLUMNS)

@@ -8,6 +8,12 @@ Instant = Union[str, datetime]
 CreditPolicy = Literal["always", "if_involved", "if_winner"]
 CREDIT_POLICIES: Tuple[str, ...]
 """Every credit policy's name, as the crate declares them."""
+OUTPUT_COLUMNS: List[str]
+"""The columns ``attribute_arrow`` writes, in order."""
+CHANGE_RESULT_COLUMNS: List[str]
+"""The columns of ``judge_arrow``'s first table, in order."""
+FINAL_STATE_COLUMNS: List[str]
+"""The columns of ``judge_arrow``'s second table, in order."""
 PayoutSpec = Dict[str, int]
 """``{"fixed": minor_units}`` or ``{"percent_bps": basis_points}``."""
 Click = Tuple[int, Instant]

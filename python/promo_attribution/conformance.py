@@ -4,17 +4,28 @@
 
 Prints one line per failing case, then ``N passed, M failed``; exits non-zero when any case
 failed or a file could not be read. A field the runner does not know is a failure, never a
-silent skip (the format: ``shared/conformance/FORMAT.md``).
+silent skip (the format: ``conformance/FORMAT.md``).
+
+Each case's order is decided several ways, which must agree before the decision is compared
+with the expected one: by ``Engine.attribute`` on a fresh compile, by an engine compiled before
+anything was registered and brought up to date by ``Registry.refresh`` after every step, by the
+engines of the registry read back from its snapshot (trusted and validated), and, when pyarrow
+is installed, by ``Engine.attribute_arrow`` (the last line says when it is not).
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from datetime import timedelta
-from typing import Any, Dict, List
+from datetime import datetime, timedelta
+from typing import Any, Callable, Dict, List, Optional
 
-from . import PromoAttributionError, Registry
+from . import Engine, PromoAttributionError, Registry
+
+try:
+    import pyarrow as pa
+except ImportError:  # the batch path is checked only where pyarrow is installed
+    pa = None
 
 _CASE_KEYS = {"name", "note", "settings", "contracts", "codes", "events", "conversion", "expect",
               "exception_lists", "changes"}
@@ -58,10 +69,12 @@ def _crate_settings(vector: Dict[str, Any]) -> Dict[str, Any]:
     return settings
 
 
-def _build(case: Dict[str, Any]) -> Registry:
+def _build(case: Dict[str, Any], step: Callable[[Registry], None]) -> Registry:
+    """The case's registry; ``step`` is called after each change to it."""
     settings = case.get("settings", {})
     _only(settings, "settings", _SETTINGS)
     registry = Registry(**_crate_settings(settings))
+    step(registry)
     for code in case.get("codes", []):
         _only(code, "a code", _CODE_KEYS)
         kind = code.get("kind", "tracking")
@@ -78,17 +91,90 @@ def _build(case: Dict[str, Any]) -> Registry:
                                   ends_at=code.get("ends_at"), deal=code.get("deal"), label=code.get("label"))
         else:
             raise Unsupported(f"unsupported code kind {kind!r}")
+        step(registry)
     for contract in case.get("contracts", []):
         _only(contract, "a contract", {"partner", "from", "until", "payout"})
         registry.set_contract(contract["partner"], starts_at=contract.get("from"),
                               ends_at=contract.get("until"), payout=contract.get("payout"))
+        step(registry)
     for lst in case.get("exception_lists", []):
         _only(lst, "an exception list", {"name", "codes", "match_expression", "payout"})
         registry.add_exception_list(lst["name"], lst.get("codes", []), lst["payout"],
                                     match_expression=lst.get("match_expression"))
+        step(registry)
     for event in case.get("events", []):
         _apply(registry, event)
+        step(registry)
     return registry
+
+
+class _Refreshed:
+    """An engine compiled before anything was registered, refreshed after every step."""
+
+    def __init__(self) -> None:
+        self.engine: Optional[Engine] = None
+
+    def __call__(self, registry: Registry) -> None:
+        if self.engine is None:
+            self.engine = registry.compile()
+        else:
+            try:
+                self.engine = registry.refresh(self.engine)
+            except PromoAttributionError as err:
+                # A step compile refuses too (a bad regex, say) is the case's registry error,
+                # which compile raises; one that only refresh refuses is a failure of its own.
+                registry.compile()
+                raise _Disagreement(f"refresh failed where compile did not: {err}") from err
+
+
+class _Disagreement(Exception):
+    """Two ways of deciding the same order disagree."""
+
+
+def _shape(decision: Any) -> Dict[str, Any]:
+    """What the vectors say of a decision: absent keys rather than None."""
+    got: Dict[str, Any] = {"outcome": decision.outcome, "entered": list(decision.entered),
+                           "payout": decision.payout}
+    if decision.partner_id is not None:
+        got["partner"] = decision.partner_id
+    if decision.via is not None:
+        got["via"] = decision.via
+        if decision.via == "code":
+            got["code"] = decision.code_id
+    if decision.reason is not None:
+        got["reason"] = decision.reason
+    return got
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _batch_rows(engine: Engine, conversion: Dict[str, Any], clicks: List[tuple]) -> List[Dict[str, Any]]:
+    """The order through ``attribute_arrow``, 40 times over so that it crosses its pipeline."""
+    timestamp = pa.timestamp("us", tz="UTC")
+    schema = pa.schema([("order_id", pa.int64()), ("at", timestamp), ("codes", pa.list_(pa.string())),
+                        ("clicks", pa.list_(pa.struct([("partner_id", pa.int64()), ("at", timestamp)]))),
+                        ("amount", pa.int64())])
+    row = {"at": _instant(conversion["at"]), "codes": conversion.get("codes", []),
+           "clicks": [{"partner_id": p, "at": _instant(at)} for p, at in clicks],
+           "amount": conversion.get("amount", 0)}
+    table = pa.Table.from_pylist([{"order_id": i, **row} for i in range(40)], schema=schema)
+    return engine.attribute_arrow(table, threads=1).to_pylist()
+
+
+def _agree_in_batch(engine: Engine, conversion: Dict[str, Any], clicks: List[tuple],
+                    decision: Any) -> None:
+    """Checks that ``attribute_arrow`` decides the order as ``attribute`` did."""
+    if pa is not None:
+        for row in _batch_rows(engine, conversion, clicks):
+            batch = {"outcome": row["outcome"], "partner_id": row["partner_id"], "via": row["via"],
+                     "code_id": row["code_id"], "reason": row["reason"], "payout": row["payout"]}
+            single = {"outcome": decision.outcome, "partner_id": decision.partner_id,
+                      "via": decision.via, "code_id": decision.code_id, "reason": decision.reason,
+                      "payout": decision.payout}
+            if batch != single:
+                raise _Disagreement(f"attribute_arrow gave {batch}, attribute {single}")
 
 
 def _apply(registry: Registry, event: Dict[str, Any]) -> None:
@@ -115,8 +201,9 @@ def _apply(registry: Registry, event: Dict[str, Any]) -> None:
 
 
 def _got(case: Dict[str, Any]) -> Dict[str, Any]:
+    refreshed = _Refreshed()
     try:
-        registry = _build(case)
+        registry = _build(case, refreshed)
         engine = registry.compile()
     except PromoAttributionError as err:
         return {"outcome": "registry_error", "error": err.kind}
@@ -126,18 +213,21 @@ def _got(case: Dict[str, Any]) -> Dict[str, Any]:
     for click in conversion.get("clicks", []):
         _only(click, "a click", {"partner", "at"})
         clicks.append((click["partner"], click["at"]))
-    decision = engine.attribute(conversion["at"], conversion.get("codes", []), clicks,
+
+    def decide(engine: Engine) -> Any:
+        return engine.attribute(conversion["at"], conversion.get("codes", []), clicks,
                                 conversion.get("amount", 0))
-    got: Dict[str, Any] = {"outcome": decision.outcome, "entered": list(decision.entered),
-                           "payout": decision.payout}
-    if decision.partner_id is not None:
-        got["partner"] = decision.partner_id
-    if decision.via is not None:
-        got["via"] = decision.via
-        if decision.via == "code":
-            got["code"] = decision.code_id
-    if decision.reason is not None:
-        got["reason"] = decision.reason
+
+    decision = decide(engine)
+    got = _shape(decision)
+    _agree_in_batch(engine, conversion, clicks, decision)
+    snapshot = registry.to_bytes()
+    for path, other in [("the engine refreshed step by step", refreshed.engine),
+                        ("the snapshot read back", Registry.from_bytes(snapshot).compile()),
+                        ("the snapshot read back and validated",
+                         Registry.from_bytes(snapshot, validate=True).compile())]:
+        if _shape(decide(other)) != got:
+            raise _Disagreement(f"{path} decides {_shape(decide(other))}, a fresh compile {got}")
     if "changes" in case:
         got["changes"] = [_result(r) for r in decision.action.judge(_changes(case["changes"])).results]
     return got
@@ -193,7 +283,8 @@ def run(files: List[str]) -> int:
             name = case.get("name", "<unnamed>")
             try:
                 why = check(case)
-            except (Unsupported, KeyError, TypeError, ValueError, PromoAttributionError) as err:
+            except (Unsupported, _Disagreement, KeyError, TypeError, ValueError,
+                    PromoAttributionError) as err:
                 why = f"{type(err).__name__}: {err}"
             if why is None:
                 passed += 1
@@ -201,7 +292,8 @@ def run(files: List[str]) -> int:
                 failures.append(f"FAIL {path}: {name}: {why}")
     for line in failures:
         print(line)
-    print(f"{passed} passed, {len(failures)} failed")
+    batch = "" if pa is not None else " (attribute_arrow not checked: pyarrow is not installed)"
+    print(f"{passed} passed, {len(failures)} failed{batch}")
     return 1 if failures or unreadable or not files else 0
 
 

@@ -310,6 +310,16 @@ fn output_columns(
     ]
 }
 
+/// The names of the output columns, in order: the output schema's, so that the Python
+/// package's `OUTPUT_COLUMNS` cannot drift from what `attribute_arrow` writes.
+pub(crate) fn output_column_names() -> Vec<String> {
+    output_schema(&Field::new("order_id", DataType::Utf8, true))
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect()
+}
+
 /// The output schema for an input whose `order_id` is `order_field`.
 pub(crate) fn output_schema(order_field: &Field) -> SchemaRef {
     let empty = new_empty_array(order_field.data_type());

@@ -296,6 +296,29 @@ fn judge_all(
     (results, settled)
 }
 
+/// The names of the columns of `judge_arrow`'s two tables, in order, from the functions that
+/// write them (run on no rows): the Python package's `CHANGE_RESULT_COLUMNS` and
+/// `FINAL_STATE_COLUMNS` cannot drift from them.
+pub(crate) fn judged_column_names() -> (Vec<String>, Vec<String>) {
+    let names = |columns: Vec<(Field, ArrayRef)>| -> Vec<String> {
+        columns.into_iter().map(|(f, _)| f.name().clone()).collect()
+    };
+    let changes = Changes {
+        changes: Vec::new(),
+        orders: Vec::new(),
+        keys: Vec::new(),
+    };
+    let decisions = Decisions {
+        keys: Vec::new(),
+        actions: Vec::new(),
+        index: HashMap::default(),
+    };
+    (
+        names(result_columns(&changes, &[], true)),
+        names(final_columns(&decisions, &[], true)),
+    )
+}
+
 /// The order id column of the output: the join key, as the input typed it.
 fn key_column<'b>(keys: impl Iterator<Item = OrderKey<'b>>, text: bool) -> (Field, ArrayRef) {
     if text {

@@ -31,6 +31,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "CREDIT_POLICIES",
         promo_attribution::CreditPolicy::ALL.map(promo_attribution::CreditPolicy::as_str),
     )?;
+    // The columns the Arrow entry points write, from the code that writes them.
+    m.add("OUTPUT_COLUMNS", arrow::output_column_names())?;
+    let (change_results, final_states) = changes::judged_column_names();
+    m.add("CHANGE_RESULT_COLUMNS", change_results)?;
+    m.add("FINAL_STATE_COLUMNS", final_states)?;
     m.add_class::<registry::PyRegistry>()?;
     m.add_class::<registry::PyUpload>()?;
     m.add_class::<engine::PyEngine>()?;

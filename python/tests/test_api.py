@@ -191,6 +191,22 @@ def test_the_stubs_name_every_credit_policy_the_crate_declares():
         r.add_tracking(100 + i, f"P{i}", 1, credit=name)
 
 
+def test_the_column_lists_are_the_ones_written_and_do_not_change_by_accident():
+    # The lists come from the code that writes the columns; renaming or reordering one is a
+    # breaking change for every host that stores the output, so it is pinned here.
+    assert pa.OUTPUT_COLUMNS == (
+        "order_id", "outcome", "partner_id", "via", "code_id", "reason", "payout", "revision",
+        "at", "amount", "payout_source", "payout_rule", "payout_rate", "lock_at", "clawback",
+    )
+    assert pa.CHANGE_RESULT_COLUMNS == (
+        "order_id", "at", "kind", "rejected", "amount", "payout", "delta", "state", "reason",
+        "after_lock",
+    )
+    assert pa.FINAL_STATE_COLUMNS == (
+        "order_id", "amount", "payout", "delta", "state", "reason", "accepted", "lock_at",
+    )
+
+
 def test_settings_are_the_crates_names_and_values():
     r = pa.Registry(
         tracking="enabled",

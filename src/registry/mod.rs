@@ -63,10 +63,10 @@ pub(crate) use validate::Batch;
 /// let mut registry = Registry::new(Settings::default());
 /// let err = registry
 ///     .add_all([
-///         Code::tracking(CodeId(1), "SAVE10", PartnerId(1)).into(),
-///         Code::tracking(CodeId(2), "   ", PartnerId(1)).into(),
-///         Code::tracking(CodeId(3), "(", PartnerId(2)).regex().into(),
-///         Code::restricted(CodeId(4), "STAFF").into(),
+///         Code::tracking(CodeId(1), "SAVE10", PartnerId(1)),
+///         Code::tracking(CodeId(2), "   ", PartnerId(1)),
+///         Code::tracking(CodeId(3), "(", PartnerId(2)).regex(),
+///         Code::tracking(CodeId(4), "SAVE20", PartnerId(2)),
 ///     ])
 ///     .unwrap_err();
 /// assert_eq!(err.errors().len(), 2);
@@ -79,7 +79,8 @@ pub(crate) use validate::Batch;
 /// With the `serde` feature, a registry serialises as a snapshot of every definition —
 /// settings, codes with their lifecycle events and changes of terms, contracts, exception
 /// lists, the history — and reads back through the same validation as
-/// [`add`](Registry::add). An [`Engine`] is not serialised: compile it again from the registry
+/// [`add`](Registry::add), except that a code's text must already be trimmed, as `add` stores
+/// it. An [`Engine`] is not serialised: compile it again from the registry
 /// read back.
 #[derive(Debug)]
 pub struct Registry {
@@ -214,8 +215,30 @@ impl Registry {
     /// Rows are checked in order, each against the registry and the valid rows before it, so a
     /// duplicate inside the batch is reported at its second occurrence. The error lists every
     /// rejected row; each [`Error::row`] is the zero-based position in the batch.
-    pub fn add_all(&mut self, codes: impl IntoIterator<Item = Code>) -> Result<(), BulkError> {
-        let batch = self.validate_batch(codes)?;
+    ///
+    /// Like [`add`](Registry::add), it takes codes as they are built. Codes of one kind go in
+    /// as they come; a mix of kinds needs one type, `Code`:
+    ///
+    /// ```
+    /// use promo_attribution::{Code, CodeId, PartnerId, Registry};
+    ///
+    /// let mut registry = Registry::default();
+    /// registry.add_all([
+    ///     Code::tracking(CodeId(1), "JANE10", PartnerId(7)),
+    ///     Code::tracking(CodeId(2), "JANE20", PartnerId(7)),
+    /// ])?;
+    /// registry.add_all([
+    ///     Code::from(Code::tracking(CodeId(3), "MIKE10", PartnerId(8))),
+    ///     Code::from(Code::restricted(CodeId(4), "STAFF50")),
+    /// ])?;
+    /// assert_eq!(registry.len(), 4);
+    /// # Ok::<(), promo_attribution::BulkError>(())
+    /// ```
+    pub fn add_all<C: Into<Code>>(
+        &mut self,
+        codes: impl IntoIterator<Item = C>,
+    ) -> Result<(), BulkError> {
+        let batch = self.validate_batch(codes.into_iter().map(Into::into))?;
         self.insert_batch(batch);
         Ok(())
     }

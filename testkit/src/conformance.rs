@@ -1,8 +1,14 @@
 //! The conformance runner (`conformance/FORMAT.md`), shared by the `conformance`
 //! example, which CI runs over the shared vectors, and by the integration tests, which run the
-//! crate's own vectors under `cargo test`.
+//! vectors the repository carries under `cargo test`.
 //!
 //! A field the runner does not understand fails its case: a vector is never half-checked.
+//!
+//! Each case's order is decided four ways, which must agree before the decision is compared
+//! with the expected one: by `attribute` on a fresh compile, by the batch path, by an engine
+//! compiled before anything was registered and brought up to date by `refresh` after every
+//! step, and by the engines of the registry read back from its snapshot (trusted and
+//! validated).
 
 use std::time::Duration;
 
@@ -19,16 +25,18 @@ type Obj = Map<String, Value>;
 
 /// What a run over some files found.
 #[derive(Debug, Default)]
-pub(crate) struct Summary {
-    pub(crate) passed: usize,
+pub struct Summary {
+    /// How many cases passed.
+    pub passed: usize,
     /// One line per failing case, or per file that could not be read: `file: name: why`.
-    pub(crate) failures: Vec<String>,
-    pub(crate) unreadable: usize,
+    pub failures: Vec<String>,
+    /// How many of the failures are files that could not be read.
+    pub unreadable: usize,
 }
 
 impl Summary {
     /// The runner's last line: `N passed, M failed`.
-    pub(crate) fn line(&self) -> String {
+    pub fn line(&self) -> String {
         format!(
             "{} passed, {} failed",
             self.passed,
@@ -36,13 +44,14 @@ impl Summary {
         )
     }
 
-    pub(crate) fn ok(&self) -> bool {
+    /// Whether every case of every file passed.
+    pub fn ok(&self) -> bool {
         self.failures.is_empty()
     }
 }
 
 /// Runs every case of every file.
-pub(crate) fn run_files(files: &[String]) -> Summary {
+pub fn run_files(files: &[String]) -> Summary {
     let mut summary = Summary::default();
     for file in files {
         let cases = match read_cases(file) {
@@ -314,9 +323,41 @@ fn code(value: &Value) -> Result<Code, String> {
     }
 }
 
+/// The engines a case's registry gives: compiled at the end, and brought up by `refresh`.
+struct Built {
+    registry: Registry,
+    compiled: Engine,
+    refreshed: Engine,
+}
+
+/// An engine compiled before anything was registered, refreshed after each step, so that every
+/// vector checks the incremental path as well as the full compile.
+struct Refreshed(Engine);
+
+impl Refreshed {
+    /// `Ok(Some(kind))` when both `refresh` and a compile fail, with the compile's error.
+    fn step(&mut self, registry: &Registry) -> Result<Option<String>, String> {
+        match registry.refresh(&self.0) {
+            Ok(engine) => {
+                self.0 = engine;
+                Ok(None)
+            }
+            Err(refresh) => match registry.compile() {
+                Err(e) => Ok(Some(e.kind().as_str().to_owned())),
+                Ok(_) => Err(format!("refresh failed where compile did not: {refresh}")),
+            },
+        }
+    }
+}
+
 /// Registers everything the case defines; `Ok(Err(kind))` is a registry error to compare.
-fn build(case: &Obj) -> Result<Result<Engine, String>, String> {
+fn build(case: &Obj) -> Result<Result<Built, String>, String> {
     let mut registry = Registry::new(settings(case)?);
+    let mut refreshed = Refreshed(
+        registry
+            .compile()
+            .map_err(|e| format!("an empty program fails to compile: {e}"))?,
+    );
     let mut codes = Vec::new();
     for value in array(case, "codes")? {
         codes.push(code(value)?);
@@ -324,6 +365,9 @@ fn build(case: &Obj) -> Result<Result<Engine, String>, String> {
     for code in codes {
         if let Err(e) = registry.add(code) {
             return Ok(Err(e.kind().as_str().to_owned()));
+        }
+        if let Some(kind) = refreshed.step(&registry)? {
+            return Ok(Err(kind));
         }
     }
     for value in array(case, "contracts")? {
@@ -340,18 +384,49 @@ fn build(case: &Obj) -> Result<Result<Engine, String>, String> {
         if let Err(e) = registry.set_contract(partner, contract) {
             return Ok(Err(e.kind().as_str().to_owned()));
         }
+        if let Some(kind) = refreshed.step(&registry)? {
+            return Ok(Err(kind));
+        }
     }
     for value in array(case, "exception_lists")? {
         if let Err(e) = registry.add_exception_list(exception_list(value)?) {
             return Ok(Err(e.kind().as_str().to_owned()));
+        }
+        if let Some(kind) = refreshed.step(&registry)? {
+            return Ok(Err(kind));
         }
     }
     for value in array(case, "events")? {
         if let Err(e) = registry.apply([event(value)?]) {
             return Ok(Err(e.errors()[0].kind().as_str().to_owned()));
         }
+        if let Some(kind) = refreshed.step(&registry)? {
+            return Ok(Err(kind));
+        }
     }
-    Ok(registry.compile().map_err(|e| e.kind().as_str().to_owned()))
+    Ok(match registry.compile() {
+        Ok(compiled) => Ok(Built {
+            registry,
+            compiled,
+            refreshed: refreshed.0,
+        }),
+        Err(e) => Err(e.kind().as_str().to_owned()),
+    })
+}
+
+/// The engines of the registry read back from its binary snapshot, trusted and validated.
+fn read_back(registry: &Registry) -> Result<[Engine; 2], String> {
+    let bytes = registry.to_bytes();
+    let trusted = Registry::from_bytes(&bytes)
+        .map_err(|e| format!("its snapshot does not read back: {e}"))?;
+    let validated = Registry::from_bytes_validated(&bytes)
+        .map_err(|e| format!("its snapshot does not pass validation: {e}"))?;
+    let compile = |registry: Registry| {
+        registry
+            .compile()
+            .map_err(|e| format!("the registry read back does not compile: {e}"))
+    };
+    Ok([compile(trusted)?, compile(validated)?])
 }
 
 /// One event: a lifecycle action or a live change (`FORMAT.md` § events).
@@ -455,8 +530,8 @@ fn run_case(value: &Value) -> Result<(), String> {
             "outcome", "partner", "via", "code", "reason", "entered", "error", "payout", "changes",
         ],
     )?;
-    let engine = match build(case)? {
-        Ok(engine) => engine,
+    let built = match build(case)? {
+        Ok(built) => built,
         Err(kind) => {
             let got = format!("registry_error {kind}");
             let wanted = match string(expect, "outcome")? {
@@ -496,14 +571,29 @@ fn run_case(value: &Value) -> Result<(), String> {
         .codes(&texts)
         .clicks(&clicks)
         .amount(amount);
-    let decision = engine.attribute(&conversion);
+    let decision = built.compiled.attribute(&conversion);
     // The batch path decides as `attribute` does: the order, many times over so that it goes
     // through every stage of the batch's pipeline.
-    for attribution in engine.attribute_batch(&[conversion; 40]) {
+    for attribution in built.compiled.attribute_batch(&[conversion; 40]) {
         if attribution != decision.attribution() {
             return Err(format!(
                 "attribute_batch gave {attribution:?}, attribute {:?}",
                 decision.attribution()
+            ));
+        }
+    }
+    let [trusted, validated] = read_back(&built.registry)?;
+    for (path, engine) in [
+        ("the engine refreshed step by step", &built.refreshed),
+        ("the snapshot read back", &trusted),
+        ("the snapshot read back and validated", &validated),
+    ] {
+        let other = engine.attribute(&conversion);
+        if other != decision {
+            return Err(format!(
+                "{path} decides {}, a fresh compile {}",
+                describe(&other),
+                describe(&decision)
             ));
         }
     }

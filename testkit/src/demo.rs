@@ -2,28 +2,21 @@
 //! influencer, coupon sites, a blog and a podcast, their codes and contracts, and a seeded
 //! generator of a day of orders.
 
-// Each example uses a different part of the module.
-#![allow(dead_code)]
-// The demo definitions are fixed and valid; a failure is a bug in this file.
-#![allow(clippy::expect_used)]
-
 use promo_attribution::{
     Click, Code, CodeId, Contract, CreditPolicy, ExceptionList, PartnerId, Payout, Registry,
     Settings, Timestamp, Window,
 };
 
-#[path = "../../benches/support/workload.rs"]
-mod workload;
+use crate::workload::Rng;
 
-use workload::Rng;
-
-pub(crate) const DAY_MS: i64 = 86_400_000;
+/// A day, in milliseconds.
+pub const DAY_MS: i64 = 86_400_000;
 
 /// 2026-03-09T00:00:00Z, a Monday.
-pub(crate) const MONDAY: Timestamp = Timestamp::from_unix_millis(1_773_014_400_000);
+pub const MONDAY: Timestamp = Timestamp::from_unix_millis(1_773_014_400_000);
 
 /// Partner names, by id, for printing.
-pub(crate) fn partner_name(id: PartnerId) -> &'static str {
+pub fn partner_name(id: PartnerId) -> &'static str {
     match id.0 {
         1 => "jane (influencer)",
         2 => "couponhub",
@@ -37,7 +30,7 @@ pub(crate) fn partner_name(id: PartnerId) -> &'static str {
 }
 
 /// The demo program: 8 % of the order by default, 12 % for jane, $0 on site-wide codes.
-pub(crate) fn registry() -> Registry {
+pub fn registry() -> Registry {
     let mut settings = Settings::default();
     settings.payout = Payout::PercentBps(800);
     let mut registry = Registry::new(settings);
@@ -82,7 +75,9 @@ pub(crate) fn registry() -> Registry {
     registry
 }
 
-pub(crate) trait PlusDays {
+/// Whole days after an instant (or before it, when negative).
+pub trait PlusDays {
+    /// This instant `days` days later.
     fn plus_days(self, days: i64) -> Timestamp;
 }
 
@@ -93,12 +88,17 @@ impl PlusDays for Timestamp {
 }
 
 /// One generated order, owning its inputs.
-pub(crate) struct Order {
-    pub(crate) id: String,
-    pub(crate) at: Timestamp,
-    pub(crate) codes: Vec<String>,
-    pub(crate) clicks: Vec<Click>,
-    pub(crate) amount: u64,
+pub struct Order {
+    /// The order's id, as a host would print it.
+    pub id: String,
+    /// When it was placed.
+    pub at: Timestamp,
+    /// The codes typed at checkout.
+    pub codes: Vec<String>,
+    /// The partner clicks on its path.
+    pub clicks: Vec<Click>,
+    /// Its amount, in minor units.
+    pub amount: u64,
 }
 
 /// Entered codes, how often customers type them (parts per 100 of orders with a code), and the
@@ -121,12 +121,7 @@ const OWNER_CLICK_PERCENT: usize = 75;
 
 /// The orders of one day. A `leak` puts that code on a share of the day's orders, typed without
 /// any click by its owner, as when a code escapes to a coupon site.
-pub(crate) fn day(
-    start: Timestamp,
-    orders: usize,
-    seed: u64,
-    leak: Option<(&str, usize)>,
-) -> Vec<Order> {
+pub fn day(start: Timestamp, orders: usize, seed: u64, leak: Option<(&str, usize)>) -> Vec<Order> {
     let mut rng = Rng(seed | 1);
     let total_weight: usize = POPULARITY.iter().map(|(_, w, _)| w).sum();
     (0..orders)

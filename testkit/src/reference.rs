@@ -27,7 +27,8 @@ type TermChange = (CodeId, Timestamp, Option<PartnerId>, Option<CreditPolicy>);
 /// An exception list: its codes trimmed and folded, its expression compiled alone.
 type List = (Vec<String>, Option<regex::Regex>, Payout);
 
-pub(crate) struct Reference {
+/// A program as the reference holds it: what was registered, as plainly as it can be kept.
+pub struct Reference {
     settings: Settings,
     /// Registration order; removed codes are gone.
     codes: Vec<Entry>,
@@ -38,20 +39,28 @@ pub(crate) struct Reference {
 
 /// What the reference decides: the parts of a [`Decision`] it can check.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Expected {
-    pub(crate) outcome: Outcome,
-    pub(crate) code: Option<CodeId>,
-    pub(crate) click_winner: Option<PartnerId>,
-    pub(crate) entered: Vec<CodeHit>,
-    /// In the order [`Decision::other_matches`] promises.
-    pub(crate) others: Vec<OtherMatch>,
-    pub(crate) others_left_out: usize,
-    pub(crate) payout: u64,
-    pub(crate) payout_rule: Option<PayoutRule>,
+pub struct Expected {
+    /// [`Decision::outcome`].
+    pub outcome: Outcome,
+    /// [`Decision::code`].
+    pub code: Option<CodeId>,
+    /// [`Decision::click_winner`].
+    pub click_winner: Option<PartnerId>,
+    /// [`Decision::entered`].
+    pub entered: Vec<CodeHit>,
+    /// [`Decision::other_matches`], in the order it promises.
+    pub others: Vec<OtherMatch>,
+    /// [`Decision::other_matches_left_out`].
+    pub others_left_out: usize,
+    /// [`Decision::payout`].
+    pub payout: u64,
+    /// [`Decision::payout_rule`].
+    pub payout_rule: Option<PayoutRule>,
 }
 
 impl Expected {
-    pub(crate) fn of(decision: &Decision) -> Expected {
+    /// The parts of an engine's decision the reference decides too.
+    pub fn of(decision: &Decision) -> Expected {
         Expected {
             outcome: decision.outcome(),
             code: decision.code(),
@@ -92,7 +101,7 @@ fn percent(amount: u64, bps: u32) -> u64 {
 
 impl Reference {
     /// A program with these settings and nothing registered.
-    pub(crate) fn new(settings: Settings) -> Self {
+    pub fn new(settings: Settings) -> Self {
         Reference {
             settings,
             codes: Vec::new(),
@@ -110,7 +119,7 @@ impl Reference {
     }
 
     /// Records a change the registry accepted (a batch's changes one after another).
-    pub(crate) fn record(&mut self, change: &Change) {
+    pub fn record(&mut self, change: &Change) {
         match change {
             Change::Add { code } => {
                 // SPEC §3: a code is registered with its text trimmed.
@@ -274,7 +283,8 @@ impl Reference {
         }
     }
 
-    pub(crate) fn attribute(&self, conversion: &Conversion<'_>) -> Expected {
+    /// What SPEC §4–§5 and §7 decide for this order, worked out the slow, plain way.
+    pub fn attribute(&self, conversion: &Conversion<'_>) -> Expected {
         let s = &self.settings;
         let at = conversion.at;
         let always_owner = |partner: PartnerId| {

@@ -1,32 +1,29 @@
-//! Deterministic, seeded workloads shared by `benches/attribute.rs` and
-//! `examples/bench_report.rs`, so that both measure the same registries and queries.
+//! Deterministic, seeded workloads shared by `benches/attribute.rs` and the `bench_report`
+//! example, so that both measure the same registries and queries.
 //!
 //! Shapes follow what programs really hold: exact codes of 6–16 letters and digits, some with a
 //! dash; regex families with a literal prefix (`^JANE\d+$`, `^JANE[0-9]{4}$`,
 //! `^JANE-[A-Z0-9]{6}$`, `^JANE(20|25|50)OFF$`) and a few without one.
-
-// Each includer uses a different part of the module.
-#![allow(dead_code)]
-// A generated fixture that fails to build is a bug in the generator: panicking is the report.
-#![allow(clippy::expect_used)]
 
 use std::collections::HashSet;
 
 use promo_attribution::{Code, CodeId, PartnerId, Registry};
 
 /// xorshift64*: deterministic and dependency-free.
-pub(crate) struct Rng(pub(crate) u64);
+pub struct Rng(pub u64);
 
 impl Rng {
-    pub(crate) fn next(&mut self) -> u64 {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
-    pub(crate) fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
     }
 
     fn pick(&mut self, alphabet: &[u8]) -> char {
@@ -39,7 +36,7 @@ const LETTERS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const DIGITS: &[u8] = b"0123456789";
 
 /// An exact code: 6–16 characters, one in six with a dash inside.
-pub(crate) fn exact_code(rng: &mut Rng) -> String {
+pub fn exact_code(rng: &mut Rng) -> String {
     let len = 6 + rng.below(11);
     let mut code: String = (0..len).map(|_| rng.pick(ALNUM)).collect();
     if rng.below(6) == 0 {
@@ -50,7 +47,7 @@ pub(crate) fn exact_code(rng: &mut Rng) -> String {
 }
 
 /// `n` distinct exact codes.
-pub(crate) fn exact_codes(n: usize, seed: u64) -> Vec<String> {
+pub fn exact_codes(n: usize, seed: u64) -> Vec<String> {
     let mut rng = Rng(seed);
     let mut seen = HashSet::with_capacity(n);
     let mut codes = Vec::with_capacity(n);
@@ -64,16 +61,20 @@ pub(crate) fn exact_codes(n: usize, seed: u64) -> Vec<String> {
 }
 
 /// A regex code with a matching text and a near miss (the prefix right, the rest wrong).
-pub(crate) struct RegexCode {
-    pub(crate) pattern: String,
-    pub(crate) hit: String,
-    pub(crate) near_miss: String,
-    pub(crate) prefixed: bool,
+pub struct RegexCode {
+    /// The pattern registered.
+    pub pattern: String,
+    /// A text the pattern matches.
+    pub hit: String,
+    /// A text with the pattern's prefix that the pattern does not match.
+    pub near_miss: String,
+    /// Whether the pattern has a literal prefix.
+    pub prefixed: bool,
 }
 
 /// `n` regex codes: prefix-like families on distinct words, plus one in 1,250 (at least one)
 /// without a literal prefix.
-pub(crate) fn regex_codes(n: usize, seed: u64) -> Vec<RegexCode> {
+pub fn regex_codes(n: usize, seed: u64) -> Vec<RegexCode> {
     let mut rng = Rng(seed);
     let unprefixed = if n == 0 { 0 } else { (n / 1250).max(1) };
     let mut words = HashSet::new();
@@ -148,13 +149,13 @@ pub(crate) fn regex_codes(n: usize, seed: u64) -> Vec<RegexCode> {
 
 /// Registers exact codes (ids from 0) and regex codes (ids after them), owners spread over
 /// 5,000 partners.
-pub(crate) fn registry(exact: &[String], regex: &[RegexCode]) -> Registry {
+pub fn registry(exact: &[String], regex: &[RegexCode]) -> Registry {
     let mut registry = Registry::default();
     let codes = exact
         .iter()
         .enumerate()
         .map(|(i, text)| {
-            Code::tracking(CodeId(i as u64), text.as_str(), PartnerId(i as u64 % 5000)).into()
+            Code::tracking(CodeId(i as u64), text.as_str(), PartnerId(i as u64 % 5000))
         })
         .chain(regex.iter().enumerate().map(|(i, r)| {
             Code::tracking(
@@ -163,7 +164,6 @@ pub(crate) fn registry(exact: &[String], regex: &[RegexCode]) -> Registry {
                 PartnerId(i as u64 % 5000),
             )
             .regex()
-            .into()
         }));
     registry
         .add_all(codes)
@@ -172,34 +172,42 @@ pub(crate) fn registry(exact: &[String], regex: &[RegexCode]) -> Registry {
 }
 
 /// Texts stored back to back in one buffer, so that walking them is a linear scan.
-pub(crate) struct Texts {
+pub struct PackedTexts {
     buf: String,
     ends: Vec<u32>,
 }
 
-impl Texts {
-    pub(crate) fn new(texts: impl IntoIterator<Item = String>) -> Texts {
+impl PackedTexts {
+    /// The texts, in order.
+    pub fn new(texts: impl IntoIterator<Item = String>) -> PackedTexts {
         let mut buf = String::new();
         let mut ends = Vec::new();
         for text in texts {
             buf.push_str(&text);
             ends.push(buf.len() as u32);
         }
-        Texts { buf, ends }
+        PackedTexts { buf, ends }
     }
 
-    pub(crate) fn len(&self) -> usize {
+    /// How many texts there are.
+    pub fn len(&self) -> usize {
         self.ends.len()
     }
 
-    pub(crate) fn get(&self, i: usize) -> &str {
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The `i`th text.
+    pub fn get(&self, i: usize) -> &str {
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
         &self.buf[start..self.ends[i] as usize]
     }
 }
 
 /// Exact codes of the registry's shape that it does not hold.
-pub(crate) fn misses(registered: &[String], n: usize, seed: u64) -> Vec<String> {
+pub fn misses(registered: &[String], n: usize, seed: u64) -> Vec<String> {
     let known: HashSet<&str> = registered.iter().map(String::as_str).collect();
     let mut rng = Rng(seed);
     let mut out = Vec::with_capacity(n);
@@ -213,7 +221,7 @@ pub(crate) fn misses(registered: &[String], n: usize, seed: u64) -> Vec<String> 
 }
 
 /// `n` texts drawn uniformly from `from`.
-pub(crate) fn sample(from: &[String], n: usize, seed: u64) -> Vec<String> {
+pub fn sample(from: &[String], n: usize, seed: u64) -> Vec<String> {
     let mut rng = Rng(seed);
     (0..n)
         .map(|_| from[rng.below(from.len())].clone())
@@ -221,7 +229,7 @@ pub(crate) fn sample(from: &[String], n: usize, seed: u64) -> Vec<String> {
 }
 
 /// The same texts with the case of each letter flipped at random.
-pub(crate) fn mixed_case(texts: &[String], seed: u64) -> Vec<String> {
+pub fn mixed_case(texts: &[String], seed: u64) -> Vec<String> {
     let mut rng = Rng(seed);
     texts
         .iter()
@@ -241,7 +249,7 @@ pub(crate) fn mixed_case(texts: &[String], seed: u64) -> Vec<String> {
 
 /// Texts that walk part of the way into a regex prefix and leave it: each pattern's word minus
 /// its last letter, then `9Z`, which no family's tail accepts.
-pub(crate) fn regex_misses(regex: &[RegexCode], n: usize, seed: u64) -> Vec<String> {
+pub fn regex_misses(regex: &[RegexCode], n: usize, seed: u64) -> Vec<String> {
     let prefixed: Vec<&RegexCode> = regex.iter().filter(|r| r.prefixed).collect();
     let mut rng = Rng(seed);
     (0..n)
@@ -254,11 +262,11 @@ pub(crate) fn regex_misses(regex: &[RegexCode], n: usize, seed: u64) -> Vec<Stri
 }
 
 /// The instant every generated order is attributed at.
-pub(crate) const ORDER_AT: i64 = 1_773_144_000;
+pub const ORDER_AT: i64 = 1_773_144_000;
 
 /// `n` orders of 0–3 codes, each drawn by `pick`, and 0–8 clicks by any of 5,000 partners in
 /// the 20 days before [`ORDER_AT`].
-pub(crate) fn orders<'t>(
+pub fn orders<'t>(
     n: usize,
     seed: u64,
     mut pick: impl FnMut(&mut Rng) -> &'t str,
@@ -283,7 +291,7 @@ pub(crate) fn orders<'t>(
 
 /// Prose of about `bytes` bytes, with a code from `code` after every 20 to 60 words, set off by
 /// spaces and punctuation as a coupon site would print it.
-pub(crate) fn page(bytes: usize, seed: u64, mut code: impl FnMut(&mut Rng) -> String) -> String {
+pub fn page(bytes: usize, seed: u64, mut code: impl FnMut(&mut Rng) -> String) -> String {
     const WORDS: &[&str] = &[
         "the",
         "best",
