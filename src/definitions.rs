@@ -275,7 +275,7 @@ impl TermUpdate {
 }
 
 /// What a registry hands an engine to compile, or to be brought up to date from.
-pub(crate) struct Source<'a> {
+pub(crate) struct RegistryView<'a> {
     pub(crate) settings: &'a Settings,
     /// Every code in registration order, removed ones included: positions are shared.
     pub(crate) entries: &'a [Entry],

@@ -13,7 +13,7 @@ use crate::model::{
     Change, Checkpoint, Click, Code, Contract, Conversion, CreditPolicy, ExceptionList,
     LifecycleEvent, PartnerId, Settings, Timestamp,
 };
-use crate::registry::{Check, Image, ImageChange, ImageCode, ImageEntry, Registry, Stretch};
+use crate::registry::{Image, ImageChange, ImageCode, ImageEntry, ReadMode, Registry, Stretch};
 
 /// The shape this version writes. A snapshot of a format it does not read is an error that
 /// says so, never a guess. Format 3 added the settings of SPEC §10 (`lock_after_ms`,
@@ -241,7 +241,7 @@ impl Serialize for Registry {
 impl<'de> Deserialize<'de> for Registry {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Registry, D::Error> {
         let image = deserializer.deserialize_struct("Snapshot", &FIELDS, SnapshotVisitor)?;
-        Registry::from_image(image, Check::Validate).map_err(D::Error::custom)
+        Registry::from_image(image, ReadMode::Validate).map_err(D::Error::custom)
     }
 }
 

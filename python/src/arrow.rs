@@ -22,7 +22,7 @@ use crate::action::takes_clawback;
 use crate::capsule::ArrowBatch;
 use crate::convert::{outcome_parts, payout_rule_parts, payout_source_name};
 use crate::table::{
-    Failure, Instants, List, Texts, amounts, bad_cell, bad_column, column, describe, int64,
+    Failure, Instants, List, StringColumn, amounts, bad_cell, bad_column, column, describe, int64,
     required, timestamp_column, timestamp_field, timestamps,
 };
 
@@ -102,7 +102,7 @@ fn read<'b>(batch: &'b RecordBatch, first_row: usize, routed: bool) -> Result<Ro
                     .to_owned(),
             )
         })?;
-    let code_texts = Texts::of(codes.values().as_ref()).ok_or_else(|| {
+    let code_texts = StringColumn::of(codes.values().as_ref()).ok_or_else(|| {
         bad_column(
             "codes",
             format!(

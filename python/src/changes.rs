@@ -17,7 +17,7 @@ use crate::action::{ResultParts, clawback_of};
 use crate::capsule::{self, ArrowBatch};
 use crate::convert::stored_payout_rule;
 use crate::table::{
-    Failure, Instants, Texts, amounts, bad_cell, bad_column, column, int64, required,
+    Failure, Instants, StringColumn, amounts, bad_cell, bad_column, column, int64, required,
     timestamp_column, timestamp_field, timestamps,
 };
 
@@ -31,7 +31,7 @@ enum OrderKey<'b> {
 /// The order ids of one column, or why they cannot be read.
 enum OrderIds<'b> {
     Int(&'b Int64Array),
-    Text(Texts<'b>),
+    Text(StringColumn<'b>),
 }
 
 impl<'b> OrderIds<'b> {
@@ -40,15 +40,17 @@ impl<'b> OrderIds<'b> {
         if let Some(ints) = ids.as_primitive_opt::<Int64Type>() {
             return Ok(OrderIds::Int(ints));
         }
-        Texts::of(ids.as_ref()).map(OrderIds::Text).ok_or_else(|| {
-            bad_column(
-                "order_id",
-                format!(
-                    "column \"order_id\" is {}: expected string or int64",
-                    ids.data_type()
-                ),
-            )
-        })
+        StringColumn::of(ids.as_ref())
+            .map(OrderIds::Text)
+            .ok_or_else(|| {
+                bad_column(
+                    "order_id",
+                    format!(
+                        "column \"order_id\" is {}: expected string or int64",
+                        ids.data_type()
+                    ),
+                )
+            })
     }
 
     fn get(&self, row: usize) -> Option<OrderKey<'b>> {
@@ -164,10 +166,10 @@ fn read_decisions<'b>(batches: &'b [RecordBatch]) -> Result<Decisions<'b>, Failu
 fn optional_texts<'b>(
     batch: &'b RecordBatch,
     name: &'static str,
-) -> Result<Option<Texts<'b>>, Failure> {
+) -> Result<Option<StringColumn<'b>>, Failure> {
     match column(batch, name) {
         None => Ok(None),
-        Some(c) => Texts::of(c.as_ref()).map(Some).ok_or_else(|| {
+        Some(c) => StringColumn::of(c.as_ref()).map(Some).ok_or_else(|| {
             bad_column(
                 name,
                 format!("column {name:?} is {}: expected string", c.data_type()),

@@ -196,27 +196,27 @@ impl<'a> List<'a> {
 }
 
 /// A string array of any layout.
-pub(crate) enum Texts<'a> {
+pub(crate) enum StringColumn<'a> {
     Utf8(&'a arrow_array::StringArray),
     Large(&'a arrow_array::LargeStringArray),
     View(&'a arrow_array::StringViewArray),
 }
 
-impl<'a> Texts<'a> {
-    pub(crate) fn of(column: &'a dyn Array) -> Option<Texts<'a>> {
+impl<'a> StringColumn<'a> {
+    pub(crate) fn of(column: &'a dyn Array) -> Option<StringColumn<'a>> {
         match column.data_type() {
-            DataType::Utf8 => Some(Texts::Utf8(column.as_string::<i32>())),
-            DataType::LargeUtf8 => Some(Texts::Large(column.as_string::<i64>())),
-            DataType::Utf8View => Some(Texts::View(column.as_string_view())),
+            DataType::Utf8 => Some(StringColumn::Utf8(column.as_string::<i32>())),
+            DataType::LargeUtf8 => Some(StringColumn::Large(column.as_string::<i64>())),
+            DataType::Utf8View => Some(StringColumn::View(column.as_string_view())),
             _ => None,
         }
     }
 
     pub(crate) fn get(&self, i: usize) -> Option<&'a str> {
         match self {
-            Texts::Utf8(a) => (!a.is_null(i)).then(|| a.value(i)),
-            Texts::Large(a) => (!a.is_null(i)).then(|| a.value(i)),
-            Texts::View(a) => (!a.is_null(i)).then(|| a.value(i)),
+            StringColumn::Utf8(a) => (!a.is_null(i)).then(|| a.value(i)),
+            StringColumn::Large(a) => (!a.is_null(i)).then(|| a.value(i)),
+            StringColumn::View(a) => (!a.is_null(i)).then(|| a.value(i)),
         }
     }
 }
@@ -242,7 +242,7 @@ pub(crate) fn int64<'b>(
 
 /// `row 17 (order_id "A-17")`, for error messages.
 pub(crate) fn describe(order_ids: &dyn Array, row: usize, global: usize) -> String {
-    let id = if let Some(texts) = Texts::of(order_ids) {
+    let id = if let Some(texts) = StringColumn::of(order_ids) {
         texts.get(row).map(|t| format!("{t:?}"))
     } else {
         order_ids

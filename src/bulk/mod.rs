@@ -15,7 +15,7 @@ use crate::registry::Registry;
 use columns::{Col, Header};
 pub use export::{export_csv, export_csv_to};
 use row::Draft;
-use source::Source;
+use source::CountingReader;
 
 /// One valid row of a reviewed bulk file: the code it would create, and where.
 #[cfg_attr(docsrs, doc(cfg(feature = "csv")))]
@@ -393,7 +393,7 @@ fn read(data: impl io::Read) -> Read {
     let mut reader = ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(Source::new(data));
+        .from_reader(CountingReader::new(data));
     let mut read = Read {
         header: None,
         raw_header: None,
@@ -466,7 +466,7 @@ type NotUtf8 = (usize, Error);
 /// is not UTF-8. `None` at the end, and after a reader error, which is pushed onto `problems`:
 /// an error in the stream itself leaves no sure way past it.
 fn next_record<R: io::Read>(
-    reader: &mut csv::Reader<Source<R>>,
+    reader: &mut csv::Reader<CountingReader<R>>,
     problems: &mut Vec<Error>,
 ) -> Option<(u64, ByteRecord, Result<StringRecord, NotUtf8>)> {
     let mut record = ByteRecord::new();

@@ -47,7 +47,7 @@ impl WideEncoding {
 }
 
 /// Reads a bulk file for the parser, counting lines as the bytes go by.
-pub(super) struct Source<R> {
+pub(super) struct CountingReader<R> {
     inner: R,
     checked: bool,
     /// Bytes read while looking for a mark that were not one, to hand out first.
@@ -56,9 +56,9 @@ pub(super) struct Source<R> {
     lines: LineCounter,
 }
 
-impl<R: io::Read> Source<R> {
-    pub(super) fn new(inner: R) -> Source<R> {
-        Source {
+impl<R: io::Read> CountingReader<R> {
+    pub(super) fn new(inner: R) -> CountingReader<R> {
+        CountingReader {
             inner,
             checked: false,
             pending: Vec::new(),
@@ -102,7 +102,7 @@ impl<R: io::Read> Source<R> {
     }
 }
 
-impl<R: io::Read> io::Read for Source<R> {
+impl<R: io::Read> io::Read for CountingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if !self.checked {
             self.check_mark()?;
@@ -213,7 +213,7 @@ mod tests {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .from_reader(Source::new(OneByte(data)));
+            .from_reader(CountingReader::new(OneByte(data)));
         let mut record = csv::ByteRecord::new();
         let mut out = Vec::new();
         while reader.read_byte_record(&mut record).unwrap_or(false) {
@@ -275,7 +275,7 @@ mod tests {
             (b"a", None),
         ];
         for (data, wide) in cases {
-            let mut source = Source::new(data);
+            let mut source = CountingReader::new(data);
             let mut out = Vec::new();
             source.read_to_end(&mut out).unwrap_or_default();
             assert_eq!(source.wide_encoding(), wide, "{data:?}");

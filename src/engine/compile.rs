@@ -8,7 +8,7 @@ use super::payouts::ExceptionLists;
 use super::positions::Positions;
 use super::shared::{Chunked, Layered};
 use super::state::{CodeRecord, Kind, State};
-use crate::definitions::{Entry, Source, Touched};
+use crate::definitions::{Entry, RegistryView, Touched};
 use crate::matching::{Matcher, Pattern};
 use crate::model::{AlwaysOwnerClicks, CodeTracking, Error, Settings};
 
@@ -22,7 +22,7 @@ const MAX_CHANGED: usize = 65_536;
 
 /// Compiles the state of an engine. Fails only on capacity (see
 /// [`Registry::compile`](crate::Registry::compile)).
-pub(crate) fn compile(source: &Source<'_>) -> Result<State, Error> {
+pub(crate) fn compile(source: &RegistryView<'_>) -> Result<State, Error> {
     let settings = source.settings;
     let base = Matcher::build(
         0,
@@ -60,7 +60,7 @@ pub(crate) fn compile(source: &Source<'_>) -> Result<State, Error> {
 /// full compile, or the changes to its maps, have grown past what keeps lookups as fast.
 pub(crate) fn refresh(
     state: &State,
-    source: &Source<'_>,
+    source: &RegistryView<'_>,
     touched: &Touched,
 ) -> Result<State, Error> {
     if needs_compaction(state, source.entries.len(), touched) {

@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use smallvec::SmallVec;
 
-use crate::definitions::{Source, Touched};
+use crate::definitions::{RegistryView, Touched};
 use crate::model::{
     Attribution, Availability, Code, CodeHit, CodeId, CodeState, Conflict, Conversion, Decision,
     Error, GenerateRequest, Generated, MemoryUsage, PartnerId, Settings, Sighting, SightingCheck,
@@ -75,7 +75,7 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
-    pub(crate) fn compile(source: &Source<'_>) -> Result<Engine, Error> {
+    pub(crate) fn compile(source: &RegistryView<'_>) -> Result<Engine, Error> {
         Ok(Engine {
             state: Arc::new(compile::compile(source)?),
         })
@@ -84,7 +84,11 @@ impl Engine {
     /// This engine brought up to the source's revision, given what changed since its own (the
     /// caller checked that the engine comes from the source's registry, at a revision not
     /// after its own); a full compile when it has taken in too many changes since its last.
-    pub(crate) fn refresh(&self, source: &Source<'_>, touched: &Touched) -> Result<Engine, Error> {
+    pub(crate) fn refresh(
+        &self,
+        source: &RegistryView<'_>,
+        touched: &Touched,
+    ) -> Result<Engine, Error> {
         let state = &*self.state;
         if state.revision == source.revision {
             return Ok(self.clone());

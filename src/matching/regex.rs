@@ -36,7 +36,7 @@ const FILTER_MIN_PATTERNS: usize = 5;
 
 /// How one pattern is checked.
 #[derive(Clone, Copy)]
-enum Check {
+enum PatternCheck {
     Automaton(u32),
     /// A pattern of the shared fallback regex.
     Fallback(u32),
@@ -50,7 +50,7 @@ const ANYWHERE: u32 = u32::MAX;
 pub(crate) struct RegexMatcher {
     /// Pattern id → the caller's code index.
     code_of: Vec<u32>,
-    checks: Vec<Check>,
+    checks: Vec<PatternCheck>,
     automata: Automata,
     fallback: Option<meta::Regex>,
     prefixes: Prefixes,
@@ -109,7 +109,7 @@ impl RegexMatcher {
                 }
             }
             checks.push(match automata.add(hir, whole_code) {
-                Some(id) => Check::Automaton(id),
+                Some(id) => PatternCheck::Automaton(id),
                 None => {
                     let id = u32::try_from(fallback_hirs.len()).map_err(|_| too_many())?;
                     // Searched anchored at the start of the code: a pattern that may match
@@ -119,7 +119,7 @@ impl RegexMatcher {
                     } else {
                         pattern::anywhere(hir.clone())
                     });
-                    Check::Fallback(id)
+                    PatternCheck::Fallback(id)
                 }
             });
         }
@@ -238,7 +238,7 @@ impl RegexMatcher {
         #[cfg(test)]
         tests::CHECKS.with(|n| n.set(n.get() + 1));
         match self.checks[pid as usize] {
-            Check::Automaton(id) => {
+            PatternCheck::Automaton(id) => {
                 // A match may start at any later occurrence of the prefix too: search from the
                 // first one rather than check at each.
                 let start = if self.whole_code {
@@ -250,7 +250,7 @@ impl RegexMatcher {
                 };
                 self.automata.is_match(id, text, start)
             }
-            Check::Fallback(id) => {
+            PatternCheck::Fallback(id) => {
                 let (Some(regex), Ok(id)) = (&self.fallback, PatternID::new(id as usize)) else {
                     return false;
                 };
@@ -266,7 +266,7 @@ impl RegexMatcher {
     /// Heap bytes held, as far as the parts report them.
     pub(crate) fn memory_usage(&self) -> usize {
         self.code_of.capacity() * size_of::<u32>()
-            + self.checks.capacity() * size_of::<Check>()
+            + self.checks.capacity() * size_of::<PatternCheck>()
             + self.automata.memory_usage()
             + self.fallback.as_ref().map_or(0, meta::Regex::memory_usage)
             + self.prefixes.memory_usage()

@@ -36,23 +36,23 @@ impl Click {
 /// assert_eq!(codes, EnteredCodes::from(&["SAVE10", " bob15 "]));
 /// ```
 #[derive(Clone, Copy)]
-pub struct EnteredCodes<'a>(Texts<'a>);
+pub struct EnteredCodes<'a>(EnteredTexts<'a>);
 
 #[derive(Clone, Copy)]
-enum Texts<'a> {
+enum EnteredTexts<'a> {
     Borrowed(&'a [&'a str]),
     Owned(&'a [String]),
 }
 
 impl<'a> EnteredCodes<'a> {
     /// No code entered.
-    pub const NONE: EnteredCodes<'static> = EnteredCodes(Texts::Borrowed(&[]));
+    pub const NONE: EnteredCodes<'static> = EnteredCodes(EnteredTexts::Borrowed(&[]));
 
     /// The number of codes entered.
     pub fn len(&self) -> usize {
         match self.0 {
-            Texts::Borrowed(texts) => texts.len(),
-            Texts::Owned(texts) => texts.len(),
+            EnteredTexts::Borrowed(texts) => texts.len(),
+            EnteredTexts::Owned(texts) => texts.len(),
         }
     }
 
@@ -64,16 +64,16 @@ impl<'a> EnteredCodes<'a> {
     /// The code entered at `position`, as typed.
     pub fn get(&self, position: usize) -> Option<&'a str> {
         match self.0 {
-            Texts::Borrowed(texts) => texts.get(position).copied(),
-            Texts::Owned(texts) => texts.get(position).map(String::as_str),
+            EnteredTexts::Borrowed(texts) => texts.get(position).copied(),
+            EnteredTexts::Owned(texts) => texts.get(position).map(String::as_str),
         }
     }
 
     /// The first `n` codes (all of them when there are no more than `n`).
     pub(crate) fn truncated(self, n: usize) -> EnteredCodes<'a> {
         EnteredCodes(match self.0 {
-            Texts::Borrowed(texts) => Texts::Borrowed(&texts[..n.min(texts.len())]),
-            Texts::Owned(texts) => Texts::Owned(&texts[..n.min(texts.len())]),
+            EnteredTexts::Borrowed(texts) => EnteredTexts::Borrowed(&texts[..n.min(texts.len())]),
+            EnteredTexts::Owned(texts) => EnteredTexts::Owned(&texts[..n.min(texts.len())]),
         })
     }
 
@@ -95,7 +95,7 @@ impl Default for EnteredCodes<'_> {
 /// The codes of an [`EnteredCodes`], as typed, in entry order.
 #[derive(Clone, Debug)]
 pub struct EnteredCodesIter<'a> {
-    texts: Texts<'a>,
+    texts: EnteredTexts<'a>,
     next: usize,
 }
 
@@ -126,7 +126,7 @@ impl<'a> IntoIterator for EnteredCodes<'a> {
     }
 }
 
-impl fmt::Debug for Texts<'_> {
+impl fmt::Debug for EnteredTexts<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(EnteredCodes(*self).iter()).finish()
     }
@@ -159,37 +159,37 @@ impl std::hash::Hash for EnteredCodes<'_> {
 
 impl<'a, 'b: 'a> From<&'a [&'b str]> for EnteredCodes<'a> {
     fn from(texts: &'a [&'b str]) -> Self {
-        EnteredCodes(Texts::Borrowed(texts))
+        EnteredCodes(EnteredTexts::Borrowed(texts))
     }
 }
 
 impl<'a, 'b: 'a, const N: usize> From<&'a [&'b str; N]> for EnteredCodes<'a> {
     fn from(texts: &'a [&'b str; N]) -> Self {
-        EnteredCodes(Texts::Borrowed(texts))
+        EnteredCodes(EnteredTexts::Borrowed(texts))
     }
 }
 
 impl<'a, 'b: 'a> From<&'a Vec<&'b str>> for EnteredCodes<'a> {
     fn from(texts: &'a Vec<&'b str>) -> Self {
-        EnteredCodes(Texts::Borrowed(texts))
+        EnteredCodes(EnteredTexts::Borrowed(texts))
     }
 }
 
 impl<'a> From<&'a [String]> for EnteredCodes<'a> {
     fn from(texts: &'a [String]) -> Self {
-        EnteredCodes(Texts::Owned(texts))
+        EnteredCodes(EnteredTexts::Owned(texts))
     }
 }
 
 impl<'a, const N: usize> From<&'a [String; N]> for EnteredCodes<'a> {
     fn from(texts: &'a [String; N]) -> Self {
-        EnteredCodes(Texts::Owned(texts))
+        EnteredCodes(EnteredTexts::Owned(texts))
     }
 }
 
 impl<'a> From<&'a Vec<String>> for EnteredCodes<'a> {
     fn from(texts: &'a Vec<String>) -> Self {
-        EnteredCodes(Texts::Owned(texts))
+        EnteredCodes(EnteredTexts::Owned(texts))
     }
 }
 

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use super::history::HistoryEntry;
-use super::image::{Check, Image, ImageChange, ImageCode, ImageEntry, Restore};
+use super::image::{Image, ImageChange, ImageCode, ImageEntry, ReadMode, Restore};
 use super::lineage::Stretch;
 use super::store::Store;
 use super::tags::Tagged;
@@ -169,7 +169,11 @@ fn write_change(out: &mut Writer, change: &Change) {
 }
 
 /// Reads a registry written in `format`, part after part, into `check`'s kind of restore.
-pub(super) fn read_registry(r: &mut Reader<'_>, format: u32, check: Check) -> Result<Store, Error> {
+pub(super) fn read_registry(
+    r: &mut Reader<'_>,
+    format: u32,
+    check: ReadMode,
+) -> Result<Store, Error> {
     let mut settings = Settings {
         tracking: r.tagged()?,
         click_winner: r.tagged()?,

@@ -52,7 +52,7 @@ pub(crate) enum ImageChange {
 
 /// How a snapshot is read back.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Check {
+pub(crate) enum ReadMode {
     /// Every registration rule, as if each code were added again.
     Validate,
     /// The form of the data only: ids unique, references in range. For snapshots whose
@@ -113,9 +113,9 @@ impl Store {
         }
     }
 
-    /// Reads a registry back. With [`Check::Validate`] a code the registry would reject fails
-    /// with the registry's own error, naming it; with [`Check::Trust`] only the form is checked.
-    pub(crate) fn from_image(image: Image, check: Check) -> Result<Store, Error> {
+    /// Reads a registry back. With [`ReadMode::Validate`] a code the registry would reject fails
+    /// with the registry's own error, naming it; with [`ReadMode::Trust`] only the form is checked.
+    pub(crate) fn from_image(image: Image, check: ReadMode) -> Result<Store, Error> {
         let mut restore = Restore::new(image.settings, check, image.codes.len());
         for code in image.codes {
             restore.code(code)?;
@@ -138,16 +138,16 @@ impl Store {
 /// is never held whole beside the registry it becomes.
 pub(crate) struct Restore {
     store: Store,
-    check: Check,
+    check: ReadMode,
     history: Vec<HistoryEntry>,
 }
 
 impl Restore {
     /// `codes` is how many codes are coming, to size the tables once.
-    pub(crate) fn new(settings: Settings, check: Check, codes: usize) -> Restore {
+    pub(crate) fn new(settings: Settings, check: ReadMode, codes: usize) -> Restore {
         let mut store = Store::new(settings);
         store.entries.reserve(codes);
-        if check == Check::Validate {
+        if check == ReadMode::Validate {
             store.by_id.reserve(codes);
             store.exact.reserve(codes);
         }
@@ -180,7 +180,7 @@ impl Restore {
         let store = &mut self.store;
         let position = store.entries.len();
         match self.check {
-            Check::Validate => {
+            ReadMode::Validate => {
                 let definition = store.validate(code, &Default::default())?;
                 let id = definition.code.id();
                 // One probe of the id index, not two: at a million codes each is a cache miss.
@@ -190,7 +190,7 @@ impl Restore {
                 };
                 store.push(definition);
             }
-            Check::Trust => {
+            ReadMode::Trust => {
                 // Indexed all at once by `finish`, which is several times faster.
                 store.entries.push(Entry::new(trusted(code)?));
                 store.live += 1;
@@ -217,7 +217,7 @@ impl Restore {
     }
 
     pub(crate) fn contract(&mut self, partner: PartnerId, contract: Contract) -> Result<(), Error> {
-        if self.check == Check::Validate {
+        if self.check == ReadMode::Validate {
             contract
                 .window
                 .check()
@@ -305,7 +305,7 @@ impl Restore {
                 return Err(Error::snapshot(why));
             }
         }
-        if self.check == Check::Trust {
+        if self.check == ReadMode::Trust {
             self.store.by_id = index_ids(&self.store.entries).map_err(twice)?;
             self.store.exact = TextIndex::of(&self.store.entries);
         }

@@ -26,7 +26,7 @@ use apply::Undo;
 pub use history::HistoryEntry;
 use history::Recorded;
 #[cfg_attr(not(feature = "serde"), allow(unused_imports))]
-pub(crate) use image::{Check, Image, ImageChange, ImageCode, ImageEntry};
+pub(crate) use image::{Image, ImageChange, ImageCode, ImageEntry, ReadMode};
 #[cfg_attr(not(feature = "serde"), allow(unused_imports))]
 pub(crate) use lineage::Stretch;
 use store::Store;
@@ -528,13 +528,13 @@ impl Registry {
     /// [`from_bytes_validated`](Registry::from_bytes_validated), which gives the same registry
     /// or the registry's own error.
     pub fn from_bytes(bytes: &[u8]) -> Result<Registry, Error> {
-        snapshot::read(bytes, Check::Trust).map(Registry::from_store)
+        snapshot::read(bytes, ReadMode::Trust).map(Registry::from_store)
     }
 
     /// [`from_bytes`](Registry::from_bytes), checking every code against every registration
     /// rule as if it were added again.
     pub fn from_bytes_validated(bytes: &[u8]) -> Result<Registry, Error> {
-        snapshot::read(bytes, Check::Validate).map(Registry::from_store)
+        snapshot::read(bytes, ReadMode::Validate).map(Registry::from_store)
     }
 
     /// The registry as plain data, for the serde snapshot.
@@ -543,9 +543,9 @@ impl Registry {
         self.store.to_image()
     }
 
-    /// A registry read back from plain data; see [`Check`].
+    /// A registry read back from plain data; see [`ReadMode`].
     #[cfg_attr(not(feature = "serde"), allow(dead_code))]
-    pub(crate) fn from_image(image: Image, check: Check) -> Result<Registry, Error> {
+    pub(crate) fn from_image(image: Image, check: ReadMode) -> Result<Registry, Error> {
         Store::from_image(image, check).map(Registry::from_store)
     }
 

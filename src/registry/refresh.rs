@@ -4,7 +4,7 @@
 
 use super::Registry;
 use super::history::Recorded;
-use crate::definitions::{Source, Touched};
+use crate::definitions::{RegistryView, Touched};
 use crate::engine::Engine;
 use crate::model::{Change, Error, RefreshPlan};
 
@@ -98,8 +98,8 @@ impl Registry {
         (RefreshPlan::Incremental { changes }, Some(touched))
     }
 
-    pub(super) fn source(&self) -> Source<'_> {
-        Source {
+    pub(super) fn source(&self) -> RegistryView<'_> {
+        RegistryView {
             settings: &self.store.settings,
             entries: &self.store.entries,
             by_id: &self.store.by_id,

@@ -8,7 +8,7 @@
 //! snapshot that fails it, or any check of form, is an error, never a different registry.
 
 use super::codec::{read_registry, write_image};
-use super::image::Check;
+use super::image::ReadMode;
 use super::store::Store;
 use super::wire::{Reader, Writer};
 use crate::model::Error;
@@ -59,7 +59,7 @@ fn checksum(bytes: &[u8]) -> u64 {
 
 /// The registry in a snapshot, once its header, length and checksum hold, read as `check`
 /// says. See [`Registry::from_bytes`](crate::Registry::from_bytes).
-pub(super) fn read(bytes: &[u8], check: Check) -> Result<Store, Error> {
+pub(super) fn read(bytes: &[u8], check: ReadMode) -> Result<Store, Error> {
     if bytes.len() < HEADER + 8 || &bytes[..8] != MAGIC {
         return Err(Error::snapshot(
             "not a registry snapshot (no PROMOREG header)",
