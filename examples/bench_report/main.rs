@@ -885,6 +885,13 @@ fn restart_figures(registry: &Registry) -> Value {
         "read_ms": checkpointed.here.read_ms,
         "load_fresh_process_ms": checkpointed.fresh.load_ms,
         "read_fresh_process_ms": checkpointed.fresh.read_ms,
+        "naive_hashmap_load_ms": checkpointed.here.naive_ms,
+        "naive_hashmap_load_fresh_process_ms": checkpointed.fresh.naive_ms,
+        "load_vs_naive_hashmap_fresh_process": (checkpointed.fresh.load_ms as f64
+            / checkpointed.fresh.naive_ms.max(1) as f64
+            * 100.0)
+            .round()
+            / 100.0,
         "peak_bytes": checkpointed.here.peak,
         "held_bytes_after_load": checkpointed.here.held,
         "registry_bytes_after_read": checkpointed.here.registry,
@@ -918,9 +925,45 @@ struct Load {
     held: isize,
     /// What the registry holds, before the engine is compiled.
     registry: isize,
+    /// The baseline of the same process: [`naive_load`] of the same codes, timed after the
+    /// registry and its engine were dropped, on a heap with room (the baseline's best case).
+    naive_ms: u128,
 }
 
-fn load(bytes: Vec<u8>) -> Load {
+/// The same codes as a naive host restarts them, the baseline of the same process: `text` and
+/// owner lines read into a `HashMap<String, u64>` keyed by the lower-cased text, sized in
+/// advance. It keeps no schedule, no history and no index beyond the map, and compiles nothing.
+fn naive_load(lines: &str) -> u128 {
+    let start = Instant::now();
+    let mut map = HashMap::with_capacity(lines.len() / 16);
+    for line in lines.lines() {
+        let (text, owner) = line.split_once('\t').expect("written as text, tab, owner");
+        map.insert(
+            text.to_lowercase(),
+            owner.parse::<u64>().expect("an owner id"),
+        );
+    }
+    black_box(&map);
+    start.elapsed().as_millis()
+}
+
+/// What [`naive_load`] reads: a line per code.
+fn naive_lines(registry: &Registry) -> String {
+    let mut lines = String::new();
+    for code in registry.codes() {
+        let owner = match code {
+            Code::Tracking(tracking) => tracking.owner.0,
+            _ => 0,
+        };
+        lines.push_str(code.text());
+        lines.push('\t');
+        lines.push_str(&owner.to_string());
+        lines.push('\n');
+    }
+    lines
+}
+
+fn load(bytes: Vec<u8>, lines: &str) -> Load {
     let size = bytes.len();
     reset_peak();
     let base = live_bytes() - size as isize;
@@ -934,12 +977,15 @@ fn load(bytes: Vec<u8>) -> Load {
     let peak = peak_bytes() - base;
     let held = live_bytes() - base;
     black_box(&engine);
+    drop(engine);
+    drop(back);
     Load {
         load_ms: load.as_millis(),
         read_ms: read.as_millis(),
         peak,
         held,
         registry,
+        naive_ms: naive_load(lines),
     }
 }
 
@@ -955,10 +1001,13 @@ fn restart(registry: &Registry) -> Restart {
     // A host reads the bytes from its storage first; that is not timed.
     let path = std::env::temp_dir().join(format!("bench_report_{}.snapshot", std::process::id()));
     std::fs::write(&path, &bytes).expect("the snapshot is written");
+    let lines = naive_lines(registry);
+    std::fs::write(path.with_extension("lines"), &lines).expect("the lines are written");
     let output = std::process::Command::new(std::env::current_exe().expect("this program"))
         .env(RESTART_FROM, &path)
         .output();
     let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_file(path.with_extension("lines"));
     let output = output.expect("the restarted host runs");
     assert!(
         output.status.success(),
@@ -968,7 +1017,7 @@ fn restart(registry: &Registry) -> Restart {
     Restart {
         save_ms: save.as_millis(),
         size,
-        here: load(bytes),
+        here: load(bytes, &lines),
         fresh: Load::from_json(&output.stdout),
     }
 }
@@ -976,7 +1025,8 @@ fn restart(registry: &Registry) -> Restart {
 /// The restarted host of [`restart`].
 fn restarted_host(path: &std::path::Path) {
     let bytes = std::fs::read(path).expect("the snapshot reads");
-    println!("{}", load(bytes).to_json());
+    let lines = std::fs::read_to_string(path.with_extension("lines")).expect("the lines read");
+    println!("{}", load(bytes, &lines).to_json());
 }
 
 impl Load {
@@ -987,6 +1037,7 @@ impl Load {
             "peak": self.peak as i64,
             "held": self.held as i64,
             "registry": self.registry as i64,
+            "naive_ms": self.naive_ms as u64,
         })
     }
 
@@ -999,6 +1050,7 @@ impl Load {
             peak: figure("peak") as isize,
             held: figure("held") as isize,
             registry: figure("registry") as isize,
+            naive_ms: figure("naive_ms") as u128,
         }
     }
 }
