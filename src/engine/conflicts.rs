@@ -82,7 +82,7 @@ fn shadowed_by_exact(state: &State, out: &mut Vec<Conflict>) {
     let definitions = &state.definitions;
     for (position, definition) in definitions.iter().enumerate() {
         let record = &state.codes[position];
-        if record.kind == Kind::Removed || !matches!(definition.key, Key::Exact(_)) {
+        if record.kind == Kind::Removed || !matches!(definition.key, Key::Exact) {
             continue;
         }
         let code = &definition.code;

@@ -410,7 +410,6 @@ impl State {
                 + 2 * size_of::<usize>()
                 + code.text().len()
                 + code.label().map_or(0, str::len)
-                + definition.key.folded().map_or(0, str::len)
         };
         let definitions = self.codes.memory_usage(CodeRecord::heap)
             + self.definitions.memory_usage(definition_heap)

@@ -98,6 +98,23 @@ pub(crate) fn with_folded_bytes<R>(text: &str, f: impl FnOnce(&[u8]) -> R) -> Op
     }
 }
 
+/// Folds `text`, of any length, and passes the folded text to `f`: on the stack up to
+/// [`MAX_CODE_LEN`] bytes, as every registered text is, in a `String` past it.
+#[inline]
+pub(crate) fn with_any_folded<R>(text: &str, f: impl FnOnce(&str) -> R) -> R {
+    // The fold of a `str` is UTF-8: the checks cannot fail, they only prove it to the compiler.
+    if let Some(folded) = Folded::of(text) {
+        if let Ok(folded) = std::str::from_utf8(folded.as_bytes()) {
+            return f(folded);
+        }
+    }
+    let mut buf = [0u8; FOLD_BUF_LEN];
+    match fold_into(text, &mut buf).and_then(|folded| std::str::from_utf8(folded).ok()) {
+        Some(folded) => f(folded),
+        None => f(&fold(text)),
+    }
+}
+
 /// The fold of a short text, held by value: what a batch computes for an order ahead of deciding
 /// it, so that the fold is done once.
 #[derive(Clone, Copy)]

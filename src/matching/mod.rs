@@ -58,7 +58,7 @@ impl Rank {
 
 /// What one code contributes to a [`Matcher`].
 pub(crate) enum Pattern<'a> {
-    /// The case-folded text of an exact code.
+    /// The text of an exact code, which the matcher folds.
     Exact(&'a str),
     /// A regex code's parsed pattern and priority.
     Regex { hir: &'a Hir, priority: i32 },
@@ -127,7 +127,10 @@ impl Matcher {
         anchoring: RegexAnchoring,
         hashing: Hashing,
     ) -> Result<Matcher, Error> {
-        let mut exact = Vec::new();
+        // The folded texts back to back, each then named by where it ends: one buffer where a
+        // string per text cost an allocation each (the index copies them into its own).
+        let mut folded = String::new();
+        let mut exact: Vec<(usize, u32)> = Vec::new();
         let mut regex = Vec::new();
         let mut end = first;
         for (i, pattern) in patterns.into_iter().enumerate() {
@@ -135,13 +138,26 @@ impl Matcher {
             let i = u32::try_from(first + i)
                 .map_err(|_| Error::capacity("more than 2^32 - 1 codes"))?;
             match pattern {
-                Pattern::Exact(folded) => exact.push((folded.as_bytes(), i)),
+                Pattern::Exact(text) => {
+                    fold::with_any_folded(text, |f| folded.push_str(f));
+                    exact.push((folded.len(), i));
+                }
                 Pattern::Regex { hir, priority } => regex.push((Rank::regex(priority, i), hir, i)),
                 Pattern::Nothing => {}
             }
         }
+        let folded = folded.as_bytes();
+        let mut start = 0;
+        let texts: Vec<(&[u8], u32)> = exact
+            .iter()
+            .map(|&(end, i)| {
+                let text = &folded[start..end];
+                start = end;
+                (text, i)
+            })
+            .collect();
         // Exact codes are listed in registration order already, which is their rank.
-        let exact = ExactIndex::build(exact.into_iter(), hashing, 1.5)
+        let exact = ExactIndex::build(texts.into_iter(), hashing, 1.5)
             .ok_or_else(|| Error::capacity("more than 4 GiB of exact code text"))?;
         regex.sort_unstable_by_key(|&(rank, _, _)| rank);
         let mut regex_ranks: Vec<(u32, Rank)> =

@@ -99,9 +99,9 @@ impl Store {
                 }
                 let entry = &mut self.entries[position];
                 entry.removed = true;
-                if let Some(folded) = entry.definition.key.folded() {
-                    self.exact.remove(folded, position);
-                }
+                entry
+                    .definition
+                    .with_folded(|folded| self.exact.remove(folded, position));
                 self.live -= 1;
                 undo.push(Undo::Removed { position });
             }
@@ -134,9 +134,9 @@ impl Store {
                     if let Some(entry) = self.entries.pop() {
                         let position = self.entries.len();
                         self.by_id.remove(&entry.definition.code.id());
-                        if let Some(folded) = entry.definition.key.folded() {
-                            self.exact.remove(folded, position);
-                        }
+                        entry
+                            .definition
+                            .with_folded(|folded| self.exact.remove(folded, position));
                         self.live -= 1;
                     }
                 }
@@ -153,9 +153,9 @@ impl Store {
                 Undo::Removed { position } => {
                     let entry = &mut self.entries[position];
                     entry.removed = false;
-                    if let Some(folded) = entry.definition.key.folded() {
-                        self.exact.insert(folded, position);
-                    }
+                    entry
+                        .definition
+                        .with_folded(|folded| self.exact.insert(folded, position));
                     self.live += 1;
                 }
                 Undo::Contract { partner, old } => {
@@ -180,9 +180,7 @@ impl Store {
     /// Appends a code whose id the caller has just mapped to the next position.
     pub(super) fn push(&mut self, definition: Definition) -> Arc<Definition> {
         let position = self.entries.len();
-        if let Some(folded) = definition.key.folded() {
-            self.exact.insert(folded, position);
-        }
+        definition.with_folded(|folded| self.exact.insert(folded, position));
         let entry = Entry::new(definition);
         let definition = Arc::clone(&entry.definition);
         self.entries.push(entry);

@@ -8,7 +8,7 @@ use super::history::{History, HistoryEntry, Recorded};
 use super::lineage::{Lineage, Stretch};
 use super::store::Store;
 use crate::definitions::{
-    Definition, Entry, InOrder, Key, TermChange, TextIndex, index_ids, validate_list,
+    Definition, Entry, InOrder, Key, TermChange, index_ids, index_texts, validate_list,
 };
 use crate::model::{
     Change, Checkpoint, Code, CodeId, Contract, Error, ExceptionList, LifecycleEvent, PartnerId,
@@ -207,10 +207,10 @@ impl Restore {
         }
         if removed {
             entry.removed = true;
-            if let Some(folded) = entry.definition.key.folded() {
-                // Nothing to remove when trusted: only `finish` indexes, live codes only.
-                store.exact.remove(folded, position);
-            }
+            // Nothing to remove when trusted: only `finish` indexes, live codes only.
+            entry
+                .definition
+                .with_folded(|folded| store.exact.remove(folded, position));
             store.live -= 1;
         }
         Ok(())
@@ -307,7 +307,7 @@ impl Restore {
         }
         if self.check == ReadMode::Trust {
             self.store.by_id = index_ids(&self.store.entries).map_err(twice)?;
-            self.store.exact = TextIndex::of(&self.store.entries);
+            self.store.exact = index_texts(&self.store.entries);
         }
         self.store.checkpoint = checkpoint;
         self.store.history = History::restore(self.history, revision);

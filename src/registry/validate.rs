@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::store::Store;
 use crate::definitions::{Definition, Key, TextIndex};
+use crate::matching::fold;
 use crate::model::{Code, CodeId, Error, MAX_LABEL_LEN, Reason, Window, check_len, check_text};
 
 impl Store {
@@ -34,12 +35,14 @@ impl Store {
         check_label(code.label()).map_err(fail)?;
         window.check().map_err(fail)?;
         let key = Key::of(&code).map_err(fail)?;
-        if let Some(folded) = key.folded() {
-            let clash = self
-                .exact_clash(folded, &window, None)
-                .or_else(|| batch.exact_clash(folded, &window));
-            if let Some(other) = clash {
-                return Err(fail(duplicate(other, &window)));
+        if let Key::Exact = key {
+            let clash = fold::with_any_folded(text, |folded| {
+                self.exact_clash(folded, &window, None)
+                    .or_else(|| batch.exact_clash(folded, &window))
+                    .map(|other| duplicate(other, &window))
+            });
+            if let Some(reason) = clash {
+                return Err(fail(reason));
             }
         }
         Ok(Definition { code, key })
@@ -59,7 +62,8 @@ impl Store {
             .filter(|&&i| Some(i) != except)
             .map(|&i| &self.entries[i].definition)
             .find(|other| {
-                other.key.folded() == Some(folded) && other.code.window().overlaps(window)
+                other.with_folded(|text| text == folded) == Some(true)
+                    && other.code.window().overlaps(window)
             })
             .map(|other| &other.code)
     }
@@ -68,12 +72,14 @@ impl Store {
     pub(super) fn validate_window(&self, position: usize, window: &Window) -> Result<(), Reason> {
         window.check()?;
         let definition = &self.entries[position].definition;
-        if let Some(folded) = definition.key.folded() {
-            if let Some(other) = self.exact_clash(folded, window, Some(position)) {
-                return Err(duplicate(other, window));
-            }
+        let clash = definition.with_folded(|folded| {
+            self.exact_clash(folded, window, Some(position))
+                .map(|other| duplicate(other, window))
+        });
+        match clash {
+            Some(Some(reason)) => Err(reason),
+            _ => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -105,9 +111,7 @@ impl Batch {
     pub(super) fn push(&mut self, definition: Definition) {
         let index = self.definitions.len();
         self.by_id.insert(definition.code.id(), index);
-        if let Some(folded) = definition.key.folded() {
-            self.exact.insert(folded, index);
-        }
+        definition.with_folded(|folded| self.exact.insert(folded, index));
         self.definitions.push(definition);
     }
 
@@ -117,7 +121,8 @@ impl Batch {
             .iter()
             .map(|&i| &self.definitions[i])
             .find(|other| {
-                other.key.folded() == Some(folded) && other.code.window().overlaps(window)
+                other.with_folded(|text| text == folded) == Some(true)
+                    && other.code.window().overlaps(window)
             })
             .map(|other| &other.code)
     }

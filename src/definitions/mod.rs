@@ -1,14 +1,14 @@
 //! What a registry validates and an engine compiles: each code with what registration derived
 //! from it, the id index they share, and exception lists in their validated form.
 
+mod indexes;
+
 use std::collections::{BTreeMap, HashMap};
-use std::hash::BuildHasher;
 use std::ops::Bound;
 use std::sync::Arc;
 
 use regex_automata::meta;
 use regex_syntax::hir::Hir;
-use smallvec::SmallVec;
 
 use crate::matching::{Pattern, fold, pattern};
 use crate::model::{
@@ -16,14 +16,17 @@ use crate::model::{
     MAX_LABEL_LEN, MAX_REGEX_SIZE, MatchMode, PartnerId, Payout, Reason, Settings, Terms,
     Timestamp, check_len, check_text,
 };
+pub(crate) use indexes::{IdIndex, TextIndex};
 
-/// What registration derived from a code's text, so that nothing is parsed or folded twice.
+/// What registration derived from a code's text, so that no pattern is parsed twice.
 #[derive(Clone, Debug)]
 pub(crate) enum Key {
-    /// The case-folded text of an exact code (tracking or restricted).
-    Exact(Box<str>),
-    /// The parsed pattern of a regex code (boxed: a syntax tree is three times the size of the
-    /// folded text's pointer, and most codes are exact).
+    /// An exact code (tracking or restricted). Its case-folded text is not kept: folding a
+    /// code is a few nanoseconds on the stack, where a copy of each of a million texts cost a
+    /// sixth of a registry's memory and of a restart's allocations.
+    Exact,
+    /// The parsed pattern of a regex code (boxed: most codes are exact, and the box makes a
+    /// key one pointer).
     Regex(Box<Hir>),
 }
 
@@ -44,15 +47,7 @@ impl Key {
             Code::Tracking(t) if t.match_mode == MatchMode::Regex => {
                 parse(&t.text).map(|hir| Key::Regex(Box::new(hir)))
             }
-            _ => Ok(Key::Exact(fold::fold(code.text()).into())),
-        }
-    }
-
-    /// The folded text of an exact code.
-    pub(crate) fn folded(&self) -> Option<&str> {
-        match self {
-            Key::Exact(folded) => Some(folded),
-            Key::Regex(_) => None,
+            _ => Ok(Key::Exact),
         }
     }
 }
@@ -74,7 +69,15 @@ impl Definition {
                 priority: t.priority,
             },
             (Key::Regex(hir), _) => Pattern::Regex { hir, priority: 0 },
-            (Key::Exact(folded), _) => Pattern::Exact(folded),
+            (Key::Exact, code) => Pattern::Exact(code.text()),
+        }
+    }
+
+    /// Passes the case-folded text of an exact code to `f`; `None` for a regex code.
+    pub(crate) fn with_folded<R>(&self, f: impl FnOnce(&str) -> R) -> Option<R> {
+        match self.key {
+            Key::Exact => Some(fold::with_any_folded(self.code.text(), f)),
+            Key::Regex(_) => None,
         }
     }
 }
@@ -297,124 +300,22 @@ pub(crate) struct Touched {
     pub(crate) exception_lists: bool,
 }
 
-/// Code id → position of the code in a registry, and in the engines compiled from it. Seeded
-/// `foldhash`, as the engine's tables: ids come from hosts, and SipHash cost more here.
-pub(crate) type IdIndex = HashMap<CodeId, usize, foldhash::fast::RandomState>;
-
 /// The index of `entries`' ids, built in one pass (a restart); `Err` holds an id that two
 /// entries share.
 pub(crate) fn index_ids(entries: &[Entry]) -> Result<IdIndex, CodeId> {
-    let mut index = IdIndex::with_capacity_and_hasher(entries.len(), Default::default());
-    let mut pairs: Vec<(CodeId, usize)> = entries
-        .iter()
-        .enumerate()
-        .map(|(position, entry)| (entry.definition.code.id(), position))
-        .collect();
-    let hasher = index.hasher().clone();
-    in_home_order(&mut pairs, index.capacity(), |(id, _)| hasher.hash_one(id));
-    for (id, position) in pairs {
-        if index.insert(id, position).is_some() {
-            return Err(id);
-        }
-    }
-    Ok(index)
+    indexes::index_ids(entries.iter().map(|entry| entry.definition.code.id()))
 }
 
-/// Orders `items` by the slot of a hash table of `capacity` that each one's probe starts at —
-/// for `std`'s tables, the low bits of the hash — keeping the given order among items of one
-/// slot. Filled in this order, a table larger than the cache is written front to back instead
-/// of at random: at a million codes, a cache miss per insertion was a third of a restart.
-/// Only the speed depends on that layout; the table is the same in any order.
-fn in_home_order<T: Copy>(items: &mut Vec<T>, capacity: usize, hash: impl Fn(&T) -> u64) {
-    // `std` sizes a table to a power of two of which `capacity` is seven eighths.
-    let slots = capacity.saturating_add(1).next_power_of_two();
-    // A small table stays in the cache whatever the order.
-    if items.len() < 4096 {
-        return;
-    }
-    let first = items[0];
-    // A stable counting sort into runs a few cache lines of slots long: close enough to
-    // sequential, in two linear passes.
-    let bins = (slots / 64).clamp(1, 1 << 16);
-    let bin = |item: &T| (hash(item) as usize & (slots - 1)) * bins / slots;
-    let mut starts = vec![0usize; bins + 1];
-    let bins_of: Vec<u32> = items.iter().map(|item| bin(item) as u32).collect();
-    for &b in &bins_of {
-        starts[b as usize + 1] += 1;
-    }
-    for b in 0..bins {
-        starts[b + 1] += starts[b];
-    }
-    let mut ordered = vec![first; items.len()];
-    for (&item, &b) in items.iter().zip(&bins_of) {
-        ordered[starts[b as usize]] = item;
-        starts[b as usize] += 1;
-    }
-    *items = ordered;
-}
-
-/// Case-folded text → the positions of the exact codes holding it, in registration order,
-/// without a second copy of the text: keyed by a hash of it, the texts themselves staying in the
-/// definitions. Positions under one hash may hold other texts (a collision); callers compare.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct TextIndex {
-    hasher: foldhash::fast::RandomState,
-    by_hash: HashMap<u64, SmallVec<[usize; 1]>, foldhash::fast::RandomState>,
-}
-
-impl TextIndex {
-    /// The index of the live exact codes of `entries`, built in one pass (a restart).
-    pub(crate) fn of(entries: &[Entry]) -> TextIndex {
-        let mut index = TextIndex::default();
-        let mut hashes: Vec<(u64, usize)> = entries
-            .iter()
-            .enumerate()
-            .filter(|(_, entry)| !entry.removed)
-            .filter_map(|(position, entry)| {
-                let folded = entry.definition.key.folded()?;
-                Some((index.hasher.hash_one(folded), position))
-            })
-            .collect();
-        index.by_hash.reserve(hashes.len());
-        let table = index.by_hash.hasher().clone();
-        in_home_order(&mut hashes, index.by_hash.capacity(), |(hash, _)| {
-            table.hash_one(hash)
-        });
-        for (hash, position) in hashes {
-            // In home order, the positions of one hash still come in ascending order.
-            index.by_hash.entry(hash).or_default().push(position);
-        }
-        index
-    }
-
-    /// Makes room for `additional` more texts.
-    pub(crate) fn reserve(&mut self, additional: usize) {
-        self.by_hash.reserve(additional);
-    }
-
-    /// Adds a position; positions of one text stay in ascending (registration) order.
-    pub(crate) fn insert(&mut self, folded: &str, position: usize) {
-        let hash = self.hasher.hash_one(folded);
-        let positions = self.by_hash.entry(hash).or_default();
-        let at = positions.partition_point(|&p| p < position);
-        positions.insert(at, position);
-    }
-
-    pub(crate) fn remove(&mut self, folded: &str, position: usize) {
-        let hash = self.hasher.hash_one(folded);
-        if let Some(positions) = self.by_hash.get_mut(&hash) {
-            positions.retain(|p| *p != position);
-            if positions.is_empty() {
-                self.by_hash.remove(&hash);
+/// The index of the live exact codes of `entries` by folded text, built in one pass (a
+/// restart).
+pub(crate) fn index_texts(entries: &[Entry]) -> TextIndex {
+    TextIndex::of(|add| {
+        for (position, entry) in entries.iter().enumerate() {
+            if !entry.removed {
+                entry.definition.with_folded(|folded| add(folded, position));
             }
         }
-    }
-
-    /// The positions that may hold `folded`, in registration order.
-    pub(crate) fn candidates(&self, folded: &str) -> &[usize] {
-        let hash = self.hasher.hash_one(folded);
-        self.by_hash.get(&hash).map_or(&[], |positions| positions)
-    }
+    })
 }
 
 /// An exception list in the form the engine indexes: codes trimmed and case-folded, the match
@@ -470,7 +371,7 @@ pub(crate) fn validate_list(list: &ExceptionList) -> Result<ValidatedList, Error
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ErrorKind;
+    use crate::model::{ErrorKind, PartnerId};
 
     #[test]
     fn bad_lists_name_what_is_wrong() {
@@ -502,17 +403,6 @@ mod tests {
         );
     }
 
-    #[test]
-    fn text_index_finds_every_position_of_a_text() {
-        let mut index = TextIndex::default();
-        index.insert("save10", 0);
-        index.insert("bob", 1);
-        index.insert("save10", 4);
-        assert_eq!(index.candidates("save10"), [0, 4]);
-        assert_eq!(index.candidates("bob"), [1]);
-        assert!(index.candidates("nope").is_empty());
-    }
-
     /// Entries of texts `C{i % distinct}` and ids `i`, every seventh removed: large enough
     /// for the bulk build to order its insertions.
     fn entries(n: usize, distinct: usize) -> Vec<Entry> {
@@ -534,12 +424,15 @@ mod tests {
     fn bulk_indexes_equal_the_ones_built_an_entry_at_a_time() {
         let entries = entries(20_000, 6_000);
         let ids = index_ids(&entries).unwrap();
-        let texts = TextIndex::of(&entries);
+        let texts = index_texts(&entries);
         let mut one_by_one = TextIndex::default();
         for (position, entry) in entries.iter().enumerate() {
             assert_eq!(ids[&entry.definition.code.id()], position);
             if !entry.removed {
-                one_by_one.insert(entry.definition.key.folded().unwrap(), position);
+                entry
+                    .definition
+                    .with_folded(|folded| one_by_one.insert(folded, position))
+                    .unwrap();
             }
         }
         assert_eq!(ids.len(), entries.len());
@@ -558,7 +451,7 @@ mod tests {
     fn the_bulk_id_index_names_an_id_given_twice() {
         let mut entries = entries(10_000, 10_000);
         entries.push(Entry::new(Definition {
-            key: Key::Exact("late".into()),
+            key: Key::Exact,
             code: Code::tracking(CodeId(4_321), "LATE", PartnerId(2)).into(),
         }));
         assert_eq!(index_ids(&entries).unwrap_err(), CodeId(4_321));
