@@ -166,15 +166,14 @@ def _batch_rows(engine: Engine, conversion: Dict[str, Any], clicks: List[tuple])
 def _agree_in_batch(engine: Engine, conversion: Dict[str, Any], clicks: List[tuple],
                     decision: Any) -> None:
     """Checks that ``attribute_arrow`` decides the order as ``attribute`` did."""
-    if pa is not None:
-        for row in _batch_rows(engine, conversion, clicks):
-            batch = {"outcome": row["outcome"], "partner_id": row["partner_id"], "via": row["via"],
-                     "code_id": row["code_id"], "reason": row["reason"], "payout": row["payout"]}
-            single = {"outcome": decision.outcome, "partner_id": decision.partner_id,
-                      "via": decision.via, "code_id": decision.code_id, "reason": decision.reason,
-                      "payout": decision.payout}
-            if batch != single:
-                raise _Disagreement(f"attribute_arrow gave {batch}, attribute {single}")
+    if pa is None:
+        return
+    keys = ("outcome", "partner_id", "via", "code_id", "reason", "payout")
+    single = {key: getattr(decision, key) for key in keys}
+    for row in _batch_rows(engine, conversion, clicks):
+        batch = {key: row[key] for key in keys}
+        if batch != single:
+            raise _Disagreement(f"attribute_arrow gave {batch}, attribute {single}")
 
 
 def _apply(registry: Registry, event: Dict[str, Any]) -> None:
@@ -226,8 +225,9 @@ def _got(case: Dict[str, Any]) -> Dict[str, Any]:
                         ("the snapshot read back", Registry.from_bytes(snapshot).compile()),
                         ("the snapshot read back and validated",
                          Registry.from_bytes(snapshot, validate=True).compile())]:
-        if _shape(decide(other)) != got:
-            raise _Disagreement(f"{path} decides {_shape(decide(other))}, a fresh compile {got}")
+        theirs = _shape(decide(other))
+        if theirs != got:
+            raise _Disagreement(f"{path} decides {theirs}, a fresh compile {got}")
     if "changes" in case:
         got["changes"] = [_result(r) for r in decision.action.judge(_changes(case["changes"])).results]
     return got

@@ -1,6 +1,7 @@
 //! The registry's indexes of its codes: by id, and by case-folded text.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::hash::BuildHasher;
 
 use crate::model::CodeId;
@@ -95,7 +96,7 @@ impl TextIndex {
         });
         for (hash, position) in hashes {
             // In home order, the positions of one hash still come in ascending order.
-            index.push(hash, position);
+            index.insert_hashed(hash, position);
         }
         index
     }
@@ -107,49 +108,48 @@ impl TextIndex {
 
     /// Adds a position; positions of one text stay in ascending (registration) order.
     pub(crate) fn insert(&mut self, folded: &str, position: usize) {
-        let hash = self.hasher.hash_one(folded);
-        match self.by_hash.get(&hash) {
-            Some(&list) if list & SHARED != 0 => {
-                let positions = &mut self.shared[list & !SHARED];
+        self.insert_hashed(self.hasher.hash_one(folded), position);
+    }
+
+    /// [`insert`](TextIndex::insert) of a text by its hash, with one probe of the table.
+    fn insert_hashed(&mut self, hash: u64, position: usize) {
+        debug_assert!(position & SHARED == 0);
+        let TextIndex {
+            by_hash,
+            shared,
+            free,
+            ..
+        } = self;
+        match by_hash.entry(hash) {
+            Entry::Vacant(slot) => {
+                slot.insert(position);
+            }
+            Entry::Occupied(slot) if *slot.get() & SHARED != 0 => {
+                let positions = &mut shared[*slot.get() & !SHARED];
+                // At a restart positions come in ascending order: this is a push.
                 let at = positions.partition_point(|&p| p < position);
                 positions.insert(at, position);
             }
-            Some(&one) if one > position => {
-                let list = self.share(vec![position, one]);
-                self.by_hash.insert(hash, list);
+            Entry::Occupied(mut slot) => {
+                let one = *slot.get();
+                let pair = if one < position {
+                    vec![one, position]
+                } else {
+                    vec![position, one]
+                };
+                let at = match free.pop() {
+                    Some(at) => {
+                        shared[at] = pair;
+                        at
+                    }
+                    None => {
+                        shared.push(pair);
+                        shared.len() - 1
+                    }
+                };
+                slot.insert(at | SHARED);
             }
-            _ => self.push(hash, position),
         }
-    }
-
-    /// Adds a position after every other of its hash.
-    fn push(&mut self, hash: u64, position: usize) {
-        debug_assert!(position & SHARED == 0);
-        match self.by_hash.get(&hash) {
-            None => {
-                self.by_hash.insert(hash, position);
-            }
-            Some(&list) if list & SHARED != 0 => self.shared[list & !SHARED].push(position),
-            Some(&one) => {
-                let list = self.share(vec![one, position]);
-                self.by_hash.insert(hash, list);
-            }
-        }
-    }
-
-    /// Keeps `positions` in `shared`; returns the tagged value that points to them.
-    fn share(&mut self, positions: Vec<usize>) -> usize {
-        let at = match self.free.pop() {
-            Some(at) => {
-                self.shared[at] = positions;
-                at
-            }
-            None => {
-                self.shared.push(positions);
-                self.shared.len() - 1
-            }
-        };
-        at | SHARED
     }
 
     pub(crate) fn remove(&mut self, folded: &str, position: usize) {

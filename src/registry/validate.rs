@@ -76,10 +76,7 @@ impl Store {
             self.exact_clash(folded, window, Some(position))
                 .map(|other| duplicate(other, window))
         });
-        match clash {
-            Some(Some(reason)) => Err(reason),
-            _ => Ok(()),
-        }
+        clash.flatten().map_or(Ok(()), Err)
     }
 }
 
